@@ -1,0 +1,1 @@
+"""MT5 terminal layer: backends, simulator, async client and trading core."""
