@@ -29,7 +29,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     """The argument parser with every subcommand whose module is present."""
     parser = argparse.ArgumentParser(prog="mt5bot", description="MetaTrader 5 trading assistant")
     parser.add_argument("--version", action="version", version=f"mt5bot {__version__}")
-    parser.add_argument("--config", metavar="FILE", help="config file (default: $MT5BOT_CONFIG or config.yaml)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: $MT5BOT_CONFIG or config.yaml)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     runners: dict[str, Runner] = {}
     for name, (module_name, help_text) in COMMANDS.items():

@@ -1,0 +1,52 @@
+"""Account snapshots sampled on an interval, for equity curves and drawdown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from storage.engine import Connector
+from storage.models import AccountSnapshot
+from storage.tables import account_snapshots
+
+_COLUMNS = [c for c in account_snapshots.c if c.name != "id"]
+
+
+class SnapshotStore:
+    """Record and query account snapshots."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+
+    async def record(self, snap: AccountSnapshot) -> None:
+        """Store one snapshot."""
+        async with self._db.write() as conn:
+            await conn.execute(sa.insert(account_snapshots).values(**snap.model_dump()))
+
+    async def between(
+        self, start: datetime, end: datetime, login: int | None = None
+    ) -> list[AccountSnapshot]:
+        """Snapshots with start <= at < end (half-open: consecutive periods never share one), oldest first."""
+        query = (
+            sa.select(*_COLUMNS)
+            .where(account_snapshots.c.at >= start, account_snapshots.c.at < end)
+            .order_by(account_snapshots.c.at, account_snapshots.c.id)
+        )
+        if login is not None:
+            query = query.where(account_snapshots.c.login == login)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [AccountSnapshot.model_validate(dict(row)) for row in rows]
+
+    async def latest(self, login: int) -> AccountSnapshot | None:
+        """The newest snapshot of this account."""
+        query = (
+            sa.select(*_COLUMNS)
+            .where(account_snapshots.c.login == login)
+            .order_by(account_snapshots.c.at.desc(), account_snapshots.c.id.desc())
+            .limit(1)
+        )
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).mappings().one_or_none()
+        return None if row is None else AccountSnapshot.model_validate(dict(row))

@@ -1,0 +1,108 @@
+"""SQLAlchemy Core tables. The migrations in `storage/migrations` create exactly these (a test checks it)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.coltypes import UTCDateTime, id_type, json_type
+from storage.models import Outcome, Role
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _in(column: str, values: list[str]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+OUTCOMES = [o.value for o in Outcome]
+ROLES = [r.value for r in Role]
+REQUEST_STATES = ["in_progress", "done"]
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("chat_id", sa.String(128)),
+    sa.Column("role", sa.String(32)),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("raw_input", sa.Text()),
+    sa.Column("command", json_type()),
+    sa.Column("preview", json_type()),
+    sa.Column("confirmation", sa.String(128)),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("result", json_type()),
+    sa.Column("retcode", sa.Integer()),
+    sa.Column("tickets", json_type(), nullable=False),
+    sa.Column("duration_ms", sa.Double()),
+    sa.Column("request_id", sa.String(128)),
+    sa.Column("error_code", sa.String(64)),
+    sa.CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),
+    sa.Index(None, "at"),
+    sa.Index(None, "platform", "user_id", "at"),
+    sa.Index(None, "request_id"),
+)
+
+request_ids = sa.Table(
+    "request_ids",
+    metadata,
+    sa.Column("request_id", sa.String(128), primary_key=True),
+    sa.Column("fingerprint", sa.String(128), nullable=False),
+    sa.Column("actor", sa.String(160), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("result", json_type()),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("completed_at", UTCDateTime()),
+    sa.CheckConstraint(_in("state", REQUEST_STATES), name="state"),
+    sa.Index(None, "completed_at"),
+)
+
+account_snapshots = sa.Table(
+    "account_snapshots",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("login", sa.BigInteger(), nullable=False),
+    sa.Column("balance", sa.Double(), nullable=False),
+    sa.Column("equity", sa.Double(), nullable=False),
+    sa.Column("margin", sa.Double(), nullable=False),
+    sa.Column("margin_free", sa.Double(), nullable=False),
+    sa.Column("margin_level", sa.Double(), nullable=False),
+    sa.Column("profit", sa.Double(), nullable=False),
+    sa.Column("credit", sa.Double(), nullable=False),
+    sa.Index(None, "login", "at"),
+    sa.Index(None, "at"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(128)),
+    sa.Column("lang", sa.String(16)),
+    sa.Column("subscribed", sa.Boolean(), nullable=False),
+    sa.Column("allowed_symbols", json_type(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint(_in("role", ROLES), name="role"),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", json_type()),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
