@@ -1,0 +1,140 @@
+"""Entry points: how many bars to fetch, and computing a request over MT5 rates."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mt5bridge.indicators import moving, oscillators, trend
+from mt5bridge.indicators.models import InvalidParameterError, NotEnoughBarsError
+from mt5bridge.indicators.moving import Buffers
+from mt5bridge.indicators.params import (
+    ATRParams,
+    BandsParams,
+    CCIParams,
+    IchimokuParams,
+    IndicatorRequest,
+    IndicatorResult,
+    MACDParams,
+    MAParams,
+    RSIParams,
+    StochasticParams,
+)
+from mt5bridge.structs import RATES_DTYPE
+
+MAX_COUNT = 100_000
+
+
+def _buffers(rates: np.ndarray, request: IndicatorRequest) -> Buffers:
+    match request.params:
+        case MAParams() as p:
+            return moving.compute_ma(rates, p)
+        case RSIParams() as p:
+            return oscillators.compute_rsi(rates, p)
+        case MACDParams() as p:
+            return oscillators.compute_macd(rates, p)
+        case BandsParams() as p:
+            return trend.compute_bands(rates, p)
+        case StochasticParams() as p:
+            return oscillators.compute_stochastic(rates, p)
+        case ATRParams() as p:
+            return trend.compute_atr(rates, p)
+        case IchimokuParams() as p:
+            return trend.compute_ichimoku(rates, p)
+        case CCIParams() as p:
+            return oscillators.compute_cci(rates, p)
+    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+
+
+def warmup_bars(request: IndicatorRequest) -> int:
+    """Bars needed before the first returned value for it to match MT5's within SEED_RESIDUAL."""
+    match request.params:
+        case MAParams() as p:
+            return moving.ma_warmup(p)
+        case RSIParams() as p:
+            return oscillators.rsi_warmup(p)
+        case MACDParams() as p:
+            return oscillators.macd_warmup(p)
+        case BandsParams() as p:
+            return trend.bands_warmup(p)
+        case StochasticParams() as p:
+            return oscillators.stochastic_warmup(p)
+        case ATRParams() as p:
+            return trend.atr_warmup(p)
+        case IchimokuParams() as p:
+            return trend.ichimoku_warmup(p)
+        case CCIParams() as p:
+            return oscillators.cci_warmup(p)
+    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+
+
+def min_bars(request: IndicatorRequest) -> int:
+    """Fewest bars for which compute returns at least one value; fewer raise NotEnoughBarsError."""
+    match request.params:
+        case MAParams() as p:
+            return moving.ma_min_bars(p)
+        case RSIParams() as p:
+            return oscillators.rsi_min_bars(p)
+        case MACDParams() as p:
+            return oscillators.macd_min_bars(p)
+        case BandsParams() as p:
+            return trend.bands_min_bars(p)
+        case StochasticParams() as p:
+            return oscillators.stochastic_min_bars(p)
+        case ATRParams() as p:
+            return trend.atr_min_bars(p)
+        case IchimokuParams() as p:
+            return trend.ichimoku_min_bars(p)
+        case CCIParams() as p:
+            return oscillators.cci_min_bars(p)
+    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+
+
+def _check_count(count: int) -> None:
+    if not 1 <= count <= MAX_COUNT:
+        raise InvalidParameterError(f"count must be between 1 and {MAX_COUNT}, got {count}")
+
+
+def bars_needed(request: IndicatorRequest, count: int) -> int:
+    """How many bars to fetch so the last `count` values are fully warmed up."""
+    _check_count(count)
+    return max(count + warmup_bars(request), min_bars(request))
+
+
+def _check_rates(rates: np.ndarray, request: IndicatorRequest) -> None:
+    if not isinstance(rates, np.ndarray) or rates.dtype.names is None:
+        raise InvalidParameterError("rates must be a numpy structured array of RATES_DTYPE")
+    missing = set(RATES_DTYPE.names or ()) - set(rates.dtype.names)
+    if missing or rates.ndim != 1:
+        raise InvalidParameterError(f"rates must be a 1-d array of RATES_DTYPE; missing {sorted(missing)}")
+    needed = min_bars(request)
+    if rates.shape[0] < needed:
+        raise NotEnoughBarsError(
+            f"{request.name} with these parameters needs at least {needed} bars, got {rates.shape[0]}"
+        )
+    times = rates["time"]
+    if times.shape[0] > 1 and not bool(np.all(times[1:] > times[:-1])):
+        raise InvalidParameterError("rates must be sorted oldest first with strictly increasing times")
+
+
+def _to_list(values: np.ndarray) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
+def compute(rates: np.ndarray, request: IndicatorRequest, count: int) -> IndicatorResult:
+    """Compute on all given bars (oldest first) and return the last `count` bars' values.
+
+    With fewer than `bars_needed` bars, recursive indicators are exact only if the bars start where
+    the terminal's own history starts; a count above the bars given returns every bar.
+    """
+    _check_count(count)
+    _check_rates(rates, request)
+    buffers = _buffers(rates, request)
+    tail = slice(max(rates.shape[0] - count, 0), None)
+    return IndicatorResult(
+        name=request.name,
+        params=request.params,
+        times=[int(t) for t in rates["time"][tail].tolist()],
+        values={name: _to_list(buffers[name][tail]) for name in request.outputs},
+    )
