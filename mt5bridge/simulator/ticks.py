@@ -1,0 +1,198 @@
+"""Ticks for the simulator: random-walk generation, a bounded buffer, and ticks synthesized from M1 bars."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from mt5bridge import constants as c
+from mt5bridge.simulator.bars import quantize
+from mt5bridge.simulator.sessions import DAY
+from mt5bridge.simulator.symbols import SymbolSpec
+from mt5bridge.structs import TICKS_DTYPE
+
+TICK_DTYPE = TICKS_DTYPE
+"""Ticks are kept in the MT5 layout itself, so returning them needs no conversion."""
+
+BID_ASK = c.TICK_FLAG_BID | c.TICK_FLAG_ASK
+# Spreads triple for a few minutes around server midnight, the daily rollover, as at real brokers.
+_ROLLOVER_BEFORE = 5 * 60
+_ROLLOVER_AFTER = 10 * 60
+_MAX_GAP = 2 * DAY
+
+
+@dataclass(slots=True)
+class Walk:
+    """Where a symbol's random walk stands: last tick and the unrounded log price."""
+
+    log_price: float
+    bid_pts: int
+    spread: int
+    time_msc: int
+
+
+def make_ticks(times: np.ndarray, bid: np.ndarray, ask: np.ndarray, flags: np.ndarray | int) -> np.ndarray:
+    """An MT5 ticks array (no last/volume: forex and CFDs quote bid/ask only)."""
+    out = np.empty(len(times), TICKS_DTYPE)
+    out["time"] = times // 1000
+    out["bid"] = bid
+    out["ask"] = ask
+    out["last"] = 0.0
+    out["volume"] = 0
+    out["time_msc"] = times
+    out["flags"] = flags
+    out["volume_real"] = 0.0
+    return out
+
+
+def _tick_times(rng: np.random.Generator, lo: int, hi: int, interval_ms: float) -> np.ndarray:
+    """Poisson arrival times in [lo, hi] ms, strictly increasing."""
+    span = hi - lo
+    offset = float(rng.exponential(interval_ms))
+    if offset > span:
+        # the common case for short real-time steps: no tick at all
+        return np.empty(0, dtype=np.int64)
+    parts = [np.array([offset])]
+    while offset <= span:
+        times = offset + np.cumsum(
+            rng.exponential(interval_ms, int((span - offset) / interval_ms * 1.05) + 16)
+        )
+        parts.append(times)
+        offset = float(times[-1])
+    at = np.floor(np.concatenate(parts)).astype(np.int64) + lo
+    at = at[at <= hi]
+    if len(at) > 1:
+        keep = np.ones(len(at), dtype=bool)
+        keep[1:] = at[1:] > at[:-1]
+        at = at[keep]
+    return at
+
+
+def generate(
+    spec: SymbolSpec,
+    rng: np.random.Generator,
+    walk: Walk,
+    span: tuple[int, int, int],
+    *,
+    interval_s: float,
+    sigma_per_s: float,
+    gap_s: float,
+) -> np.ndarray:
+    """Ticks continuing the walk, span = (lo, hi, anchor) ms: times in [lo, hi], the first tick's move
+    measured from anchor (the later of the last tick and the window opening); gap_s = closed time skipped."""
+    lo, hi, anchor = span
+    times = _tick_times(rng, lo, hi, interval_s * 1000.0)
+    n = len(times)
+    if n == 0:
+        return np.empty(0, TICK_DTYPE)
+    dt = np.diff(times, prepend=anchor) / 1000.0
+    steps = rng.standard_normal(n) * sigma_per_s * np.sqrt(np.maximum(dt, 0.0))
+    if gap_s > 0:
+        # weekend / daily-break gap: a fraction of the variance the closed time would carry
+        steps[0] += rng.standard_normal() * sigma_per_s * math.sqrt(min(gap_s, _MAX_GAP)) * 0.3
+    log_price = walk.log_price + np.cumsum(steps)
+    bid = quantize(np.exp(log_price), spec)
+    spread = spec.spread + (rng.random(n) * (spec.spread * 0.3 + 1)).astype(np.int64)
+    sec = (times // 1000) % DAY
+    spread[(sec >= DAY - _ROLLOVER_BEFORE) | (sec < _ROLLOVER_AFTER)] *= 3
+    step = spec.tick_steps
+    spread = (spread + step - 1) // step * step
+    ask = bid + spread
+    prev_bid = np.empty_like(bid)
+    prev_bid[0], prev_bid[1:] = walk.bid_pts, bid[:-1]
+    prev_ask = np.empty_like(ask)
+    prev_ask[0], prev_ask[1:] = walk.bid_pts + walk.spread, ask[:-1]
+    flags = np.where(bid != prev_bid, c.TICK_FLAG_BID, 0) | np.where(ask != prev_ask, c.TICK_FLAG_ASK, 0)
+    keep = flags != 0
+    walk.log_price = float(log_price[-1])
+    walk.bid_pts = int(bid[-1])
+    walk.spread = int(spread[-1])
+    walk.time_msc = int(times[-1])
+    scale = 10.0**spec.digits
+    if keep.all():
+        return make_ticks(times, bid / scale, ask / scale, flags)
+    return make_ticks(times[keep], bid[keep] / scale, ask[keep] / scale, flags[keep])
+
+
+def synthesize(bars: np.ndarray, digits: int) -> np.ndarray:
+    """Four ticks per M1 bar at +0 s, +20 s, +40 s, +59 s: open, low/high, high/low, close (bid).
+
+    Rising bars visit the low first, falling bars the high first; ask = bid + the bar's spread.
+    Repeated prices inside a bar are dropped, as MT5 sends no tick without a change.
+    """
+    n = len(bars)
+    if n == 0:
+        return np.empty(0, TICK_DTYPE)
+    rising = bars["close"] >= bars["open"]
+    first = np.where(rising, bars["low"], bars["high"])
+    second = np.where(rising, bars["high"], bars["low"])
+    bid = np.stack([bars["open"], first, second, bars["close"]], axis=1).ravel()
+    offsets = np.array([0, 20_000, 40_000, 59_000], dtype=np.int64)
+    times = (bars["time"][:, None] * 1000 + offsets).ravel()
+    spread = np.repeat(bars["spread"], 4)
+    scale = 10.0**digits
+    ask = (np.rint(bid * scale) + spread) / scale
+    changed = np.ones(len(bid), dtype=bool)
+    changed[1:] = (bid[1:] != bid[:-1]) | (ask[1:] != ask[:-1])
+    changed[::4] = True
+    return make_ticks(times[changed], bid[changed], ask[changed], BID_ASK)
+
+
+def _copy(dst: np.ndarray, at: int, src: np.ndarray) -> None:
+    """dst[at : at + len(src)] = src as a byte copy (structured assignment is far slower)."""
+    size = TICK_DTYPE.itemsize
+    dst.view(np.uint8)[at * size : (at + len(src)) * size] = np.ascontiguousarray(src).view(np.uint8)
+
+
+class TickBuffer:
+    """The most recent `capacity` ticks of one symbol: a ring buffer, read back time-ascending."""
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("tick buffer capacity must be positive")
+        self._capacity = capacity
+        self._buf = np.empty(min(capacity, 4096), TICK_DTYPE)
+        self._n = 0
+        self._head = 0  # index of the oldest tick; stays 0 until the buffer first overflows
+        self._ordered: np.ndarray | None = None
+
+    @property
+    def ticks(self) -> np.ndarray:
+        """The retained ticks, oldest first (a view or a cached copy; do not modify or keep)."""
+        if self._head == 0:
+            return self._buf[: self._n]
+        if self._ordered is None:
+            self._ordered = np.concatenate((self._buf[self._head :], self._buf[: self._head]))
+        return self._ordered
+
+    @property
+    def oldest_msc(self) -> int | None:
+        """Time of the oldest retained tick, None when empty."""
+        return int(self._buf["time_msc"][self._head]) if self._n else None
+
+    def append(self, new: np.ndarray) -> None:
+        """Add ticks (time ascending, not older than the newest held), dropping the oldest beyond capacity."""
+        self._ordered = None
+        k, cap = len(new), self._capacity
+        if k >= cap:
+            self._buf, self._n, self._head = new[-cap:].copy(), cap, 0
+            return
+        if self._n + k > len(self._buf) and len(self._buf) < cap:
+            grown = np.empty(min(cap, max(self._n + k, 2 * len(self._buf))), TICK_DTYPE)
+            _copy(grown, 0, self._buf[: self._n])
+            self._buf = grown
+        if self._n + k <= len(self._buf):
+            _copy(self._buf, self._n, new)
+            self._n += k
+            return
+        # full-size ring: write at the tail with wrap-around, advancing the head past evicted ticks
+        tail = (self._head + self._n) % cap
+        first = min(k, cap - tail)
+        _copy(self._buf, tail, new[:first])
+        _copy(self._buf, 0, new[first:])
+        overflow = self._n + k - cap
+        if overflow > 0:
+            self._head = (self._head + overflow) % cap
+        self._n = min(cap, self._n + k)
