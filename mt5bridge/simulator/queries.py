@@ -1,0 +1,133 @@
+"""Read-side of the simulator: filtered positions and orders, history, calculations, market depth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mt5bridge import constants as C
+from mt5bridge.simulator import views
+from mt5bridge.simulator.clock import BadArgument, arg_epoch
+from mt5bridge.simulator.ledger import Ledger
+from mt5bridge.simulator.money import raw_margin, raw_profit
+from mt5bridge.simulator.records import Book
+from mt5bridge.simulator.requests import Request
+from mt5bridge.structs import BookInfo, TradeDeal, TradeOrder, TradePosition
+
+
+class Queries:
+    """What `positions_get`, `history_deals_get`, `order_calc_*` and friends answer."""
+
+    def __init__(self, book: Book, ledger: Ledger) -> None:
+        self.book = book
+        self.ledger = ledger
+        self.market = ledger.market
+
+    def _symbols(self, symbol: str | None, group: str | None) -> set[str] | None:
+        if symbol is not None:
+            return {symbol}
+        if group is not None:
+            return set(self.market.match(group))
+        return None
+
+    def positions(
+        self, symbol: str | None, group: str | None, ticket: int | None
+    ) -> tuple[TradePosition, ...]:
+        wanted = self._symbols(symbol, group)
+        found = []
+        for pos in self.book.positions.values():
+            if ticket is not None and pos.ticket != ticket:
+                continue
+            if wanted is not None and pos.symbol not in wanted:
+                continue
+            found.append(views.position(pos, self.ledger))
+        return tuple(found)
+
+    def orders(self, symbol: str | None, group: str | None, ticket: int | None) -> tuple[TradeOrder, ...]:
+        wanted = self._symbols(symbol, group)
+        return tuple(
+            views.order(o, self.market)
+            for o in self.book.orders.values()
+            if (ticket is None or o.ticket == ticket) and (wanted is None or o.symbol in wanted)
+        )
+
+    @staticmethod
+    def _window(date_from: Any, date_to: Any, filters: dict[str, Any]) -> tuple[int, int] | None:
+        """The [from, to] window in msc, or None when a ticket/position filter replaces dates."""
+        if filters.get("ticket") is not None or filters.get("position") is not None:
+            return None
+        if date_from is None or date_to is None:
+            raise BadArgument("date_from and date_to are required")
+        return arg_epoch(date_from) * 1000, arg_epoch(date_to) * 1000 + 999
+
+    def history_orders(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeOrder, ...]:
+        window = self._window(date_from, date_to, filters)
+        wanted = self._symbols(None, filters.get("group"))
+        out = []
+        for o in self.book.history_orders:
+            if window and not window[0] <= o.time_setup_msc <= window[1]:
+                continue
+            if filters.get("ticket") is not None and o.ticket != filters["ticket"]:
+                continue
+            if filters.get("position") is not None and o.position_id != filters["position"]:
+                continue
+            if wanted is not None and o.symbol not in wanted:
+                continue
+            out.append(views.order(o))
+        return tuple(out)
+
+    def history_deals(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeDeal, ...]:
+        """Deals in a window, or by order ticket (`ticket=`) or position id (`position=`), dates ignored."""
+        window = self._window(date_from, date_to, filters)
+        wanted = self._symbols(None, filters.get("group"))
+        out = []
+        for d in self.book.deals:
+            if window and not window[0] <= d.time_msc <= window[1]:
+                continue
+            if filters.get("ticket") is not None and d.order != filters["ticket"]:
+                continue
+            if filters.get("position") is not None and d.position_id != filters["position"]:
+                continue
+            if wanted is not None and d.symbol not in wanted:
+                continue
+            out.append(views.deal(d))
+        return tuple(out)
+
+    def calc_margin(self, action: int, symbol: str, volume: float, price: float) -> float | None:
+        spec = self.market.get(symbol)
+        if spec is None or action not in (C.ORDER_TYPE_BUY, C.ORDER_TYPE_SELL) or volume <= 0:
+            raise BadArgument("invalid margin request")
+        raw = raw_margin(spec, volume, price, self.book.account.leverage)
+        return round(self.market.to_account(raw, spec.currency_margin), 2)
+
+    def calc_profit(
+        self, action: int, symbol: str, volume: float, price_open: float, price_close: float
+    ) -> float:
+        spec = self.market.get(symbol)
+        if spec is None or action not in (C.ORDER_TYPE_BUY, C.ORDER_TYPE_SELL) or volume <= 0:
+            raise BadArgument("invalid profit request")
+        raw = raw_profit(spec, action, volume, price_open, price_close)
+        return round(self.market.to_account(raw, spec.currency_profit), 2)
+
+    def symbol_of(self, req: Request) -> str:
+        """The symbol a ticket-only request (SLTP, MODIFY, REMOVE, CLOSE_BY) refers to, or ""."""
+        for ticket in (req.position, req.order):
+            if ticket in self.book.positions:
+                return self.book.positions[ticket].symbol
+            if ticket in self.book.orders:
+                return self.book.orders[ticket].symbol
+        return ""
+
+    def book_levels(self, symbol: str, depth: int = 5) -> tuple[BookInfo, ...]:
+        """A synthetic depth of market around the current quote: sells first, prices descending."""
+        spec = self.market.spec(symbol)
+        bid, ask = self.market.quote(symbol)
+        step = spec.tick_size * max(1, spec.spread // 4 or 1)
+        sells = [
+            BookInfo(C.BOOK_TYPE_SELL, round(ask + i * step, spec.digits), 10 * (i + 1), 10.0 * (i + 1))
+            for i in reversed(range(depth))
+        ]
+        buys = [
+            BookInfo(C.BOOK_TYPE_BUY, round(bid - i * step, spec.digits), 10 * (i + 1), 10.0 * (i + 1))
+            for i in range(depth)
+        ]
+        return tuple(sells + buys)
