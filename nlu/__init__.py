@@ -1,1 +1,6 @@
-"""nlu package."""
+"""Intent parser: one chat message in, one exact `Command` out (offline first, LLM when configured)."""
+
+from nlu.command import Command, Intent, OrderType, Period, Report, Selector, Side
+from nlu.parser import parse
+
+__all__ = ["Command", "Intent", "OrderType", "Period", "Report", "Selector", "Side", "parse"]

@@ -1,0 +1,95 @@
+"""Text normalisation before matching: width, script, case, mentions, Chinese numerals."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+BLANK = "§"  # what consumed spans are overwritten with; never left in user text
+MAX_CHARS = 300  # nobody types a trade longer than this; longer text is refused, which also bounds time
+
+# Traditional -> simplified, only for characters that occur in trading talk; a full converter is overkill.
+_TRAD = (
+    "黃銀歐鎊紐納標恆幣倉單買賣損虧帳賬戶餘額週報掛銷價設開關現錢個這請幫嗎麼別時對們盤進點兩幾淨"
+    "訂動調刪條獲還應該會過經從後裡資號碼萬網鎖長與離場歷錄覽詢問題較讓給說務擬盪漲蝕撥擔標準貨"
+    "額鐘頭總結虧筆邊億澳紐瑞營綫線倫敦達瓊斯漢數張沒見劃處為並運贏輸損價漲跌",
+    "黄银欧镑纽纳标恒币仓单买卖损亏账账户余额周报挂销价设开关现钱个这请帮吗么别时对们盘进点两几净"
+    "订动调删条获还应该会过经从后里资号码万网锁长与离场历录览询问题较让给说务拟荡涨蚀拨担标准货"
+    "额钟头总结亏笔边亿澳纽瑞营线线伦敦达琼斯汉数张没见划处为并运赢输损价涨跌",
+)
+_TRAD_TABLE = str.maketrans(_TRAD[0], _TRAD[1])
+assert len(_TRAD[0]) == len(_TRAD[1])  # noqa: S101 - a broken table must fail at import, not silently
+
+_MENTION = re.compile(r"@(?!\d)[\w.\-]+")
+_SPACES = re.compile(r"\s+")
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百点半]+(?=\s*(?:手|lots?\b))")
+
+
+def normalize(text: str) -> str:
+    """Half-width, simplified, lower-case text without @mentions, single-spaced; '' if too long."""
+    if len(text) > MAX_CHARS * 4:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).translate(_TRAD_TABLE).lower()
+    folded = _MENTION.sub(" ", folded).replace(BLANK, " ")
+    folded = _SPACES.sub(" ", folded).strip()
+    if len(folded) > MAX_CHARS:
+        return ""
+    return _CN_NUMBER.sub(_replace_cn_number, folded)
+
+
+def _replace_cn_number(match: re.Match[str]) -> str:
+    value = cn_to_number(match.group(0))
+    return match.group(0) if value is None else f"{value:g}"
+
+
+def _cn_integer(text: str) -> int | None:
+    """Integers below 1000 written in Chinese: 三, 十, 十五, 二十, 一百二十."""
+    if not text:
+        return 0
+    if text.isdigit():
+        return int(text)
+    total, current = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if current is not None:
+                return None  # two digits in a row (e.g. 一二) is not a number we read
+            current = _CN_DIGITS[ch]
+        elif ch in "十百":
+            unit = 10 if ch == "十" else 100
+            total += (1 if current is None else current) * unit
+            current = None
+        else:
+            return None
+    return total + (current or 0)
+
+
+def cn_to_number(text: str) -> float | None:
+    """Chinese numerals to a number: 一 -> 1, 半 -> 0.5, 零点五 -> 0.5, 十 -> 10; None if not a number."""
+    if text == "半":
+        return 0.5
+    if text.endswith("半") and len(text) > 1:
+        whole = _cn_integer(text[:-1])
+        return None if whole is None else whole + 0.5
+    if "点" in text:
+        head, _, tail = text.partition("点")
+        whole = _cn_integer(head)
+        if whole is None or not tail or any(ch not in _CN_DIGITS for ch in tail):
+            return None
+        return float(f"{whole}." + "".join(str(_CN_DIGITS[ch]) for ch in tail))
+    value = _cn_integer(text)
+    return None if value is None or value == 0 else float(value)

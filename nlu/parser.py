@@ -1,0 +1,218 @@
+"""The offline parser: one message in, one `Command` out; pure, no I/O.
+
+Decision order: a trading verb makes it a trading command, which must then pass every safety check
+(question, negation, past, hypothetical, a number not understood, a field given twice, a field the intent
+cannot carry) or it becomes `unknown`. Without a trading verb the message can only be a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pydantic import ValidationError
+
+from nlu import patterns as P
+from nlu import scan as S
+from nlu.command import UNKNOWN, Command, Intent, OrderType, Period, Report, Selector, Side
+from nlu.lexicon import lexicon
+from nlu.normalize import normalize
+
+_ALLOWED: dict[Intent, frozenset[str]] = {
+    Intent.OPEN: frozenset({"symbol", "side", "volume", "order_type", "price", "sl", "tp", "magic"}),
+    Intent.CLOSE: frozenset({"symbol", "side", "volume", "selector", "ticket", "magic"}),
+    Intent.MODIFY: frozenset(
+        {"symbol", "side", "order_type", "price", "sl", "tp", "selector", "ticket", "magic"}
+    ),
+    Intent.CANCEL: frozenset({"symbol", "side", "order_type", "selector", "ticket", "magic"}),
+}
+
+
+def prepare(text: str) -> tuple[str, Intent | None]:
+    """Normalised text with noun phrases rewritten, and the query a leading slash command forces."""
+    norm = normalize(text)
+    forced = None
+    slash = P.SLASH_COMMAND.match(norm)
+    if slash:
+        forced = P.SLASH.get(slash.group(1))
+        norm = norm[slash.end() :] if forced else norm[1:]
+        if forced and slash.group(1) in ("daily", "monthly", "hedge"):
+            norm = f"{slash.group(1)} {norm}"
+    if P.NOUN_ANY.search(norm):
+        for pattern, replacement in P.NOUN_PHRASES:
+            norm = pattern.sub(replacement, norm)
+    return norm, forced
+
+
+def has_safety_cue(text: str) -> bool:
+    """True if the message is a question, a negation, about the past or hypothetical (never a trade)."""
+    norm, _forced = prepare(text)
+    return not norm or _unsafe(norm)
+
+
+def has_trading_verb(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """True if the message carries a trading verb, whether or not it was safe to act on."""
+    norm, forced = prepare(text)
+    if forced is not None or not norm.strip():
+        return False
+    return _trading_kind(S.run(norm, lexicon(aliases))) is not None
+
+
+def parse(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> Command:
+    """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon."""
+    norm, forced = prepare(text)
+    if not norm.strip():
+        return Command(intent=forced) if forced else UNKNOWN
+    scan = S.run(norm, lexicon(aliases))
+    if forced is not None:
+        return _query(scan, forced)
+    kind = _trading_kind(scan)
+    if kind is not None:
+        return _trading(scan, kind)
+    return _query(scan, None)
+
+
+def _trading_kind(scan: S.Scan) -> Intent | None:
+    """Which trading verb the message carries; UNKNOWN when it carries two actions; None for none."""
+    text = scan.text
+    for pattern, _side in P.SIDE_NOUN.rows:
+        text = pattern.sub(" ", text)
+    buy_sell = bool(P.BUY_VERB.search(text) or P.SELL_VERB.search(text))
+    neutral = bool(P.OPEN_VERB.search(text)) or bool(
+        P.PENDING_WORD.search(text) and (scan.volume is not None or scan.price is not None)
+    )
+    modify = scan.modify_verb and scan.sl_tp_mentioned
+    strong = [k for k, p in ((Intent.CLOSE, P.CLOSE_VERB), (Intent.CANCEL, P.CANCEL_VERB)) if p.search(text)]
+    if len(strong) > 1 or ((strong or buy_sell or neutral) and P.SEQUENCE.search(text)):
+        return Intent.UNKNOWN
+    if strong:
+        return Intent.UNKNOWN if neutral or modify else strong[0]
+    if buy_sell or neutral:
+        return Intent.OPEN
+    return Intent.MODIFY if modify else None
+
+
+def _unsafe(text: str) -> bool:
+    """A question, a negation, a statement about the past or a hypothetical: never a trade."""
+    if P.UNSAFE.search(text):
+        return True
+    return bool(P.PAST_LE.search(text) and not P.IMPERATIVE.search(text))
+
+
+def _sides(text: str, kind: Intent) -> set[Side]:
+    sides = {side for pattern, side in P.SIDE_NOUN.rows if pattern.search(text)}
+    if kind is Intent.CLOSE and "平多" in text:
+        sides.add(Side.BUY)
+    if kind is Intent.CLOSE and "平空" in text:
+        sides.add(Side.SELL)
+    cleaned = text
+    for pattern, _side in P.SIDE_NOUN.rows:
+        cleaned = pattern.sub(" ", cleaned)
+    if P.BUY_VERB.search(cleaned):
+        sides.add(Side.BUY)
+    if P.SELL_VERB.search(cleaned):
+        sides.add(Side.SELL)
+    return sides
+
+
+def _selector(scan: S.Scan) -> Selector | Intent | None:
+    """The selector; Intent.UNKNOWN when a ticket and another selector are both given."""
+    named = P.SELECTORS.first(scan.text)
+    if scan.ticket is not None:
+        return Selector.TICKET if named is None else Intent.UNKNOWN
+    return named
+
+
+def _order_type(scan: S.Scan, kind: Intent) -> OrderType | Intent | None:
+    named = P.ORDER_TYPES.first(scan.text)
+    if kind is Intent.OPEN:
+        if named is OrderType.MARKET and scan.price is not None:
+            return Intent.UNKNOWN
+        return OrderType.PENDING if named is None and scan.price is not None else named
+    if kind is Intent.CLOSE or named in (OrderType.MARKET, OrderType.PENDING):
+        return None  # closing is always at market; every cancel/modify target is pending anyway
+    return named
+
+
+def _refused(scan: S.Scan) -> bool:
+    text = scan.text
+    if scan.ambiguous or len(scan.symbols) > 1 or _unsafe(text):
+        return True
+    return bool(P.DIGIT.search(text) or P.COUNT.search(text) or P.PERIODS.first(text))
+
+
+def _trading(scan: S.Scan, kind: Intent) -> Command:
+    if kind is Intent.UNKNOWN or _refused(scan):
+        return UNKNOWN
+    sides = _sides(scan.text, kind)
+    if kind is Intent.OPEN and len(sides) > 1:
+        return UNKNOWN
+    selector = _selector(scan) if kind is not Intent.OPEN else P.SELECTORS.first(scan.text)
+    order_type = _order_type(scan, kind)
+    if Intent.UNKNOWN in (selector, order_type):
+        return UNKNOWN
+    candidates: dict[str, object] = {
+        "symbol": next(iter(scan.symbols), None),
+        "side": sides.pop() if len(sides) == 1 else None,
+        "volume": scan.volume,
+        "order_type": order_type,
+        "price": scan.price,
+        "sl": scan.sl,
+        "tp": scan.tp,
+        "selector": selector,
+        "ticket": scan.ticket,
+        "magic": scan.magic,
+    }
+    fields = {key: value for key, value in candidates.items() if value is not None}
+    stated = set(fields)
+    if stated - _ALLOWED[kind]:
+        return UNKNOWN
+    if kind is Intent.CANCEL and not stated - {"side"} and not P.CANCEL_OBJECT.search(scan.text):
+        return UNKNOWN  # a bare "取消"/"cancel" is more likely about a conversation than about orders
+    try:
+        return Command.model_validate({"intent": kind, **fields})
+    except ValidationError:
+        return UNKNOWN  # e.g. a volume of 0 or above the maximum: impossible, so not understood
+
+
+def _query_intent(scan: S.Scan) -> Intent:
+    text = scan.text
+    if P.REPORT_WORD.search(text):
+        return Intent.REPORT
+    if P.FREE_FORM.search(text) or P.PAST_TRADE.search(text):
+        return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning over data: the LLM's job
+    intent = P.QUERIES.first(text)
+    if intent is not None:
+        return intent
+    if scan.symbols and not scan.has_fields and not P.QUOTE_FILLER.sub("", text):
+        return Intent.QUOTE  # just a symbol name: show its price
+    return Intent.UNKNOWN
+
+
+def _query(scan: S.Scan, forced: Intent | None) -> Command:
+    intent = forced or _query_intent(scan)
+    if intent is Intent.UNKNOWN:
+        return UNKNOWN
+    period = P.PERIODS.first(scan.text)
+    report = None
+    if intent is Intent.REPORT:
+        report = P.REPORTS.first(scan.text) or _report_from_period(period)
+    listing = intent in (Intent.POSITIONS, Intent.ORDERS)
+    sides = {side for pattern, side in P.SIDE_NOUN.rows if pattern.search(scan.text)} if listing else set()
+    return Command(
+        intent=intent,
+        symbol=next(iter(scan.symbols)) if len(scan.symbols) == 1 else None,
+        side=sides.pop() if len(sides) == 1 else None,
+        selector=P.SELECTORS.first(scan.text) if listing else None,
+        ticket=scan.ticket if listing else None,
+        magic=scan.magic if intent in (Intent.POSITIONS, Intent.ORDERS, Intent.PNL) else None,
+        period=period if intent in (Intent.PNL, Intent.REPORT) else None,
+        report=report,
+    )
+
+
+def _report_from_period(period: Period | None) -> Report | None:
+    if period in (Period.TODAY, Period.YESTERDAY):
+        return Report.DAILY
+    if period in (Period.MONTH, Period.LAST_MONTH):
+        return Report.MONTHLY
+    return None

@@ -1,0 +1,116 @@
+"""Lexicon, normalisation and the command model's contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu import Command, Intent, parse
+from nlu.lexicon import SYMBOLS, lexicon
+from nlu.normalize import cn_to_number, normalize
+
+SIMULATOR_SYMBOLS = (
+    "EURUSD GBPUSD USDJPY AUDUSD NZDUSD USDCAD USDCHF EURJPY GBPJPY EURGBP XAUUSD XAGUSD USOIL UKOIL "
+    "US30 NAS100 US500 GER40 HK50 BTCUSD ETHUSD"
+).split()
+
+
+def test_canonical_symbols_match_the_simulator() -> None:
+    assert sorted(SYMBOLS) == sorted(SIMULATOR_SYMBOLS)
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("XAUUSD", "XAUUSD"),
+        ("XAUUSD.m", "XAUUSD"),
+        ("XAUUSDm", "XAUUSD"),
+        ("xauusd#", "XAUUSD"),
+        ("GOLD", "XAUUSD"),
+        ("GOLD.i#", "XAUUSD"),
+        ("gold-ecn", "XAUUSD"),
+        ("EURUSD.pro", "EURUSD"),
+        ("EURUSD_i", "EURUSD"),
+        ("US30.cash", "US30"),
+        ("NAS100m", "NAS100"),
+        ("美油", "USOIL"),
+        ("WTI", "USOIL"),
+        ("布油", "UKOIL"),
+        ("大饼", "BTCUSD"),
+        ("黃金", "XAUUSD"),
+        ("恆指", "HK50"),
+    ],
+)
+def test_resolve_names_and_broker_suffixes(name: str, canonical: str) -> None:
+    assert lexicon().resolve(name) == canonical
+
+
+@pytest.mark.parametrize("name", ["golden", "down", "金", "美元", "DOGEUSD", "xauusdxyz", ""])
+def test_non_symbols_do_not_resolve(name: str) -> None:
+    assert lexicon().resolve(name) is None
+
+
+def test_config_aliases_extend_and_add_symbols() -> None:
+    aliases = {"XAUUSD": ["金仔"], "jp225": ["日经"]}
+    assert parse("买入0.1手金仔", aliases).symbol == "XAUUSD"
+    assert parse("买入0.1手日经", aliases).symbol == "JP225"
+    assert parse("买入0.1手金仔").symbol is None
+    assert lexicon(aliases) is lexicon({"jp225": ("日经",), "XAUUSD": ("金仔",)})  # compiled once
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("一", 1.0),
+        ("两", 2.0),
+        ("十", 10.0),
+        ("十五", 15.0),
+        ("二十", 20.0),
+        ("半", 0.5),
+        ("零点五", 0.5),
+        ("一点五", 1.5),
+        ("三半", 3.5),
+        ("一二", None),
+        ("零", None),
+        ("点", None),
+    ],
+)
+def test_chinese_numerals(text: str, value: float | None) -> None:
+    assert cn_to_number(text) == value
+
+
+def test_normalize_width_script_case_mentions() -> None:
+    assert normalize("@交易助手 平倉０．０１手ＸＡＵＵＳＤ！") == "平仓0.01手xauusd!"
+    assert normalize("buy 0.1 gold @2300") == "buy 0.1 gold @2300"
+    assert normalize("x" * 2000) == ""
+
+
+def test_command_dump_has_exactly_the_contract_keys() -> None:
+    keys = [
+        "intent",
+        "symbol",
+        "side",
+        "volume",
+        "order_type",
+        "price",
+        "sl",
+        "tp",
+        "selector",
+        "ticket",
+        "magic",
+        "period",
+        "report",
+    ]
+    assert list(Command().model_dump()) == keys
+    assert Command().intent is Intent.UNKNOWN
+    assert parse("平仓0.01手黄金").model_dump()["intent"] == "close"
+
+
+@pytest.mark.parametrize("field", [{"volume": 0}, {"volume": 1001}, {"price": 0}, {"sl": -1}, {"ticket": 0}])
+def test_command_rejects_impossible_values(field: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="validation error"):
+        Command.model_validate({"intent": "open", **field})
+
+
+def test_command_rejects_extra_keys() -> None:
+    with pytest.raises(ValueError, match="Extra inputs"):
+        Command.model_validate({"intent": "close", "skip_confirmation": True})

@@ -1,0 +1,51 @@
+"""The phrase table: every line of phrases.tsv parses to exactly the command it states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu import Command, parse
+
+TABLE = Path(__file__).with_name("phrases.tsv")
+NUMERIC = {"volume", "price", "sl", "tp"}
+INTEGER = {"ticket", "magic"}
+
+
+def _rows() -> list[tuple[str, dict[str, object]]]:
+    rows = []
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, _, spec = line.partition("\t")
+        intent, *pairs = spec.split()
+        expected: dict[str, object] = {key: None for key in Command.model_fields}
+        expected["intent"] = intent
+        for pair in pairs:
+            key, _, value = pair.partition("=")
+            assert key in expected, f"unknown field {key!r} in {line!r}"
+            expected[key] = float(value) if key in NUMERIC else int(value) if key in INTEGER else value
+        rows.append((text, expected))
+    return rows
+
+
+ROWS = _rows()
+
+
+def test_table_is_large_and_covers_every_value() -> None:
+    assert len(ROWS) >= 300
+    seen = {(k, v) for _text, exp in ROWS for k, v in exp.items() if v is not None}
+    for intent in ("open", "close", "modify", "cancel", "pnl", "positions", "orders", "account", "quote"):
+        assert ("intent", intent) in seen
+    for selector in ("all", "earliest", "latest", "profitable", "losing", "most_profitable", "most_losing"):
+        assert ("selector", selector) in seen
+    for period in ("today", "yesterday", "week", "last_week", "month", "last_month", "year"):
+        assert ("period", period) in seen
+    for order_type in ("market", "limit", "stop", "pending"):
+        assert ("order_type", order_type) in seen
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS, ids=[r[0] or "<empty>" for r in ROWS])
+def test_phrase(text: str, expected: dict[str, object]) -> None:
+    assert parse(text).model_dump(mode="json") == expected
