@@ -1,0 +1,418 @@
+"""`MT5Client`: the blocking, process-global terminal API behind an asyncio interface.
+
+Every terminal call runs on one dedicated worker thread (the real package is not thread-safe), bounded by
+`call_timeout`; answers come back as the typed models of `mt5bridge.models` and failures as the exceptions
+of `mt5bridge.errors`. `order_send` never resends: when the answer is lost it looks for the request's tag
+(written into the comment as `mb:<tag>`) and returns what it finds, or raises `OrderOutcomeUnknown`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+
+from mt5bot.config import MT5Settings
+from mt5bridge import constants as C
+from mt5bridge import models as M
+from mt5bridge.backends import open_backend
+from mt5bridge.errors import (
+    MAYBE_SENT_CODES,
+    RETCODE_NAMES,
+    CallTimeout,
+    ClientCode,
+    InvalidRequest,
+    MT5Error,
+    OrderOutcomeUnknown,
+    TerminalFailure,
+    TerminalUnavailable,
+    from_last_error,
+    rejected,
+)
+from mt5bridge.order_tags import first_tagged, found_result, tag_comment
+from mt5bridge.terminal_api import Terminal
+from mt5bridge.terminal_worker import Worker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SUCCESS_RETCODES = frozenset({C.TRADE_RETCODE_DONE, C.TRADE_RETCODE_PLACED, C.TRADE_RETCODE_DONE_PARTIAL})
+CHECK_OK_RETCODES = frozenset({0, C.TRADE_RETCODE_DONE})
+DAY = 86400
+Answer = tuple[Any, tuple[int, str] | None]
+
+
+class MT5Client:
+    """Async access to one terminal: typed reads, safe order_send, connect/close, `connected` state."""
+
+    def __init__(self, terminal: Terminal, *, call_timeout: float = 30.0, server_utc_offset: int = 0) -> None:
+        self._terminal = terminal
+        self._timeout = call_timeout
+        self._offset = server_utc_offset
+        self._worker = Worker("mt5-terminal")
+        self._connected = False
+        self.last_failure: MT5Error | None = None
+
+    @classmethod
+    def from_settings(cls, settings: MT5Settings) -> MT5Client:
+        """A client over the backend `settings.backend` names (not yet connected)."""
+        return cls(open_backend(settings), call_timeout=settings.call_timeout_sec)
+
+    @property
+    def connected(self) -> bool:
+        """True after a successful connect() until a link failure or close()."""
+        return self._connected
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Answer]:
+        """Queue `fn` on the worker; its answer comes with last_error() if it failed (None/False)."""
+
+        def invoke() -> Answer:
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as exc:  # a backend bug or broken link: the call may have run
+                log.exception("terminal call %s raised", getattr(fn, "__name__", fn))
+                return None, (C.RES_E_INTERNAL_FAIL, f"IPC call failed: {type(exc).__name__}: {exc}")
+            failed = result is None or result is False
+            return result, self._terminal.last_error() if failed else None
+
+        return self._worker.submit(invoke)
+
+    async def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Answer:
+        """Run `fn` on the worker within the call timeout; CallTimeout if it does not answer."""
+        future = self._start(fn, *args, **kwargs)
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await future
+        except TimeoutError:
+            raise self._timed_out(fn) from None
+
+    def _timed_out(self, fn: Callable[..., Any]) -> CallTimeout:
+        name = getattr(fn, "__name__", "call")
+        return CallTimeout(ClientCode.CALL_TIMEOUT, f"{name}: no answer within {self._timeout:g} s")
+
+    def _failure(self, error: tuple[int, str], what: str) -> MT5Error:
+        exc = from_last_error(error, what)
+        if isinstance(exc, TerminalUnavailable):
+            self._connected = False
+        self.last_failure = exc
+        return exc
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A terminal call that must succeed: its value, or the matching exception."""
+        if not self._connected:
+            raise TerminalUnavailable(ClientCode.TERMINAL_DISCONNECTED, "terminal not connected")
+        result, error = await self._submit(fn, *args, **kwargs)
+        if error is not None:
+            raise self._failure(error, getattr(fn, "__name__", "call"))
+        return result
+
+    async def _history(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """A history call: None with last_error (1, 'Success') means "nothing", not failure."""
+        try:
+            return tuple(await self._call(fn, *args, **kwargs))
+        except TerminalFailure as exc:
+            if exc.mt5_code == C.RES_S_OK:
+                return ()
+            raise
+
+    def _typed(self, build: Callable[[], T]) -> T:
+        try:
+            return build()
+        except (ValueError, TypeError) as exc:
+            raise TerminalFailure(
+                ClientCode.UNEXPECTED_RESULT, f"unexpected answer from the terminal: {exc}"
+            ) from exc
+
+    def _epoch(self, value: datetime | int) -> int:
+        """A server-scale epoch: ints are taken as they are, aware datetimes shifted by the server offset."""
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise InvalidRequest(
+                    ClientCode.INVALID_ARGUMENT, "naive datetime: pass an aware one or an epoch"
+                )
+            return int(value.timestamp()) + self._offset
+        return int(value)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    async def connect(self) -> bool:
+        """initialize() the terminal; on failure the client stays usable with `connected == False`."""
+        try:
+            ok, error = await self._submit(self._terminal.initialize)
+        except MT5Error as exc:
+            ok, error = False, None
+            self.last_failure = exc
+        self._connected = bool(ok)
+        if error is not None:
+            self.last_failure = from_last_error(error, "initialize")
+        if not self._connected:
+            log.warning("MT5 terminal not connected: %s", self.last_failure)
+        return self._connected
+
+    async def close(self) -> None:
+        """shutdown() the terminal link and stop the worker thread; the client cannot be used after."""
+        if self._connected:
+            self._connected = False
+            try:
+                await self._submit(self._terminal.shutdown)
+            except MT5Error as exc:
+                log.warning("MT5 shutdown failed: %s", exc)
+        self._worker.stop()
+
+    # --- reads ------------------------------------------------------------------------------------
+    async def terminal_state(self) -> M.TerminalState:
+        raw = await self._call(self._terminal.terminal_info)
+        return self._typed(lambda: M.TerminalState.from_mt5(raw))
+
+    async def server_time(self) -> datetime | None:
+        """The trade server's clock as of the newest quote among Market Watch symbols (None if no quote)."""
+        symbols = await self._call(self._terminal.symbols_get)
+        newest = max((s.time for s in symbols if s.select), default=0)
+        return M.utc(newest, self._offset) if newest else None
+
+    async def account(self) -> M.Account:
+        raw = await self._call(self._terminal.account_info)
+        return self._typed(lambda: M.Account.from_mt5(raw))
+
+    async def positions(
+        self, *, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> list[M.Position]:
+        """Open positions, optionally of one symbol, a group mask or one ticket."""
+        raw = await self._call(
+            self._terminal.positions_get, **_filters(symbol=symbol, group=group, ticket=ticket)
+        )
+        return self._typed(lambda: [M.Position.from_mt5(p, self._offset) for p in raw])
+
+    async def orders(
+        self, *, symbol: str | None = None, group: str | None = None, ticket: int | None = None
+    ) -> list[M.Order]:
+        """Active pending orders."""
+        raw = await self._call(
+            self._terminal.orders_get, **_filters(symbol=symbol, group=group, ticket=ticket)
+        )
+        return self._typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
+
+    async def deals(
+        self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None,
+        group: str | None = None,
+    ) -> list[M.Deal]:  # fmt: skip
+        """Deals between two times, or every deal of one position (then the times are ignored)."""
+        if position is not None:
+            raw = await self._history(self._terminal.history_deals_get, position=position)
+        else:
+            lo, hi = self._epoch(date_from), self._epoch(date_to)
+            raw = await self._history(self._terminal.history_deals_get, lo, hi, **_filters(group=group))
+        return self._typed(lambda: [M.Deal.from_mt5(d, self._offset) for d in raw])
+
+    async def history_orders(
+        self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None
+    ) -> list[M.Order]:
+        """Finished orders between two times, or every order of one position."""
+        if position is not None:
+            raw = await self._history(self._terminal.history_orders_get, position=position)
+        else:
+            raw = await self._history(
+                self._terminal.history_orders_get, self._epoch(date_from), self._epoch(date_to)
+            )
+        return self._typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
+
+    async def symbols(self, group: str | None = None) -> list[M.SymbolSpec]:
+        raw = await self._call(self._terminal.symbols_get, **_filters(group=group))
+        return self._typed(lambda: [M.SymbolSpec.from_mt5(s) for s in raw])
+
+    async def symbol(self, name: str) -> M.SymbolSpec:
+        """One symbol's specification; InvalidRequest `unknown_symbol` if the terminal has no such name."""
+        raw = await self._known_symbol(self._terminal.symbol_info, name)
+        return self._typed(lambda: M.SymbolSpec.from_mt5(raw))
+
+    async def select_symbol(self, name: str) -> None:
+        """Put a symbol in Market Watch, as reading its ticks and rates requires."""
+        await self._known_symbol(self._terminal.symbol_select, name, True)
+
+    async def tick(self, symbol: str) -> M.Tick:
+        raw = await self._known_symbol(self._terminal.symbol_info_tick, symbol)
+        return self._typed(lambda: M.Tick.from_mt5(symbol, raw, self._offset))
+
+    async def _known_symbol(self, fn: Callable[..., Any], name: str, *args: Any) -> Any:
+        try:
+            return await self._call(fn, name, *args)
+        except TerminalFailure as exc:
+            if exc.mt5_code == C.RES_E_NOT_FOUND:
+                message = f"unknown symbol {name!r}"
+                raise InvalidRequest(
+                    ClientCode.UNKNOWN_SYMBOL, message, mt5_code=exc.mt5_code, mt5_name=exc.mt5_name
+                ) from exc
+            raise
+
+    async def rates_from_pos(self, symbol: str, timeframe: int, start_pos: int, count: int) -> np.ndarray:
+        """Bars oldest first (RATES_DTYPE); position 0 is the current, unfinished bar."""
+        return await self._known_symbol(
+            self._terminal.copy_rates_from_pos, symbol, timeframe, start_pos, count
+        )
+
+    async def rates_range(
+        self, symbol: str, timeframe: int, date_from: datetime | int, date_to: datetime | int
+    ) -> np.ndarray:
+        lo, hi = self._epoch(date_from), self._epoch(date_to)
+        return await self._known_symbol(self._terminal.copy_rates_range, symbol, timeframe, lo, hi)
+
+    async def ticks_range(
+        self, symbol: str, date_from: datetime | int, date_to: datetime | int, flags: int = C.COPY_TICKS_ALL
+    ) -> np.ndarray:
+        lo, hi = self._epoch(date_from), self._epoch(date_to)
+        return await self._known_symbol(self._terminal.copy_ticks_range, symbol, lo, hi, flags)
+
+    async def ticks_from(
+        self, symbol: str, date_from: datetime | int, count: int, flags: int = C.COPY_TICKS_ALL
+    ) -> np.ndarray:
+        return await self._known_symbol(
+            self._terminal.copy_ticks_from, symbol, self._epoch(date_from), count, flags
+        )
+
+    async def calc_margin(self, side: M.PositionSide, symbol: str, volume: float, price: float) -> float:
+        """Margin in account currency for a new position (ignores existing ones)."""
+        action = C.ORDER_TYPE_BUY if side is M.PositionSide.BUY else C.ORDER_TYPE_SELL
+        return float(await self._call(self._terminal.order_calc_margin, action, symbol, volume, price))
+
+    async def calc_profit(
+        self, side: M.PositionSide, symbol: str, volume: float, price_open: float, price_close: float
+    ) -> float:
+        """Profit in account currency between two prices, without commission or swap."""
+        action = C.ORDER_TYPE_BUY if side is M.PositionSide.BUY else C.ORDER_TYPE_SELL
+        fn = self._terminal.order_calc_profit
+        return float(await self._call(fn, action, symbol, volume, price_open, price_close))
+
+    # --- trading ----------------------------------------------------------------------------------
+    async def order_check(self, request: Mapping[str, Any]) -> M.CheckResult:
+        """The account after `request` would execute; TradeRejected if the terminal says it would fail."""
+        raw = await self._call(self._terminal.order_check, dict(request))
+        if raw.retcode not in CHECK_OK_RETCODES:
+            raise rejected(raw.retcode, raw.comment)
+        fields = {k: getattr(raw, k) for k in M.CheckResult.model_fields if k != "retcode_name"}
+        return M.CheckResult(**fields, retcode_name=RETCODE_NAMES.get(raw.retcode, "OK"))
+
+    async def order_send(self, request: Mapping[str, Any], *, tag: str) -> M.TradeResult:
+        """Send a request once, tagged `mb:<tag>` in its comment; see the module doc for lost answers."""
+        req = {**request, "comment": tag_comment(tag)}
+        if not self._connected:
+            raise TerminalUnavailable(
+                ClientCode.TERMINAL_DISCONNECTED, "terminal not connected; nothing sent"
+            )
+        future = self._start(self._terminal.order_send, req)
+        try:
+            async with asyncio.timeout(self._timeout):
+                # shielded: the late answer is still wanted by _settle
+                raw, error = await asyncio.shield(future)
+        except TimeoutError:
+            return await self._settle(req, tag, self._timed_out(self._terminal.order_send), future)
+        if error is not None:
+            failure = self._failure(error, "order_send")
+            if error[0] in MAYBE_SENT_CODES:
+                return await self._settle(req, tag, failure, None)
+            raise failure
+        if raw.retcode not in SUCCESS_RETCODES:
+            raise await self._rejection(raw, req)
+        return _trade_result(raw, tag)
+
+    async def _rejection(self, raw: Any, req: Mapping[str, Any]) -> MT5Error:
+        code = None
+        if raw.retcode == C.TRADE_RETCODE_INVALID and req.get("symbol"):
+            answer, _ = await self._submit(self._terminal.symbol_info, req["symbol"])
+            code = ClientCode.UNKNOWN_SYMBOL if answer is None else None
+        return rejected(raw.retcode, raw.comment, code)
+
+    async def _settle(
+        self, req: Mapping[str, Any], tag: str, cause: MT5Error, late: asyncio.Future[Answer] | None
+    ) -> M.TradeResult:
+        """Settle a send whose answer was lost: search by tag once the worker is free; never resend."""
+        log.warning("order_send answer lost (%s); reconciling tag %s", cause, tag)
+        answer = await self._late_answer(late)
+        try:
+            found = await self.find_by_tag(tag, req)
+        except MT5Error as exc:
+            raise OrderOutcomeUnknown(tag, f"answer lost ({cause}); reconciliation failed ({exc})") from exc
+        if found is not None:
+            return found
+        raw = answer[0] if answer else None
+        if raw is not None and raw.retcode not in SUCCESS_RETCODES:
+            raise rejected(raw.retcode, raw.comment)  # the late answer is a definite refusal
+        raise OrderOutcomeUnknown(tag, f"answer lost ({cause}); no trace of tag {tag}") from cause
+
+    async def _late_answer(self, late: asyncio.Future[Answer] | None) -> Answer | None:
+        """Wait (one more call timeout) for the stuck call, so the searches are not queued behind it."""
+        if late is None:
+            return None
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await late
+        except TimeoutError:
+            return None
+
+    async def find_by_tag(self, tag: str, request: Mapping[str, Any]) -> M.TradeResult | None:
+        """The outcome of the request tagged `tag` from deals, orders and positions; None if no trace.
+
+        Only market deals and pending placements leave a trace; SL/TP changes, modifications and removals
+        cannot be confirmed this way and always give None.
+        """
+        comment = tag_comment(tag)
+        action = request.get("action")
+        if action == C.TRADE_ACTION_PENDING:
+            orders = await self._call(self._terminal.orders_get)
+            order = first_tagged(orders, comment) or first_tagged(
+                await self._recent_history_orders(request), comment
+            )
+            if order is not None:
+                return found_result(
+                    tag, C.TRADE_RETCODE_PLACED, 0, order.ticket, order.volume_initial, order.price_open
+                )
+        elif action in (C.TRADE_ACTION_DEAL, C.TRADE_ACTION_CLOSE_BY):
+            deal = first_tagged(await self._recent_deals(request), comment)
+            if deal is not None:
+                return found_result(
+                    tag, C.TRADE_RETCODE_DONE, deal.ticket, deal.order, deal.volume, deal.price
+                )
+            pos = first_tagged(await self._call(self._terminal.positions_get), comment)
+            if pos is not None:
+                return found_result(tag, C.TRADE_RETCODE_DONE, 0, pos.ticket, pos.volume, pos.price_open)
+        return None
+
+    async def _window(self, request: Mapping[str, Any]) -> tuple[int, int]:
+        """A server-scale window around now: the symbol's last tick and the wall clock, a day either side."""
+        now = int(time.time()) + self._offset
+        stamps = [now]
+        symbol = request.get("symbol")
+        if symbol:
+            tick, _ = await self._submit(self._terminal.symbol_info_tick, symbol)
+            if tick is not None:
+                stamps.append(int(tick.time))
+        return min(stamps) - DAY, max(stamps) + DAY
+
+    async def _recent_deals(self, request: Mapping[str, Any]) -> tuple[Any, ...]:
+        lo, hi = await self._window(request)
+        deals = await self._history(self._terminal.history_deals_get, lo, hi)
+        position = request.get("position")
+        if position:
+            deals += await self._history(self._terminal.history_deals_get, position=position)
+        return deals
+
+    async def _recent_history_orders(self, request: Mapping[str, Any]) -> tuple[Any, ...]:
+        lo, hi = await self._window(request)
+        return await self._history(self._terminal.history_orders_get, lo, hi)
+
+
+def _filters(**given: Any) -> dict[str, Any]:
+    """Keyword filters without the unset ones: the package is not documented to accept None for them."""
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _trade_result(raw: Any, tag: str) -> M.TradeResult:
+    return M.TradeResult(
+        retcode=raw.retcode, retcode_name=RETCODE_NAMES.get(raw.retcode, str(raw.retcode)), tag=tag,
+        deal=raw.deal, order=raw.order, volume=raw.volume, price=raw.price, bid=raw.bid, ask=raw.ask,
+        comment=raw.comment, request_id=raw.request_id,
+    )  # fmt: skip

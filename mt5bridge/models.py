@@ -1,0 +1,430 @@
+"""Typed results of the terminal layer, built from the MetaTrader5 package's structures.
+
+Enum-valued fields use lower-case words (`buy`, `sell_limit`, `hedging`); MT5's integers stay reachable
+through `mt5_value()`. Every time comes twice: `time` as an aware UTC datetime and `time_server` as the raw
+epoch the terminal gave (trade-server wall clock); `server_utc_offset` (seconds, server minus UTC) is what
+separates them, 0 unless the caller knows the broker's offset. An unknown enum value raises ValueError:
+the client turns it into an error rather than guess what a new MT5 code means.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from mt5bridge import constants as C
+
+
+class PositionSide(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+    BUY_LIMIT = "buy_limit"
+    SELL_LIMIT = "sell_limit"
+    BUY_STOP = "buy_stop"
+    SELL_STOP = "sell_stop"
+    BUY_STOP_LIMIT = "buy_stop_limit"
+    SELL_STOP_LIMIT = "sell_stop_limit"
+    CLOSE_BY = "close_by"
+
+
+class OrderState(StrEnum):
+    STARTED = "started"
+    PLACED = "placed"
+    CANCELED = "canceled"
+    PARTIAL = "partial"
+    FILLED = "filled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    REQUEST_ADD = "request_add"
+    REQUEST_MODIFY = "request_modify"
+    REQUEST_CANCEL = "request_cancel"
+
+
+class DealType(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+    BALANCE = "balance"
+    CREDIT = "credit"
+    CHARGE = "charge"
+    CORRECTION = "correction"
+    BONUS = "bonus"
+    COMMISSION = "commission"
+    COMMISSION_DAILY = "commission_daily"
+    COMMISSION_MONTHLY = "commission_monthly"
+    COMMISSION_AGENT_DAILY = "commission_agent_daily"
+    COMMISSION_AGENT_MONTHLY = "commission_agent_monthly"
+    INTEREST = "interest"
+    BUY_CANCELED = "buy_canceled"
+    SELL_CANCELED = "sell_canceled"
+    DIVIDEND = "dividend"
+    DIVIDEND_FRANKED = "dividend_franked"
+    TAX = "tax"
+
+
+class DealEntry(StrEnum):
+    IN = "in"
+    OUT = "out"
+    INOUT = "inout"
+    OUT_BY = "out_by"
+
+
+class Reason(StrEnum):
+    """Who or what caused a position, order or deal (DEAL_REASON_* is the superset)."""
+
+    CLIENT = "client"
+    MOBILE = "mobile"
+    WEB = "web"
+    EXPERT = "expert"
+    SL = "sl"
+    TP = "tp"
+    SO = "so"
+    ROLLOVER = "rollover"
+    VMARGIN = "vmargin"
+    SPLIT = "split"
+
+
+class MarginMode(StrEnum):
+    RETAIL_NETTING = "netting"
+    EXCHANGE = "exchange"
+    RETAIL_HEDGING = "hedging"
+
+
+class AccountTradeMode(StrEnum):
+    DEMO = "demo"
+    CONTEST = "contest"
+    REAL = "real"
+
+
+class SymbolTradeMode(StrEnum):
+    DISABLED = "disabled"
+    LONGONLY = "long_only"
+    SHORTONLY = "short_only"
+    CLOSEONLY = "close_only"
+    FULL = "full"
+
+
+class OrderFilling(StrEnum):
+    FOK = "fok"
+    IOC = "ioc"
+    RETURN = "return"
+    BOC = "boc"
+
+
+class OrderTime(StrEnum):
+    GTC = "gtc"
+    DAY = "day"
+    SPECIFIED = "specified"
+    SPECIFIED_DAY = "specified_day"
+
+
+_PREFIX: dict[type[StrEnum], str] = {
+    PositionSide: "POSITION_TYPE_",
+    OrderType: "ORDER_TYPE_",
+    OrderState: "ORDER_STATE_",
+    DealType: "DEAL_TYPE_",
+    DealEntry: "DEAL_ENTRY_",
+    Reason: "DEAL_REASON_",
+    MarginMode: "ACCOUNT_MARGIN_MODE_",
+    AccountTradeMode: "ACCOUNT_TRADE_MODE_",
+    SymbolTradeMode: "SYMBOL_TRADE_MODE_",
+    OrderFilling: "ORDER_FILLING_",
+    OrderTime: "ORDER_TIME_",
+}
+# MQL5 deal types the Python package does not export.
+_EXTRA: dict[str, int] = {"DEAL_TYPE_DIVIDEND": 15, "DEAL_TYPE_DIVIDEND_FRANKED": 16, "DEAL_TYPE_TAX": 17}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def mt5_value(member: StrEnum) -> int:
+    """MT5's integer for an enum member, e.g. `mt5_value(OrderType.SELL_LIMIT) == 3`."""
+    name = _PREFIX[type(member)] + member.name
+    value = getattr(C, name, None)
+    return int(_EXTRA[name] if value is None else value)
+
+
+@cache
+def _by_value(enum: type[StrEnum]) -> dict[int, StrEnum]:
+    return {mt5_value(member): member for member in enum}
+
+
+def from_mt5(enum: type[E], value: int) -> E:
+    """The member of `enum` for MT5's integer `value`; ValueError if MT5 sent something unknown."""
+    member = _by_value(enum).get(value)
+    if member is None:
+        raise ValueError(f"unknown {enum.__name__} value {value}")
+    return member  # type: ignore[return-value]
+
+
+def utc(epoch: int, offset: int = 0) -> datetime:
+    """The aware UTC datetime of a server-scale epoch, given the server's offset from UTC in seconds."""
+    return datetime.fromtimestamp(epoch - offset, UTC)
+
+
+def _price(value: float) -> float | None:
+    return value or None
+
+
+@cache
+def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(model.model_fields)
+
+
+def _pick(raw: Any, model: type[BaseModel], given: dict[str, Any]) -> dict[str, Any]:
+    """`given`, plus every other field of `model` read from `raw` under the same name."""
+    for name in _field_names(model):
+        if name not in given:
+            given[name] = getattr(raw, name)
+    return given
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TerminalState(_Model):
+    connected: bool
+    trade_allowed: bool
+    tradeapi_disabled: bool
+    build: int
+    company: str
+    name: str
+    path: str
+    ping_last_us: int
+
+    @classmethod
+    def from_mt5(cls, t: Any) -> TerminalState:
+        return cls(**_pick(t, cls, {"ping_last_us": t.ping_last}))
+
+
+class Account(_Model):
+    login: int
+    name: str
+    server: str
+    company: str
+    currency: str
+    currency_digits: int
+    leverage: int
+    trade_mode: AccountTradeMode
+    margin_mode: MarginMode
+    trade_allowed: bool
+    trade_expert: bool
+    limit_orders: int
+    fifo_close: bool
+    balance: float
+    credit: float
+    profit: float
+    equity: float
+    margin: float
+    margin_free: float
+    margin_level: float
+    margin_so_call: float
+    margin_so_so: float
+
+    @classmethod
+    def from_mt5(cls, a: Any) -> Account:
+        given = {
+            "trade_mode": from_mt5(AccountTradeMode, a.trade_mode),
+            "margin_mode": from_mt5(MarginMode, a.margin_mode),
+        }
+        return cls(**_pick(a, cls, given))
+
+
+class Position(_Model):
+    ticket: int
+    identifier: int
+    symbol: str
+    side: PositionSide
+    volume: float
+    price_open: float
+    price_current: float
+    sl: float | None
+    tp: float | None
+    swap: float
+    profit: float
+    magic: int
+    comment: str
+    external_id: str
+    reason: Reason
+    time: datetime
+    time_server: int
+    time_msc: int
+    time_update: datetime
+    time_update_server: int
+
+    @classmethod
+    def from_mt5(cls, p: Any, offset: int = 0) -> Position:
+        given = {
+            "side": from_mt5(PositionSide, p.type), "sl": _price(p.sl), "tp": _price(p.tp),
+            "reason": from_mt5(Reason, p.reason), "time": utc(p.time, offset), "time_server": p.time,
+            "time_update": utc(p.time_update, offset), "time_update_server": p.time_update,
+        }  # fmt: skip
+        return cls(**_pick(p, cls, given))
+
+
+class Order(_Model):
+    """A pending order (orders_get) or a historical one (history_orders_get)."""
+
+    ticket: int
+    symbol: str
+    type: OrderType
+    state: OrderState
+    type_filling: OrderFilling
+    type_time: OrderTime
+    volume_initial: float
+    volume_current: float
+    price_open: float
+    price_current: float
+    price_stoplimit: float | None
+    sl: float | None
+    tp: float | None
+    magic: int
+    comment: str
+    position_id: int
+    reason: Reason
+    time_setup: datetime
+    time_setup_server: int
+    time_expiration_server: int
+    time_done_server: int
+
+    @classmethod
+    def from_mt5(cls, o: Any, offset: int = 0) -> Order:
+        given = {
+            "sl": _price(o.sl), "tp": _price(o.tp), "price_stoplimit": _price(o.price_stoplimit),
+            "type": from_mt5(OrderType, o.type), "state": from_mt5(OrderState, o.state),
+            "type_filling": from_mt5(OrderFilling, o.type_filling),
+            "type_time": from_mt5(OrderTime, o.type_time),
+            "reason": from_mt5(Reason, o.reason), "time_setup": utc(o.time_setup, offset),
+            "time_setup_server": o.time_setup, "time_expiration_server": o.time_expiration,
+            "time_done_server": o.time_done,
+        }  # fmt: skip
+        return cls(**_pick(o, cls, given))
+
+
+class Deal(_Model):
+    ticket: int
+    order: int
+    position_id: int
+    symbol: str
+    type: DealType
+    entry: DealEntry
+    reason: Reason
+    volume: float
+    price: float
+    commission: float
+    swap: float
+    profit: float
+    fee: float
+    magic: int
+    comment: str
+    time: datetime
+    time_server: int
+    time_msc: int
+
+    @classmethod
+    def from_mt5(cls, d: Any, offset: int = 0) -> Deal:
+        given = {
+            "type": from_mt5(DealType, d.type), "entry": from_mt5(DealEntry, d.entry),
+            "reason": from_mt5(Reason, d.reason), "time": utc(d.time, offset), "time_server": d.time,
+        }  # fmt: skip
+        return cls(**_pick(d, cls, given))
+
+
+class SymbolSpec(_Model):
+    """What trading needs to know about a symbol; stops/freeze levels and spread are in points."""
+
+    name: str
+    description: str
+    path: str
+    visible: bool
+    select: bool
+    trade_mode: SymbolTradeMode
+    calc_mode: int
+    digits: int
+    point: float
+    tick_size: float
+    tick_value: float
+    contract_size: float
+    volume_min: float
+    volume_max: float
+    volume_step: float
+    volume_limit: float
+    stops_level: int
+    freeze_level: int
+    filling_mode: int
+    order_mode: int
+    expiration_mode: int
+    currency_base: str
+    currency_profit: str
+    currency_margin: str
+    spread: int
+    bid: float
+    ask: float
+    time_server: int
+
+    @classmethod
+    def from_mt5(cls, s: Any) -> SymbolSpec:
+        given = {
+            "trade_mode": from_mt5(SymbolTradeMode, s.trade_mode), "calc_mode": s.trade_calc_mode,
+            "tick_size": s.trade_tick_size, "tick_value": s.trade_tick_value,
+            "contract_size": s.trade_contract_size, "stops_level": s.trade_stops_level,
+            "freeze_level": s.trade_freeze_level, "time_server": s.time,
+        }  # fmt: skip
+        return cls(**_pick(s, cls, given))
+
+
+class Tick(_Model):
+    symbol: str
+    bid: float
+    ask: float
+    last: float
+    volume: int
+    flags: int
+    time: datetime
+    time_server: int
+    time_msc: int
+
+    @classmethod
+    def from_mt5(cls, symbol: str, t: Any, offset: int = 0) -> Tick:
+        given = {"symbol": symbol, "time": utc(t.time, offset), "time_server": t.time}
+        return cls(**_pick(t, cls, given))
+
+
+class TradeResult(_Model):
+    """A trade request's outcome; `reconciled` = rebuilt from positions/orders/deals after a lost answer."""
+
+    retcode: int
+    retcode_name: str
+    tag: str
+    deal: int
+    order: int
+    volume: float
+    price: float
+    bid: float
+    ask: float
+    comment: str
+    request_id: int
+    reconciled: bool = False
+
+
+class CheckResult(_Model):
+    """order_check's answer: the account as it would be after the request."""
+
+    retcode: int
+    retcode_name: str
+    balance: float
+    equity: float
+    profit: float
+    margin: float
+    margin_free: float
+    margin_level: float
+    comment: str

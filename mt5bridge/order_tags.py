@@ -1,0 +1,45 @@
+"""Order tags: how a request is recognised again in the terminal's records after its answer was lost.
+
+`MT5Client.order_send(request, tag=...)` writes `mb:<tag>` into the request comment (MT5 keeps at most 31
+ASCII characters; the tag is 1-28 of `[A-Za-z0-9_-]`, `new_tag()` makes 8 random hex ones). The comment
+is copied to the order, its deals and the position, where `MT5Client.find_by_tag` looks for it. Callers
+must use a tag once; a broker that rewrites comments makes reconciliation find nothing (the safe side).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from mt5bridge import models as M
+from mt5bridge.errors import RETCODE_NAMES, ClientCode, InvalidRequest
+
+TAG_PREFIX = "mb:"
+_TAG = re.compile(r"[A-Za-z0-9_-]{1,28}")
+
+
+def new_tag() -> str:
+    """A fresh random 8-character tag for order_send."""
+    return secrets.token_hex(4)
+
+
+def tag_comment(tag: str) -> str:
+    """The request comment that carries `tag`: `mb:<tag>`, at most 31 ASCII characters."""
+    if not _TAG.fullmatch(tag):
+        raise InvalidRequest(ClientCode.INVALID_ARGUMENT, f"tag must be 1-28 of [A-Za-z0-9_-], got {tag!r}")
+    return TAG_PREFIX + tag
+
+
+def first_tagged(records: Any, comment: str) -> Any:
+    """The first record (deal, order, position) whose comment is exactly `comment`, or None."""
+    return next((r for r in records if r.comment == comment), None)
+
+
+def found_result(tag: str, retcode: int, deal: int, order: int, volume: float, price: float) -> M.TradeResult:
+    """A TradeResult rebuilt from a record found by tag (`reconciled=True`)."""
+    return M.TradeResult(
+        retcode=retcode, retcode_name=RETCODE_NAMES[retcode], tag=tag, deal=deal, order=order, volume=volume,
+        price=price, bid=0.0, ask=0.0, comment="reconciled from terminal records", request_id=0,
+        reconciled=True,
+    )  # fmt: skip
