@@ -74,6 +74,9 @@ class MT5Settings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(18812, ge=1, le=65535)
     call_timeout_sec: float = Field(30.0, gt=0)
+    server_utc_offset: int | None = Field(
+        None, description="trade server clock minus UTC in seconds (e.g. 10800); None = 0 for real terminals"
+    )
     heartbeat_interval_sec: float = Field(10.0, gt=0)
     reconnect_interval_sec: float = Field(5.0, gt=0)
     max_reconnect_attempts: int = Field(10, ge=0)
@@ -167,6 +170,15 @@ def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
     node[path[-1]] = value
 
 
+def env_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """Dotted config key -> the environment variable that sets it."""
+    return {
+        ".".join(p.lower() for p in name[len(ENV_PREFIX) :].split("__")): name
+        for name in environ
+        if name.startswith(ENV_PREFIX) and name != CONFIG_ENV and "__" in name
+    }
+
+
 def apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
     """Overlay `MT5BOT_SECTION__KEY=value` variables onto the raw config tree."""
     for name, text in sorted(environ.items()):
@@ -187,9 +199,11 @@ def apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]
 _STRING_KEYS = {"token", "read_only_token", "jwt_secret", "password", "api_key", "secret", "server", "path"}
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def _describe(error: ValidationError, source: str, from_env: Mapping[str, str]) -> str:
     first = error.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(root)"
+    if key in from_env:
+        source = f"environment {from_env[key]}"
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
@@ -224,7 +238,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(file))) from None
+        raise ConfigError(_describe(exc, str(file), env_keys(env))) from None
 
 
 def redacted(settings: Settings) -> dict[str, Any]:

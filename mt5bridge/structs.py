@@ -356,5 +356,20 @@ TICKS_DTYPE = np.dtype(
     ]
 )
 
-STRUCTS = {t.__name__: t for t in (TerminalInfo, AccountInfo, SymbolInfo, Tick, TradePosition, TradeOrder, TradeDeal, TradeRequest, OrderSendResult, OrderCheckResult, BookInfo)}
+STRUCTS = {
+    t.__name__: t
+    for t in (
+        TerminalInfo,
+        AccountInfo,
+        SymbolInfo,
+        Tick,
+        TradePosition,
+        TradeOrder,
+        TradeDeal,
+        TradeRequest,
+        OrderSendResult,
+        OrderCheckResult,
+        BookInfo,
+    )
+}
 """Every structure by its MT5 type name; backends that receive plain dicts rebuild through this."""

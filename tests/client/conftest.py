@@ -33,7 +33,7 @@ class RpycServer:
 def start_server(port: int = 0) -> RpycServer:
     """The rpyc classic server script in a subprocess; returns once it listens."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(  # noqa: S603 - our own script with our own interpreter
+    process = subprocess.Popen(
         [sys.executable, str(SERVER), str(port)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
     )
     assert process.stdout is not None

@@ -1,0 +1,114 @@
+"""The composition root: one aiohttp application holding every long-lived resource in a cleanup context.
+
+Resources (database, terminal client, simulator state saver) are reached through typed `AppKey`s, never
+module globals. Later issues add the trading core, the API routes, the chat adapters and the scheduler
+here, each as one more cleanup context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from mt5bot import __version__
+from mt5bot.config import Settings
+from mt5bridge.backends import open_backend
+from mt5bridge.client import MT5Client
+from mt5bridge.simulator import Simulator, sessions
+from mt5bridge.simulator.persist import save_state
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+CLIENT = web.AppKey("client", MT5Client)
+STARTED = web.AppKey("started", float)
+STATE_SAVE_SEC = 30.0
+
+
+def simulator_state_path(settings: Settings) -> Path:
+    """`mt5.simulator.state_file`, else `simulator-state.json` next to the SQLite database (else ./data)."""
+    if settings.mt5.simulator.state_file:
+        return Path(settings.mt5.simulator.state_file)
+    url = make_url(settings.database.url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).parent / "simulator-state.json"
+    return Path("data") / "simulator-state.json"
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    app[DATABASE] = await Database.open(app[SETTINGS].database.url)
+    yield
+    await app[DATABASE].close()
+
+
+async def _save_periodically(sim: Simulator, path: Path) -> None:
+    while True:
+        await asyncio.sleep(STATE_SAVE_SEC)
+        try:
+            await asyncio.to_thread(save_state, sim, path)
+        except OSError:
+            log.exception("could not save the simulator state to %s", path)
+
+
+async def _terminal(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    state_path = simulator_state_path(settings)
+    terminal = await asyncio.to_thread(open_backend, settings.mt5, state_path)
+    sim = terminal if isinstance(terminal, Simulator) else None
+    offset = settings.mt5.server_utc_offset
+    if sim is not None:
+        offset = sessions.server_time_from_utc(datetime.now(UTC)) - int(time.time())
+    client = MT5Client(
+        terminal, call_timeout=settings.mt5.call_timeout_sec, server_utc_offset=round((offset or 0) / 60) * 60
+    )
+    app[CLIENT] = client
+    await client.connect()
+    log.info("terminal %s: %s", type(terminal).__name__, "connected" if client.connected else "NOT connected")
+    saver = None
+    if sim is not None:
+        saver = asyncio.create_task(_save_periodically(sim, state_path), name="simulator-state-saver")
+    yield
+    if sim is not None and saver is not None:
+        saver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await saver
+        await asyncio.to_thread(save_state, sim, state_path)
+        log.info("simulator state saved to %s", state_path)
+    await client.close()
+
+
+async def health(request: web.Request) -> web.Response:
+    """GET /api/v1/health: is the service up and the terminal connected (no authentication)."""
+    app = request.app
+    client = app[CLIENT]
+    server_time = await client.server_time() if client.connected else None
+    data = {
+        "status": "ok" if client.connected else "degraded",
+        "mt5_connected": client.connected,
+        "uptime": round(time.monotonic() - app[STARTED], 3),
+        "active_ws_connections": 0,
+        "version": __version__,
+        "server_time": server_time.isoformat() if server_time else None,
+    }
+    return web.json_response({"success": True, "data": data})
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The service as an aiohttp application (start it with an AppRunner)."""
+    app = web.Application(client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[STARTED] = time.monotonic()
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_terminal)
+    app.router.add_get("/api/v1/health", health)
+    return app

@@ -1,0 +1,74 @@
+"""`mt5bot serve`: run the service in one asyncio loop until Ctrl+C or SIGTERM, then shut down cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import ssl
+from collections.abc import Callable
+
+from aiohttp import web
+
+from mt5bot.app import create_app
+from mt5bot.config import Settings, load_settings
+from mt5bot.logs import setup_logging
+
+log = logging.getLogger("mt5bot")
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    tls = settings.server.tls
+    if not (tls.cert and tls.key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls.cert, tls.key)
+    return context
+
+
+async def run_service(settings: Settings, ready: Callable[[list[str]], None] | None = None) -> None:
+    """Start the app, listen, and wait for a stop signal; `ready` receives the listening URLs."""
+    runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
+            pass
+    try:
+        context = _ssl_context(settings)
+        site = web.TCPSite(runner, settings.server.host, settings.server.port, ssl_context=context)
+        await site.start()
+        scheme = "https" if context else "http"
+        urls = [f"{scheme}://{settings.server.host}:{port}" for port in _ports(runner)]
+        log.info("mt5bot listening on %s", ", ".join(urls))
+        if ready:
+            ready(urls)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()
+        log.info("stopped")
+
+
+def _ports(runner: web.AppRunner) -> list[int]:
+    ports = []
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            ports.append(int(address[1]))
+    return ports
+
+
+def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """Add `serve`'s arguments; return its runner."""
+
+    def run(args: argparse.Namespace) -> int:
+        settings = load_settings(args.config)
+        setup_logging(settings)
+        asyncio.run(run_service(settings))
+        return 0
+
+    return run

@@ -1,0 +1,109 @@
+"""`mt5bot serve` run as a user runs it: a real process, real HTTP, SIGTERM, and a restart."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from mt5bridge.simulator.persist import load_state, save_state
+from tests.simulator.conftest import deal
+
+LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+def _config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"""
+server: {{host: 127.0.0.1, port: 0}}
+mt5:
+  backend: simulator
+  simulator: {{demo_days: 2, market_hours: always}}
+database: {{url: "sqlite+aiosqlite:///{tmp_path}/db/mt5bot.db"}}
+logging: {{file: "{tmp_path}/logs/mt5bot.log"}}
+"""
+    )
+    return path
+
+
+class Service:
+    def __init__(self, config: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mt5bot", "--config", str(config), "serve"],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        self.lines: list[str] = []
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + 60
+        assert self.proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if match := LISTENING.search(line):
+                return match.group(1)
+        self.proc.kill()
+        raise AssertionError("service did not start:\n" + "".join(self.lines))
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=30)[1]
+        self.lines.extend(out.splitlines(keepends=True))
+        return self.proc.returncode
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    svc = Service(_config(tmp_path), {"MT5BOT_SECURITY__TOKEN": "tok-supersecret-123"})
+    yield svc
+    if svc.proc.poll() is None:
+        svc.proc.kill()
+
+
+async def test_health_then_clean_shutdown_saves_state(service: Service, tmp_path: Path) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{service.url}/api/v1/health") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["success"] is True
+    assert body["data"]["mt5_connected"] is True
+    assert body["data"]["version"] == "0.1.0"
+    assert body["data"]["server_time"] is not None
+    assert service.stop() == 0
+    state = tmp_path / "db" / "simulator-state.json"
+    assert state.exists()
+    log_text = (tmp_path / "logs" / "mt5bot.log").read_text() + "".join(service.lines)
+    assert "tok-supersecret-123" not in log_text
+
+
+def test_positions_survive_a_restart(service: Service, tmp_path: Path) -> None:
+    assert service.stop() == 0
+    state = tmp_path / "db" / "simulator-state.json"
+    sim = load_state(state)
+    sim.initialize()
+    ticket = deal(sim, "XAUUSD", "buy", 0.07, comment="keep me").order
+    save_state(sim, state)
+    again = Service(_config(tmp_path), {})
+    try:
+        resumed = None
+        assert again.stop() == 0
+        resumed = load_state(state)
+        resumed.initialize()
+        (pos,) = [p for p in resumed.positions_get() if p.ticket == ticket]
+        assert (pos.volume, pos.comment) == (0.07, "keep me")
+    finally:
+        if again.proc.poll() is None:
+            again.proc.kill()
