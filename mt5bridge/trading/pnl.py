@@ -1,0 +1,179 @@
+"""Realised and floating P&L over a window, reconciling with MT5's own history totals.
+
+Pure functions over the client's `Deal` and `Position` models. Which deals count, how trades and wins are
+counted and how strategies (magic numbers) are attributed is documented in docs/trading-core.md ("P&L").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from mt5bridge.models import Deal, DealEntry, DealType, Position
+from mt5bridge.trading.periods import Window
+
+TRADE_TYPES = frozenset({DealType.BUY, DealType.SELL})
+"""Deals of a trade: the IN deal (commission, fee) and the closing deals (profit, swap, commission, fee)."""
+
+COST_TYPES = frozenset(
+    {
+        DealType.COMMISSION,
+        DealType.COMMISSION_DAILY,
+        DealType.COMMISSION_MONTHLY,
+        DealType.COMMISSION_AGENT_DAILY,
+        DealType.COMMISSION_AGENT_MONTHLY,
+        DealType.CHARGE,
+    }
+)
+"""Trading costs the broker books as separate deals; they count in realised P&L (no trade, no win/loss)."""
+
+CLOSING_ENTRIES = frozenset({DealEntry.OUT, DealEntry.INOUT, DealEntry.OUT_BY})
+
+
+@dataclass(frozen=True, slots=True)
+class PnLLine:
+    """One line of a P&L report, in account currency, each sum rounded to 2 decimals."""
+
+    realized: float
+    profit: float
+    commission: float
+    swap: float
+    fee: float
+    floating: float
+    trades: int
+    wins: int
+    losses: int
+
+    @property
+    def win_rate(self) -> float | None:
+        """wins / trades (break-even trades count as trades), None without trades."""
+        return self.wins / self.trades if self.trades else None
+
+    @property
+    def total(self) -> float:
+        return round(self.realized + self.floating, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class PnLReport:
+    window: Window
+    total: PnLLine
+    by_symbol: dict[str, PnLLine]
+    by_magic: dict[int, PnLLine]
+
+
+@dataclass(slots=True)
+class _Sums:
+    profit: float = 0.0
+    commission: float = 0.0
+    swap: float = 0.0
+    fee: float = 0.0
+    floating: float = 0.0
+    trades: int = 0
+    wins: int = 0
+    losses: int = 0
+
+    def add_deal(self, deal: Deal) -> None:
+        self.profit += deal.profit
+        self.commission += deal.commission
+        self.swap += deal.swap
+        self.fee += deal.fee
+        if deal.type in TRADE_TYPES and deal.entry in CLOSING_ENTRIES:
+            self.trades += 1
+            net = deal.profit + deal.swap + deal.commission + deal.fee
+            self.wins += net > 0
+            self.losses += net < 0
+
+    def add_position(self, position: Position) -> None:
+        self.floating += position.profit + position.swap
+
+    def line(self) -> PnLLine:
+        realized = self.profit + self.commission + self.swap + self.fee
+        return PnLLine(
+            realized=round(realized, 2),
+            profit=round(self.profit, 2),
+            commission=round(self.commission, 2),
+            swap=round(self.swap, 2),
+            fee=round(self.fee, 2),
+            floating=round(self.floating, 2),
+            trades=self.trades,
+            wins=self.wins,
+            losses=self.losses,
+        )
+
+
+@dataclass(slots=True)
+class _Book:
+    total: _Sums = field(default_factory=_Sums)
+    symbols: dict[str, _Sums] = field(default_factory=dict)
+    magics: dict[int, _Sums] = field(default_factory=dict)
+
+    def rows(self, symbol: str, magic: int) -> tuple[_Sums, _Sums, _Sums]:
+        return (
+            self.total,
+            self.symbols.setdefault(symbol, _Sums()),
+            self.magics.setdefault(magic, _Sums()),
+        )
+
+
+def counts_as_realized(deal: Deal) -> bool:
+    """Trade deals and broker trading costs; never balance, credit, bonus, correction, interest etc."""
+    return deal.type in TRADE_TYPES or deal.type in COST_TYPES
+
+
+def entry_magics(deals: Iterable[Deal]) -> dict[int, int]:
+    """position_id -> magic of its first IN deal (by time, then ticket); feed it to `pnl_report`.
+
+    Pass IN deals older than the window too (e.g. `client.deals(position=...)` for the closed positions).
+    """
+    found: dict[int, tuple[int, int, int]] = {}
+    for deal in deals:
+        if deal.entry is not DealEntry.IN or deal.type not in TRADE_TYPES or not deal.position_id:
+            continue
+        key = (deal.time_msc, deal.ticket, deal.magic)
+        if deal.position_id not in found or key < found[deal.position_id]:
+            found[deal.position_id] = key
+    return {position: key[2] for position, key in found.items()}
+
+
+def deal_magic(deal: Deal, entry_magic: Mapping[int, int]) -> int:
+    """The strategy a deal belongs to: its position's opening magic, else the deal's own."""
+    if deal.position_id:
+        return entry_magic.get(deal.position_id, deal.magic)
+    return deal.magic
+
+
+def pnl_report(
+    deals: Sequence[Deal],
+    positions: Sequence[Position],
+    window: Window,
+    *,
+    entry_magic: Mapping[int, int],
+    symbol: str | None = None,
+    magic: int | None = None,
+    include_floating: bool = True,
+) -> PnLReport:
+    """Realised P&L of the window's deals plus (optionally) floating P&L of the open positions.
+
+    `deals` may reach beyond the window; only those inside count. `symbol` is the broker's name.
+    Account-level costs without a symbol appear under by_symbol[""].
+    """
+    book = _Book()
+    for deal in deals:
+        if not (counts_as_realized(deal) and window.contains(deal.time_server)):
+            continue
+        owner = deal_magic(deal, entry_magic)
+        if (symbol is None or deal.symbol == symbol) and (magic is None or owner == magic):
+            for row in book.rows(deal.symbol, owner):
+                row.add_deal(deal)
+    if include_floating:
+        for position in positions:
+            if (symbol is None or position.symbol == symbol) and (magic is None or position.magic == magic):
+                for row in book.rows(position.symbol, position.magic):
+                    row.add_position(position)
+    return PnLReport(
+        window=window,
+        total=book.total.line(),
+        by_symbol={name: sums.line() for name, sums in sorted(book.symbols.items())},
+        by_magic={number: sums.line() for number, sums in sorted(book.magics.items())},
+    )
