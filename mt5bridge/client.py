@@ -64,6 +64,11 @@ class MT5Client:
         return cls(open_backend(settings), call_timeout=settings.call_timeout_sec)
 
     @property
+    def server_utc_offset(self) -> int:
+        """The trade server's clock minus UTC, in seconds."""
+        return self._offset
+
+    @property
     def connected(self) -> bool:
         """True after a successful connect() until a link failure or close()."""
         return self._connected

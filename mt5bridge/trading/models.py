@@ -1,0 +1,176 @@
+"""What callers ask the trading core for and what it answers: typed, the same for chat, REST and reports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mt5bridge.models import PositionSide
+from mt5bridge.trading.selectors import Selector
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrderKind(StrEnum):
+    """How an order enters the market; `pending` lets the core pick limit or stop from the price."""
+
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    PENDING = "pending"
+
+
+class Action(StrEnum):
+    OPEN = "open"
+    CLOSE = "close"
+    MODIFY = "modify"
+    CANCEL = "cancel"
+
+
+class Actor(_Model):
+    """Who asks, from where: every action is audited under this."""
+
+    platform: str = Field(min_length=1, max_length=32)
+    user_id: str = Field(min_length=1, max_length=128)
+    chat_id: str | None = None
+    role: str | None = None
+    raw_input: str | None = None
+
+
+def _finite_positive(value: float | None) -> float | None:
+    if value is not None and not (value > 0 and value < float("inf")):
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _finite_price(value: float | None) -> float | None:
+    if value is not None and not (value >= 0 and value < float("inf")):
+        raise ValueError("must be 0 (none) or a positive price")
+    return value
+
+
+class OpenRequest(_Model):
+    symbol: str = Field(min_length=1, max_length=32)
+    side: PositionSide
+    volume: float
+    order_type: OrderKind = OrderKind.MARKET
+    price: float | None = None
+    sl: float | None = None
+    tp: float | None = None
+    comment: str = Field("", max_length=20)
+    magic: int = Field(0, ge=0, lt=2**63)
+    deviation: int = Field(10, ge=0, le=10000)
+
+    _volume = field_validator("volume")(_finite_positive)
+    _prices = field_validator("price", "sl", "tp")(_finite_price)
+
+
+class CloseRequest(_Model):
+    """A ticket, or filters plus a selector; `volume` closes part (FIFO unless a selector says otherwise)."""
+
+    ticket: int | None = Field(None, gt=0)
+    symbol: str | None = Field(None, min_length=1, max_length=32)
+    side: PositionSide | None = None
+    magic: int | None = Field(None, ge=0)
+    selector: Selector | None = None
+    volume: float | None = None
+
+    _volume = field_validator("volume")(_finite_positive)
+
+
+class ModifyRequest(_Model):
+    """New SL/TP for a position (ticket or selector), or new price/SL/TP for a pending order.
+
+    None leaves a level as it is; 0 removes it.
+    """
+
+    ticket: int | None = Field(None, gt=0)
+    symbol: str | None = Field(None, min_length=1, max_length=32)
+    side: PositionSide | None = None
+    magic: int | None = Field(None, ge=0)
+    selector: Selector | None = None
+    sl: float | None = None
+    tp: float | None = None
+    price: float | None = None
+
+    _prices = field_validator("price", "sl", "tp")(_finite_price)
+
+
+class CancelRequest(_Model):
+    """Pending orders to remove: one ticket, every order of a symbol, or all."""
+
+    ticket: int | None = Field(None, gt=0)
+    symbol: str | None = Field(None, min_length=1, max_length=32)
+    all: bool = False
+
+
+class Leg(_Model):
+    """One request the core will send, and what the trader should know about it."""
+
+    ticket: int | None = None
+    symbol: str
+    side: PositionSide | None = None
+    volume: float = 0.0
+    price: float | None = None
+    price_open: float | None = None
+    sl: float | None = None
+    tp: float | None = None
+    estimated_profit: float | None = None
+    request: dict[str, Any]
+
+
+class Preview(_Model):
+    """Exactly what would be sent, with current prices and money, before anything is sent."""
+
+    action: Action
+    symbol: str | None = None
+    canonical: str | None = None
+    side: PositionSide | None = None
+    order_type: OrderKind | None = None
+    volume: float = 0.0
+    price: float | None = None
+    bid: float | None = None
+    ask: float | None = None
+    digits: int | None = None
+    margin: float | None = None
+    free_margin_after: float | None = None
+    estimated_profit: float | None = None
+    currency: str
+    legs: list[Leg]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class LegOutcome(_Model):
+    ticket: int | None
+    symbol: str
+    ok: bool
+    unknown: bool = False
+    retcode: int | None = None
+    retcode_name: str | None = None
+    message: str
+    order: int = 0
+    deal: int = 0
+    volume: float = 0.0
+    price: float = 0.0
+
+
+class ActionResult(_Model):
+    """The outcome of a trading action: one entry per leg, in order."""
+
+    request_id: str
+    action: Action
+    ok: bool
+    preview: Preview
+    outcomes: list[LegOutcome]
+    replayed: bool = False
+
+    @property
+    def tickets(self) -> list[int]:
+        found: list[int] = []
+        for o in self.outcomes:
+            found.extend(t for t in (o.ticket, o.order) if t)
+        return sorted(set(found))

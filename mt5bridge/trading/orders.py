@@ -1,0 +1,139 @@
+"""Building MT5 request dicts from trader terms: pure functions over a symbol spec and a quote.
+
+Volumes are checked against the symbol's min/step/max and refused, never rounded. The filling mode is
+chosen from what the symbol allows (FOK, then IOC, else RETURN; pending orders RETURN), never by passing
+the symbol's bit mask as the request's enum (a classic 10030 bug).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mt5bridge import constants as C
+from mt5bridge.models import PositionSide, SymbolSpec
+from mt5bridge.trading.errors import InvalidOrder
+from mt5bridge.trading.models import OrderKind
+
+
+def check_volume(spec: SymbolSpec, volume: float) -> None:
+    """Refuse a volume off the symbol's grid or outside min/max, with the numbers in the message."""
+    if volume < spec.volume_min - 1e-9 or volume > spec.volume_max + 1e-9:
+        raise InvalidOrder(
+            "invalid_volume",
+            f"{volume:g} lots is outside {spec.name}'s range {spec.volume_min:g}..{spec.volume_max:g}",
+        )
+    steps = (volume - spec.volume_min) / spec.volume_step
+    if abs(steps - round(steps)) > 1e-6:
+        raise InvalidOrder(
+            "invalid_volume",
+            f"{volume:g} lots is not a multiple of {spec.name}'s volume step {spec.volume_step:g}",
+        )
+
+
+def filling_for(spec: SymbolSpec, pending: bool) -> int:
+    """The request's type_filling that the symbol accepts."""
+    if pending:
+        return C.ORDER_FILLING_RETURN
+    if spec.filling_mode & C.SYMBOL_FILLING_FOK:
+        return C.ORDER_FILLING_FOK
+    if spec.filling_mode & C.SYMBOL_FILLING_IOC:
+        return C.ORDER_FILLING_IOC
+    return C.ORDER_FILLING_RETURN
+
+
+def pending_type(side: PositionSide, kind: OrderKind, price: float, bid: float, ask: float) -> int:
+    """ORDER_TYPE_* of a pending order; `pending` picks limit or stop from where the price sits."""
+    buy = side is PositionSide.BUY
+    if kind is OrderKind.PENDING:
+        market = ask if buy else bid
+        below = price < market
+        kind = OrderKind.LIMIT if below == buy else OrderKind.STOP
+    if kind is OrderKind.LIMIT:
+        return C.ORDER_TYPE_BUY_LIMIT if buy else C.ORDER_TYPE_SELL_LIMIT
+    if kind is OrderKind.STOP:
+        return C.ORDER_TYPE_BUY_STOP if buy else C.ORDER_TYPE_SELL_STOP
+    raise InvalidOrder("invalid_order_type", f"{kind} is not a pending order type")
+
+
+def normalize_price(spec: SymbolSpec, price: float, what: str) -> float:
+    """A price on the symbol's tick grid; refuse one that is not (never silently move a stop)."""
+    rounded = round(round(price / spec.tick_size) * spec.tick_size, spec.digits)
+    if abs(rounded - price) > spec.point / 100:
+        raise InvalidOrder(
+            "invalid_price", f"{what} {price} is not on {spec.name}'s price grid ({spec.tick_size:g})"
+        )
+    return rounded
+
+
+def market_request(
+    spec: SymbolSpec,
+    side: PositionSide,
+    volume: float,
+    *,
+    sl: float,
+    tp: float,
+    magic: int,
+    deviation: int,
+    price: float,
+    position: int = 0,
+) -> dict[str, Any]:
+    """A TRADE_ACTION_DEAL request (open, or close when `position` is given)."""
+    request: dict[str, Any] = {
+        "action": C.TRADE_ACTION_DEAL,
+        "symbol": spec.name,
+        "volume": float(volume),
+        "type": C.ORDER_TYPE_BUY if side is PositionSide.BUY else C.ORDER_TYPE_SELL,
+        "price": float(price),
+        "deviation": int(deviation),
+        "magic": int(magic),
+        "type_filling": filling_for(spec, pending=False),
+        "type_time": C.ORDER_TIME_GTC,
+    }
+    if position:
+        request["position"] = int(position)
+    else:
+        request["sl"], request["tp"] = float(sl), float(tp)
+    return request
+
+
+def pending_request(
+    spec: SymbolSpec, order_type: int, volume: float, price: float, *, sl: float, tp: float, magic: int
+) -> dict[str, Any]:
+    return {
+        "action": C.TRADE_ACTION_PENDING,
+        "symbol": spec.name,
+        "volume": float(volume),
+        "type": order_type,
+        "price": float(price),
+        "sl": float(sl),
+        "tp": float(tp),
+        "magic": int(magic),
+        "type_filling": filling_for(spec, pending=True),
+        "type_time": C.ORDER_TIME_GTC,
+    }
+
+
+def sltp_request(symbol: str, ticket: int, sl: float, tp: float) -> dict[str, Any]:
+    """TRADE_ACTION_SLTP sends both levels (0 removes one)."""
+    return {
+        "action": C.TRADE_ACTION_SLTP,
+        "symbol": symbol,
+        "position": int(ticket),
+        "sl": float(sl),
+        "tp": float(tp),
+    }
+
+
+def modify_pending_request(ticket: int, price: float, sl: float, tp: float) -> dict[str, Any]:
+    return {
+        "action": C.TRADE_ACTION_MODIFY,
+        "order": int(ticket),
+        "price": float(price),
+        "sl": float(sl),
+        "tp": float(tp),
+        "type_time": C.ORDER_TIME_GTC,
+    }
+
+
+def remove_request(ticket: int) -> dict[str, Any]:
+    return {"action": C.TRADE_ACTION_REMOVE, "order": int(ticket)}

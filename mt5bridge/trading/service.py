@@ -1,0 +1,315 @@
+"""TradingService: the one core that chat, REST and reports call.
+
+Every trading action goes the same way: risk rules, idempotency claim, plan (the preview), send each
+leg once (a lost answer is settled from history by the client, never re-sent), record the result under
+the request id, and append an audit line. A risk limit, an audit record or a fix here applies to every
+front-end at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from mt5bot.config import RiskSettings
+from mt5bridge.client import MT5Client
+from mt5bridge.errors import MT5Error, OrderOutcomeUnknown, TradeRejected
+from mt5bridge.models import Account, Order, Position, PositionSide, Tick
+from mt5bridge.trading import risk
+from mt5bridge.trading.errors import IdempotencyConflict, RequestInProgress, RiskRefused, TradingError
+from mt5bridge.trading.models import (
+    Action,
+    ActionResult,
+    Actor,
+    CancelRequest,
+    CloseRequest,
+    LegOutcome,
+    ModifyRequest,
+    OpenRequest,
+    Preview,
+)
+from mt5bridge.trading.periods import Period, Window, period_window
+from mt5bridge.trading.planner import Planner
+from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report
+from mt5bridge.trading.resolve import SymbolResolver
+from storage.database import Database
+from storage.models import AuditEntry, ClaimState, Outcome
+
+TradeRequestModel = OpenRequest | CloseRequest | ModifyRequest | CancelRequest
+_ACTIONS: dict[type, Action] = {
+    OpenRequest: Action.OPEN,
+    CloseRequest: Action.CLOSE,
+    ModifyRequest: Action.MODIFY,
+    CancelRequest: Action.CANCEL,
+}
+_RISK_KIND = {
+    Action.OPEN: risk.ActionKind.OPEN,
+    Action.CLOSE: risk.ActionKind.CLOSE,
+    Action.MODIFY: risk.ActionKind.MODIFY,
+    Action.CANCEL: risk.ActionKind.CANCEL,
+}
+
+
+def _fingerprint(action: Action, req: TradeRequestModel) -> str:
+    body = json.dumps({"action": action, **req.model_dump(mode="json")}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _tag(request_id: str, leg: int) -> str:
+    """A short, unique, comment-safe tag per leg of a request (the client writes it as mb:<tag>)."""
+    return hashlib.sha256(request_id.encode()).hexdigest()[:10] + f"-{leg}"
+
+
+class TradingService:
+    """Trader-level operations over one terminal, with risk rules, idempotency and an audit trail."""
+
+    def __init__(
+        self,
+        client: MT5Client,
+        db: Database,
+        risk_settings: RiskSettings,
+        *,
+        timezone: str | None = None,
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.risk_settings = risk_settings
+        self.tz = ZoneInfo(timezone) if timezone else None
+        self.resolver = SymbolResolver(client)
+        self.planner = Planner(client, self.resolver)
+        self.paused = False
+        self.read_only = risk_settings.read_only_mode
+
+    # --- queries ---------------------------------------------------------------------------------
+    async def account(self) -> Account:
+        return await self.client.account()
+
+    async def positions(
+        self, *, symbol: str | None = None, magic: int | None = None, side: PositionSide | None = None
+    ) -> list[Position]:
+        """Open positions, filtered by symbol (canonical names and aliases resolve), magic and side."""
+        name = (await self.resolver.resolve(symbol)).name if symbol else None
+        found = await self.client.positions(symbol=name)
+        return [p for p in found if (magic is None or p.magic == magic) and (side is None or p.side is side)]
+
+    async def orders(self, *, symbol: str | None = None) -> list[Order]:
+        name = (await self.resolver.resolve(symbol)).name if symbol else None
+        return await self.client.orders(symbol=name)
+
+    async def quote(self, symbol: str) -> Tick:
+        return await self.client.tick((await self.resolver.resolve(symbol)).name)
+
+    async def server_now(self) -> int:
+        """The trade server's clock as epoch seconds on the server scale."""
+        now = await self.client.server_time() or datetime.now(UTC)
+        return int(now.timestamp()) + self.client.server_utc_offset
+
+    async def window(self, period: Period) -> Window:
+        return period_window(
+            period, await self.server_now(), tz=self.tz, server_utc_offset=self.client.server_utc_offset
+        )
+
+    async def pnl(self, window: Window, *, symbol: str | None = None, magic: int | None = None) -> PnLReport:
+        """Realized (the period's trade deals with costs) and floating P&L, by symbol and magic."""
+        name = (await self.resolver.resolve(symbol)).name if symbol else None
+        deals = await self.client.deals(window.start, window.end + 86400)
+        deals = [d for d in deals if window.start <= d.time_server < window.end]
+        positions = await self.client.positions(symbol=name)
+        entry_magic = entry_magics(deals)
+        for pid in {d.position_id for d in deals if d.position_id and d.position_id not in entry_magic}:
+            # The position opened before the window: its IN deal (and magic) is older.
+            entry_magic.update(entry_magics(await self.client.deals(position=pid)))
+        includes_now = window.end >= await self.server_now()
+        return pnl_report(
+            deals,
+            positions,
+            window,
+            entry_magic=entry_magic,
+            symbol=name,
+            magic=magic,
+            include_floating=includes_now,
+        )
+
+    # --- runtime switches ------------------------------------------------------------------------
+    def pause(self, on: bool = True) -> None:
+        """Stop (or allow again) new positions; closes stay allowed."""
+        self.paused = on
+
+    def set_read_only(self, on: bool) -> None:
+        self.read_only = on
+
+    # --- previews --------------------------------------------------------------------------------
+    async def preview(self, req: TradeRequestModel) -> Preview:
+        """What `execute(req)` would send now, without sending anything."""
+        action = _ACTIONS[type(req)]
+        await self._check_risk(action, req)
+        planners: dict[Action, Callable[..., Awaitable[Preview]]] = {
+            Action.OPEN: self.planner.open,
+            Action.CLOSE: self.planner.close,
+            Action.MODIFY: self.planner.modify,
+            Action.CANCEL: self.planner.cancel,
+        }
+        return await planners[action](req)
+
+    async def _check_risk(self, action: Action, req: TradeRequestModel) -> None:
+        symbol = getattr(req, "symbol", None) or ""
+        canonical = symbol.upper()
+        if symbol and action is Action.OPEN:
+            symbol = (await self.resolver.resolve(symbol)).name
+        volume = req.volume if isinstance(req, (OpenRequest, CloseRequest)) and req.volume else 0.0
+        state = await self._risk_state(action)
+        refusal = risk.check(_RISK_KIND[action], state, symbol=symbol, canonical=canonical, volume=volume)
+        if refusal is not None:
+            raise RiskRefused(refusal.rule, refusal.message)
+
+    async def _risk_state(self, action: Action) -> risk.RiskState:
+        needs_money = action is Action.OPEN and self.risk_settings.max_daily_loss > 0
+        daily = 0.0
+        if needs_money:
+            report = await self.pnl(await self.window(Period.TODAY))
+            daily = report.total.realized + report.total.floating
+        return risk.RiskState(
+            settings=self.risk_settings,
+            paused=self.paused,
+            read_only=self.read_only,
+            open_positions=len(await self.client.positions()) if action is Action.OPEN else 0,
+            pending_orders=len(await self.client.orders()) if action is Action.OPEN else 0,
+            daily_pnl=daily,
+            market_open=True,
+        )
+
+    # --- execution -------------------------------------------------------------------------------
+    async def execute(
+        self,
+        req: TradeRequestModel,
+        actor: Actor,
+        *,
+        request_id: str | None = None,
+        confirmation: str | None = None,
+        expected: Preview | None = None,
+    ) -> ActionResult:
+        """Run a trading action once per request id; a repeated id returns the first result.
+
+        `expected` is the preview the user confirmed: if the plan now differs (other tickets or
+        volumes), nothing is sent and `preview_changed` is raised so the user can confirm again.
+        """
+        action = _ACTIONS[type(req)]
+        request_id = request_id or uuid.uuid4().hex
+        started = time.perf_counter()
+        actor_key = f"{actor.platform}:{actor.user_id}"
+        claim = await self.db.requests.begin(request_id, _fingerprint(action, req), actor_key)
+        if claim.state is ClaimState.DONE and claim.result is not None:
+            return ActionResult.model_validate({**claim.result, "replayed": True})
+        if claim.state is ClaimState.CONFLICT:
+            raise IdempotencyConflict(request_id)
+        if claim.state is ClaimState.IN_PROGRESS:
+            raise RequestInProgress(request_id)
+        try:
+            preview = await self.preview(req)
+            _same_plan(expected, preview)
+        except (TradingError, MT5Error) as refused:
+            await self.db.requests.abandon(request_id)
+            await self._audit(actor, action, req, None, request_id, confirmation, started, error=refused)
+            raise
+        result = await self._send(request_id, action, preview)
+        await self.db.requests.complete(request_id, result.model_dump(mode="json"))
+        await self._audit(actor, action, req, result, request_id, confirmation, started)
+        return result
+
+    async def _send(self, request_id: str, action: Action, preview: Preview) -> ActionResult:
+        outcomes = []
+        for index, leg in enumerate(preview.legs):
+            try:
+                sent = await self.client.order_send(leg.request, tag=_tag(request_id, index))
+            except OrderOutcomeUnknown as unknown:
+                outcomes.append(
+                    LegOutcome(
+                        ticket=leg.ticket, symbol=leg.symbol, ok=False, unknown=True, message=str(unknown)
+                    )
+                )
+                break  # the terminal's state is unclear: stop here rather than act on a guess
+            except (TradeRejected, MT5Error) as rejected:
+                outcomes.append(
+                    LegOutcome(
+                        ticket=leg.ticket,
+                        symbol=leg.symbol,
+                        ok=False,
+                        retcode=rejected.mt5_code,
+                        retcode_name=rejected.mt5_name,
+                        message=rejected.message,
+                    )
+                )
+                continue
+            outcomes.append(
+                LegOutcome(
+                    ticket=leg.ticket,
+                    symbol=leg.symbol,
+                    ok=True,
+                    retcode=sent.retcode,
+                    retcode_name=sent.retcode_name,
+                    message=sent.comment,
+                    order=sent.order,
+                    deal=sent.deal,
+                    volume=sent.volume,
+                    price=sent.price,
+                )
+            )
+        ok = bool(outcomes) and all(o.ok for o in outcomes) and len(outcomes) == len(preview.legs)
+        return ActionResult(request_id=request_id, action=action, ok=ok, preview=preview, outcomes=outcomes)
+
+    async def _audit(
+        self,
+        actor: Actor,
+        action: Action,
+        req: TradeRequestModel,
+        result: ActionResult | None,
+        request_id: str,
+        confirmation: str | None,
+        started: float,
+        error: Exception | None = None,
+    ) -> None:
+        outcome, retcode, code = Outcome.OK, None, None
+        if error is not None:
+            code = getattr(error, "code", type(error).__name__)
+            outcome = Outcome.REJECTED if isinstance(error, MT5Error) else Outcome.REFUSED
+            retcode = getattr(error, "mt5_code", None)
+        elif result is not None and not result.ok:
+            failed = next(o for o in result.outcomes if not o.ok) if result.outcomes else None
+            outcome = Outcome.FAILED if failed is None or failed.unknown else Outcome.REJECTED
+            retcode = failed.retcode if failed else None
+        elif result is not None and result.outcomes:
+            retcode = result.outcomes[-1].retcode
+        entry = AuditEntry(
+            at=datetime.now(UTC),
+            platform=actor.platform,
+            user_id=actor.user_id,
+            chat_id=actor.chat_id,
+            role=actor.role,
+            action=action.value,
+            raw_input=actor.raw_input,
+            command=req.model_dump(mode="json"),
+            preview=result.preview.model_dump(mode="json") if result else None,
+            confirmation=confirmation,
+            outcome=outcome,
+            result=result.model_dump(mode="json") if result else ({"error": str(error)} if error else None),
+            retcode=retcode,
+            tickets=result.tickets if result else [],
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            request_id=request_id,
+            error_code=code,
+        )
+        await self.db.audit.append(entry)
+
+
+def _same_plan(expected: Preview | None, now: Preview) -> None:
+    if expected is None:
+        return
+    before = [(leg.ticket, leg.symbol, leg.volume) for leg in expected.legs]
+    after = [(leg.ticket, leg.symbol, leg.volume) for leg in now.legs]
+    if before != after:
+        raise TradingError("preview_changed", "the positions changed since the preview; please confirm again")
