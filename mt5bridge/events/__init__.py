@@ -1,0 +1,60 @@
+"""Events of the bridge: typed models, the in-process bus, and the pollers that feed it.
+
+See docs/events.md ("Heartbeat and events") for the delivery rules and the event scheme.
+"""
+
+from mt5bridge.events.bus import EventBus, Subscription, SubscriptionClosed
+from mt5bridge.events.models import (
+    CLOSE_KINDS,
+    TRADE_KINDS,
+    AccountUpdate,
+    CancelState,
+    CloseReason,
+    Event,
+    EventKind,
+    PendingCancelled,
+    PendingFilled,
+    PendingPlaced,
+    PositionClosed,
+    PositionModified,
+    PositionOpened,
+    PositionReduced,
+    StopLossHit,
+    StopOut,
+    TakeProfitHit,
+    TerminalDisconnected,
+    TerminalReconnected,
+    TickEvent,
+)
+from mt5bridge.events.tasks import TaskSet
+from mt5bridge.events.ticks import TickPoller
+from mt5bridge.events.watcher import TradeWatcher
+
+__all__ = [
+    "CLOSE_KINDS",
+    "TRADE_KINDS",
+    "AccountUpdate",
+    "CancelState",
+    "CloseReason",
+    "Event",
+    "EventBus",
+    "EventKind",
+    "PendingCancelled",
+    "PendingFilled",
+    "PendingPlaced",
+    "PositionClosed",
+    "PositionModified",
+    "PositionOpened",
+    "PositionReduced",
+    "StopLossHit",
+    "StopOut",
+    "Subscription",
+    "SubscriptionClosed",
+    "TakeProfitHit",
+    "TaskSet",
+    "TerminalDisconnected",
+    "TerminalReconnected",
+    "TickEvent",
+    "TickPoller",
+    "TradeWatcher",
+]
