@@ -22,8 +22,14 @@ from mt5bot import __version__
 from mt5bot.config import Settings
 from mt5bridge.backends import open_backend
 from mt5bridge.client import MT5Client
+from mt5bridge.events import EventBus
+from mt5bridge.events.ticks import TickPoller
+from mt5bridge.events.watcher import TradeWatcher
+from mt5bridge.heartbeat import Heartbeat, LinkState
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import save_state
+from mt5bridge.snapshots import SnapshotRecorder
+from mt5bridge.trading.service import TradingService
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,9 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 CLIENT = web.AppKey("client", MT5Client)
+TRADING = web.AppKey("trading", TradingService)
+BUS = web.AppKey("bus", EventBus)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 STARTED = web.AppKey("started", float)
 STATE_SAVE_SEC = 30.0
 
@@ -87,14 +96,38 @@ async def _terminal(app: web.Application) -> AsyncIterator[None]:
     await client.close()
 
 
+async def _live(app: web.Application) -> AsyncIterator[None]:
+    """The event bus and its feeders (heartbeat, trade watcher, tick poller), snapshots, the trading core."""
+    settings, client = app[SETTINGS], app[CLIENT]
+    bus = EventBus()
+    heartbeat = Heartbeat(client, bus, settings.mt5)
+    parts: list[Heartbeat | TradeWatcher | TickPoller | SnapshotRecorder] = [
+        heartbeat,
+        TradeWatcher(client, bus),
+        TickPoller(client, bus),
+        SnapshotRecorder(client, app[DATABASE], settings.database.snapshot_interval_sec),
+    ]
+    app[BUS], app[HEARTBEAT] = bus, heartbeat
+    app[TRADING] = TradingService(
+        client, app[DATABASE], settings.risk, timezone=settings.timezone, heartbeat=heartbeat
+    )
+    for part in parts:
+        part.start()
+    yield
+    for part in reversed(parts):
+        await part.stop()
+
+
 async def health(request: web.Request) -> web.Response:
     """GET /api/v1/health: is the service up and the terminal connected (no authentication)."""
     app = request.app
-    client = app[CLIENT]
-    server_time = await client.server_time() if client.connected else None
+    client, heartbeat = app[CLIENT], app[HEARTBEAT]
+    connected = client.connected and heartbeat.state is LinkState.CONNECTED
+    server_time = await client.server_time() if connected else None
     data = {
-        "status": "ok" if client.connected else "degraded",
-        "mt5_connected": client.connected,
+        "status": "ok" if connected else "degraded",
+        "mt5_connected": connected,
+        "connected_since": heartbeat.connected_since.isoformat() if heartbeat.connected_since else None,
         "uptime": round(time.monotonic() - app[STARTED], 3),
         "active_ws_connections": 0,
         "version": __version__,
@@ -110,5 +143,6 @@ def create_app(settings: Settings) -> web.Application:
     app[STARTED] = time.monotonic()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_terminal)
+    app.cleanup_ctx.append(_live)
     app.router.add_get("/api/v1/health", health)
     return app

@@ -303,7 +303,7 @@ class MT5Client:
 
     async def order_send(self, request: Mapping[str, Any], *, tag: str) -> M.TradeResult:
         """Send a request once, tagged `mb:<tag>` in its comment; see the module doc for lost answers."""
-        req = {**request, "comment": tag_comment(tag)}
+        req = {**request, "comment": tag_comment(tag, str(request.get("comment", "")))}
         if not self._connected:
             raise TerminalUnavailable(
                 ClientCode.TERMINAL_DISCONNECTED, "terminal not connected; nothing sent"

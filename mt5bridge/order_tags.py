@@ -24,16 +24,35 @@ def new_tag() -> str:
     return secrets.token_hex(4)
 
 
-def tag_comment(tag: str) -> str:
-    """The request comment that carries `tag`: `mb:<tag>`, at most 31 ASCII characters."""
+MAX_COMMENT = 31
+_NOTE = re.compile(r"[A-Za-z0-9 _.-]*")
+
+
+def tag_comment(tag: str, note: str = "") -> str:
+    """The request comment that carries `tag`: `mb:<tag>` then the caller's note, at most 31 characters.
+
+    A note that does not fit, or is not plain ASCII, is refused rather than cut: the trader's words
+    are kept whole or not sent.
+    """
     if not _TAG.fullmatch(tag):
         raise InvalidRequest(ClientCode.INVALID_ARGUMENT, f"tag must be 1-28 of [A-Za-z0-9_-], got {tag!r}")
-    return TAG_PREFIX + tag
+    comment = TAG_PREFIX + tag + (" " + note if note else "")
+    if not _NOTE.fullmatch(note) or len(comment) > MAX_COMMENT:
+        room = MAX_COMMENT - len(TAG_PREFIX + tag) - 1
+        raise InvalidRequest(
+            ClientCode.INVALID_ARGUMENT, f"comment must be at most {room} characters of [A-Za-z0-9 _.-]"
+        )
+    return comment
 
 
 def first_tagged(records: Any, comment: str) -> Any:
-    """The first record (deal, order, position) whose comment is exactly `comment`, or None."""
-    return next((r for r in records if r.comment == comment), None)
+    """The first record (deal, order, position) carrying the tag of `comment`, or None.
+
+    Matched on `mb:<tag>` followed by the end or a space, so a note after the tag, or a server that
+    shortens the note, still finds it.
+    """
+    head = comment.split(" ", 1)[0]
+    return next((r for r in records if r.comment == head or r.comment.startswith(head + " ")), None)
 
 
 def found_result(tag: str, retcode: int, deal: int, order: int, volume: float, price: float) -> M.TradeResult:

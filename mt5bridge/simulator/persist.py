@@ -51,10 +51,12 @@ def load_state(path: str | Path) -> Simulator:
     sim = Simulator(
         seed=data["seed"], start=clock_msc // 1000, book=Book.from_json(data["book"]), **data["options"]
     )
-    for name, (time_msc, bid, ask) in data["quotes"].items():
+    # The engine restarts on a whole second; quotes from the last partial second are stamped at it.
+    resumed_msc = sim.market.engine.now_msc
+    for name, (_time_msc, bid, ask) in data["quotes"].items():
         spec = sim.market.get(name)
         if spec is not None:
-            sim.market.engine.set_price(spec.name, bid, ask, max(int(time_msc), clock_msc // 1000 * 1000))
+            sim.market.engine.set_price(spec.name, bid, ask, resumed_msc)
     sim.market.trade_modes.update(
         {k: v for k, v in data["trade_modes"].items() if k in sim.market.trade_modes}
     )

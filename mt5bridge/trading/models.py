@@ -61,7 +61,8 @@ class OpenRequest(_Model):
     price: float | None = None
     sl: float | None = None
     tp: float | None = None
-    comment: str = Field("", max_length=20)
+    # MT5 keeps 31 characters; mt5bot's order tag (mb:xxxxxxxx-N) takes the first 14 of them.
+    comment: str = Field("", max_length=16, pattern=r"^[A-Za-z0-9 _.-]*$")
     magic: int = Field(0, ge=0, lt=2**63)
     deviation: int = Field(10, ge=0, le=10000)
 

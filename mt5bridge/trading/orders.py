@@ -76,6 +76,7 @@ def market_request(
     deviation: int,
     price: float,
     position: int = 0,
+    comment: str = "",
 ) -> dict[str, Any]:
     """A TRADE_ACTION_DEAL request (open, or close when `position` is given)."""
     request: dict[str, Any] = {
@@ -88,6 +89,7 @@ def market_request(
         "magic": int(magic),
         "type_filling": filling_for(spec, pending=False),
         "type_time": C.ORDER_TIME_GTC,
+        "comment": comment,
     }
     if position:
         request["position"] = int(position)
@@ -97,7 +99,15 @@ def market_request(
 
 
 def pending_request(
-    spec: SymbolSpec, order_type: int, volume: float, price: float, *, sl: float, tp: float, magic: int
+    spec: SymbolSpec,
+    order_type: int,
+    volume: float,
+    price: float,
+    *,
+    sl: float,
+    tp: float,
+    magic: int,
+    comment: str = "",
 ) -> dict[str, Any]:
     return {
         "action": C.TRADE_ACTION_PENDING,
@@ -110,6 +120,7 @@ def pending_request(
         "magic": int(magic),
         "type_filling": filling_for(spec, pending=True),
         "type_time": C.ORDER_TIME_GTC,
+        "comment": comment,
     }
 
 

@@ -70,13 +70,16 @@ class Planner:
                 magic=req.magic,
                 deviation=req.deviation,
                 price=price,
+                comment=req.comment,
             )
         else:
             if not req.price:
                 raise InvalidOrder("price_required", "a pending order needs a price")
             price = O.normalize_price(spec, req.price, "price")
             kind = O.pending_type(req.side, req.order_type, price, tick.bid, tick.ask)
-            request = O.pending_request(spec, kind, req.volume, price, sl=sl, tp=tp, magic=req.magic)
+            request = O.pending_request(
+                spec, kind, req.volume, price, sl=sl, tp=tp, magic=req.magic, comment=req.comment
+            )
         check = await self.client.order_check(request)
         margin = await self.client.calc_margin(req.side, spec.name, req.volume, price)
         leg = Leg(

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from mt5bot.config import RiskSettings
 from mt5bridge.client import MT5Client
-from mt5bridge.errors import MT5Error, OrderOutcomeUnknown, TradeRejected
-from mt5bridge.models import Account, Order, Position, PositionSide, Tick
+from mt5bridge.errors import ClientCode, MT5Error, OrderOutcomeUnknown, TerminalUnavailable, TradeRejected
+from mt5bridge.heartbeat import Heartbeat, LinkState
+from mt5bridge.models import Account, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
 from mt5bridge.trading.errors import IdempotencyConflict, RequestInProgress, RiskRefused, TradingError
 from mt5bridge.trading.models import (
@@ -62,7 +63,7 @@ def _fingerprint(action: Action, req: TradeRequestModel) -> str:
 
 def _tag(request_id: str, leg: int) -> str:
     """A short, unique, comment-safe tag per leg of a request (the client writes it as mb:<tag>)."""
-    return hashlib.sha256(request_id.encode()).hexdigest()[:10] + f"-{leg}"
+    return hashlib.sha256(request_id.encode()).hexdigest()[:8] + f"-{leg}"
 
 
 class TradingService:
@@ -75,6 +76,7 @@ class TradingService:
         risk_settings: RiskSettings,
         *,
         timezone: str | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.client = client
         self.db = db
@@ -84,6 +86,7 @@ class TradingService:
         self.planner = Planner(client, self.resolver)
         self.paused = False
         self.read_only = risk_settings.read_only_mode
+        self.heartbeat = heartbeat
 
     # --- queries ---------------------------------------------------------------------------------
     async def account(self) -> Account:
@@ -100,6 +103,14 @@ class TradingService:
     async def orders(self, *, symbol: str | None = None) -> list[Order]:
         name = (await self.resolver.resolve(symbol)).name if symbol else None
         return await self.client.orders(symbol=name)
+
+    async def symbols(self, group: str | None = None) -> list[SymbolSpec]:
+        """The terminal's symbols, optionally by an MT5 group mask (`*USD*,!*JPY*`)."""
+        return await self.client.symbols(group)
+
+    async def symbol(self, name: str) -> SymbolSpec:
+        """One symbol by canonical name, alias or broker name."""
+        return await self.resolver.resolve(name)
 
     async def quote(self, symbol: str) -> Tick:
         return await self.client.tick((await self.resolver.resolve(symbol)).name)
@@ -147,6 +158,7 @@ class TradingService:
     async def preview(self, req: TradeRequestModel) -> Preview:
         """What `execute(req)` would send now, without sending anything."""
         action = _ACTIONS[type(req)]
+        self._require_link()
         await self._check_risk(action, req)
         planners: dict[Action, Callable[..., Awaitable[Preview]]] = {
             Action.OPEN: self.planner.open,
@@ -220,6 +232,13 @@ class TradingService:
         await self.db.requests.complete(request_id, result.model_dump(mode="json"))
         await self._audit(actor, action, req, result, request_id, confirmation, started)
         return result
+
+    def _require_link(self) -> None:
+        """Fail fast when the heartbeat says the terminal (or its broker link) is down."""
+        if self.heartbeat is not None and self.heartbeat.state is not LinkState.CONNECTED:
+            raise TerminalUnavailable(
+                ClientCode.TERMINAL_DISCONNECTED, "terminal not connected; nothing sent"
+            )
 
     async def _send(self, request_id: str, action: Action, preview: Preview) -> ActionResult:
         outcomes = []

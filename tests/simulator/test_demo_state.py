@@ -38,12 +38,14 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
     sim = Simulator(seed=2, start=WEDNESDAY, suffix=".m")
     sim.initialize()
     ticket = deal(sim, "XAUUSD.m", "buy", 0.1, sl=1000.0).order
-    sim.advance(600)
+    sim.advance(600.75)
+    sim.set_price("EURUSD.m", 1.10000, 1.10002)  # a tick inside the last partial second
     path = tmp_path / "state.json"
     save_state(sim, path)
     again = load_state(path)
     again.initialize()
-    assert again.now_msc == sim.now_msc
+    assert again.now_msc // 1000 == sim.now_msc // 1000
+    assert again.symbol_info_tick("EURUSD.m").bid == 1.10000
     assert again.positions_get() == sim.positions_get()
     assert again.history_deals_get(0, 2**40) == sim.history_deals_get(0, 2**40)
     assert again.account_info() == sim.account_info()

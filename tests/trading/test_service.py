@@ -191,3 +191,36 @@ async def test_changed_plan_is_not_executed(core: Core) -> None:
         await core.service.execute(req, ACTOR, expected=preview)
     assert changed.value.code == "preview_changed"
     assert core.sim.positions_total() == 2
+
+
+async def test_trades_fail_fast_while_the_heartbeat_says_disconnected(core: Core) -> None:
+    from mt5bot.config import MT5Settings
+    from mt5bridge.errors import TerminalUnavailable
+    from mt5bridge.events import EventBus
+    from mt5bridge.heartbeat import Heartbeat, LinkState
+
+    heartbeat = Heartbeat(core.client, EventBus(), MT5Settings())
+    assert await heartbeat.check_once()
+    core.service.heartbeat = heartbeat
+    core.sim.disconnect()
+    assert not await heartbeat.check_once()
+    core.sim.reconnect()  # the terminal is back, but nobody has confirmed it yet
+    assert heartbeat.state is not LinkState.CONNECTED
+    with pytest.raises(TerminalUnavailable) as down:
+        await core.service.execute(OpenRequest(symbol="EURUSD", side=BUY, volume=0.1), ACTOR)
+    assert down.value.code == "terminal_disconnected"
+    assert core.sim.positions_total() == 0
+    (entry,) = await core.db.audit.recent()
+    assert entry.error_code == "terminal_disconnected"
+
+
+async def test_trader_comment_is_kept_after_the_order_tag(core: Core) -> None:
+    ticket = await open_(core, "EURUSD", BUY, 0.1, comment="scalp 1")
+    (pos,) = core.sim.positions_get(ticket=ticket)
+    assert pos.comment.startswith("mb:")
+    assert pos.comment.endswith(" scalp 1")
+    assert len(pos.comment) <= 31
+    with pytest.raises(ValueError, match="comment"):
+        OpenRequest(symbol="EURUSD", side=BUY, volume=0.1, comment="x" * 17)
+    with pytest.raises(ValueError, match="comment"):
+        OpenRequest(symbol="EURUSD", side=BUY, volume=0.1, comment="止损")
