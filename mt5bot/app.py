@@ -18,14 +18,25 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from mt5bot import __version__
+from api.setup import setup_api
 from mt5bot.config import Settings
+from mt5bot.keys import (
+    BUS,
+    CLIENT,
+    DATABASE,
+    HEARTBEAT,
+    SETTINGS,
+    SIMULATOR,
+    STARTED,
+    TRADING,
+    WS_CONNECTIONS,
+)
 from mt5bridge.backends import open_backend
 from mt5bridge.client import MT5Client
 from mt5bridge.events import EventBus
 from mt5bridge.events.ticks import TickPoller
 from mt5bridge.events.watcher import TradeWatcher
-from mt5bridge.heartbeat import Heartbeat, LinkState
+from mt5bridge.heartbeat import Heartbeat
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import save_state
 from mt5bridge.snapshots import SnapshotRecorder
@@ -34,13 +45,6 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-DATABASE = web.AppKey("database", Database)
-CLIENT = web.AppKey("client", MT5Client)
-TRADING = web.AppKey("trading", TradingService)
-BUS = web.AppKey("bus", EventBus)
-HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
-STARTED = web.AppKey("started", float)
 STATE_SAVE_SEC = 30.0
 
 
@@ -85,6 +89,7 @@ async def _terminal(app: web.Application) -> AsyncIterator[None]:
     log.info("terminal %s: %s", type(terminal).__name__, "connected" if client.connected else "NOT connected")
     saver = None
     if sim is not None:
+        app[SIMULATOR] = sim
         saver = asyncio.create_task(_save_periodically(sim, state_path), name="simulator-state-saver")
     yield
     if sim is not None and saver is not None:
@@ -118,24 +123,6 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         await part.stop()
 
 
-async def health(request: web.Request) -> web.Response:
-    """GET /api/v1/health: is the service up and the terminal connected (no authentication)."""
-    app = request.app
-    client, heartbeat = app[CLIENT], app[HEARTBEAT]
-    connected = client.connected and heartbeat.state is LinkState.CONNECTED
-    server_time = await client.server_time() if connected else None
-    data = {
-        "status": "ok" if connected else "degraded",
-        "mt5_connected": connected,
-        "connected_since": heartbeat.connected_since.isoformat() if heartbeat.connected_since else None,
-        "uptime": round(time.monotonic() - app[STARTED], 3),
-        "active_ws_connections": 0,
-        "version": __version__,
-        "server_time": server_time.isoformat() if server_time else None,
-    }
-    return web.json_response({"success": True, "data": data})
-
-
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application (start it with an AppRunner)."""
     app = web.Application(client_max_size=256 * 1024)
@@ -144,5 +131,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_terminal)
     app.cleanup_ctx.append(_live)
-    app.router.add_get("/api/v1/health", health)
+    app[WS_CONNECTIONS] = set()
+    setup_api(app)
     return app
