@@ -6,13 +6,12 @@ retried: the curve shows the gap honestly.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from mt5bridge.client import MT5Client
 from mt5bridge.errors import MT5Error
-from mt5bridge.events.tasks import TaskSet
+from mt5bridge.events.tasks import TaskSet, poll_forever
 from storage.database import Database
 from storage.models import AccountSnapshot
 
@@ -50,9 +49,8 @@ class SnapshotRecorder:
         return snap
 
     async def run(self) -> None:
-        while True:
-            await self.record_once()
-            await asyncio.sleep(self.interval)
+        """Poll every `interval` seconds until stopped."""
+        await poll_forever(self.interval, self.record_once)
 
     def start(self) -> None:
         self._tasks.spawn(self.run(), "snapshot-recorder")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -43,3 +43,10 @@ class TaskSet:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def poll_forever(interval: float, step: Callable[[], Awaitable[Any]]) -> None:
+    """Run `step` every `interval` seconds until cancelled (the loop of every poller)."""
+    while True:
+        await step()
+        await asyncio.sleep(interval)

@@ -7,14 +7,13 @@ round is skipped quietly: the heartbeat reports the outage.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from mt5bridge.client import MT5Client
 from mt5bridge.errors import InvalidRequest, MT5Error, TerminalUnavailable
 from mt5bridge.events.bus import EventBus
 from mt5bridge.events.models import TickEvent
-from mt5bridge.events.tasks import TaskSet
+from mt5bridge.events.tasks import TaskSet, poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +68,8 @@ class TickPoller:
         return 1
 
     async def run(self) -> None:
-        """Poll forever every `interval` seconds."""
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self.interval)
+        """Poll every `interval` seconds until stopped."""
+        await poll_forever(self.interval, self.poll_once)
 
     def start(self) -> None:
         """Run in a background task."""

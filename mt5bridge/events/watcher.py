@@ -10,7 +10,6 @@ and keeps the old snapshot, so an outage never shows up as positions closing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from mt5bridge.events.diff import (
     position_events,
 )
 from mt5bridge.events.models import AccountUpdate, Event
-from mt5bridge.events.tasks import TaskSet
+from mt5bridge.events.tasks import TaskSet, poll_forever
 
 log = logging.getLogger(__name__)
 DAY = 86400
@@ -158,10 +157,8 @@ class TradeWatcher:
         return [event]
 
     async def run(self) -> None:
-        """Poll forever, one round every `interval` seconds (so account updates at most that often)."""
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self.interval)
+        """Poll every `interval` seconds until stopped."""
+        await poll_forever(self.interval, self.poll_once)
 
     def start(self) -> None:
         self._tasks.spawn(self.run(), "poll")

@@ -115,6 +115,29 @@ def open_minutes(session: str, start: int, end: int, always: bool) -> np.ndarray
     return minutes[is_open_many(session, minutes, always)]
 
 
+def _fill_ohlc(
+    out: np.ndarray,
+    spec: SymbolSpec,
+    log_open: np.ndarray,
+    log_close: np.ndarray,
+    wick: np.ndarray,
+    end: float,
+) -> None:
+    """Quantised open/high/low/close (bid and ask extremes) from log prices; the last close is `end`."""
+    scale = 10.0**spec.digits
+    o = quantize(np.exp(log_open), spec)
+    cl = quantize(np.exp(log_close), spec)
+    cl[-1] = round(end * scale)
+    hi = np.maximum(quantize(np.exp(np.maximum(log_open, log_close) + wick[0]), spec), np.maximum(o, cl))
+    lo = np.minimum(quantize(np.exp(np.minimum(log_open, log_close) - wick[1]), spec), np.minimum(o, cl))
+    out["open"] = o / scale
+    out["close"] = cl / scale
+    out["high"] = hi / scale
+    out["low"] = lo / scale
+    out["ask_high"] = (hi + spec.spread) / scale
+    out["ask_low"] = (lo + spec.spread) / scale
+
+
 def history_m1(
     spec: SymbolSpec,
     rng: np.random.Generator,
@@ -134,20 +157,8 @@ def history_m1(
     log_end = math.log(end_price)
     log_open = log_end - suffix
     log_close = log_open + steps
-    wick = np.abs(rng.standard_normal((2, n))) * sigma * 0.5
-    scale = 10.0**spec.digits
-    o = quantize(np.exp(log_open), spec)
-    cl = quantize(np.exp(log_close), spec)
-    cl[-1] = round(end_price * scale)
-    hi = np.maximum(quantize(np.exp(np.maximum(log_open, log_close) + wick[0]), spec), np.maximum(o, cl))
-    lo = np.minimum(quantize(np.exp(np.minimum(log_open, log_close) - wick[1]), spec), np.minimum(o, cl))
+    _fill_ohlc(out, spec, log_open, log_close, np.abs(rng.standard_normal((2, n))) * sigma * 0.5, end_price)
     out["time"] = minutes
-    out["open"] = o / scale
-    out["close"] = cl / scale
-    out["high"] = hi / scale
-    out["low"] = lo / scale
-    out["ask_high"] = (hi + spec.spread) / scale
-    out["ask_low"] = (lo + spec.spread) / scale
     out["tick_volume"] = 1 + rng.poisson(60.0 / tick_interval, n)
     out["spread"] = spec.spread
     out["real_volume"] = 0
@@ -189,20 +200,8 @@ def backfill_d1(
         log_close[i] = x
         x = x + kappa * (log_base - x) + sigma * z[i]
         log_open[i] = x
-    wick = np.abs(rng.standard_normal((2, n))) * sigma * 0.4
-    scale = 10.0**spec.digits
-    o = quantize(np.exp(log_open), spec)
-    cl = quantize(np.exp(log_close), spec)
-    cl[-1] = round(end_price * scale)
-    hi = np.maximum(quantize(np.exp(np.maximum(log_open, log_close) + wick[0]), spec), np.maximum(o, cl))
-    lo = np.minimum(quantize(np.exp(np.minimum(log_open, log_close) - wick[1]), spec), np.minimum(o, cl))
+    _fill_ohlc(out, spec, log_open, log_close, np.abs(rng.standard_normal((2, n))) * sigma * 0.4, end_price)
     out["time"] = days
-    out["open"] = o / scale
-    out["close"] = cl / scale
-    out["high"] = hi / scale
-    out["low"] = lo / scale
-    out["ask_high"] = (hi + spec.spread) / scale
-    out["ask_low"] = (lo + spec.spread) / scale
     out["tick_volume"] = rng.poisson(day_seconds / tick_interval, n)
     out["spread"] = spec.spread
     out["real_volume"] = 0

@@ -246,3 +246,14 @@ def test_fifo_split_property(volumes: list[int], wanted: int) -> None:
     assert all(leg.full for leg in planned[:-1])
     assert [leg.ticket for leg in planned] == [100 + i for i in range(len(planned))]
     assert planned[-1].full == (steps[-1] == volumes[len(planned) - 1])
+
+
+def test_the_parser_and_the_core_speak_the_same_selectors_and_periods() -> None:
+    # nlu is pure and the core must not import it, so both define these closed sets; keep them equal.
+    from mt5bridge.trading.periods import Period as CorePeriod
+    from mt5bridge.trading.selectors import Selector as CoreSelector
+    from nlu.command import Period as NluPeriod
+    from nlu.command import Selector as NluSelector
+
+    assert {s.value for s in NluSelector} == {s.value for s in CoreSelector}
+    assert {p.value for p in NluPeriod} == {p.value for p in CorePeriod}
