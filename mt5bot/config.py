@@ -145,6 +145,57 @@ class LLMSettings(_Section):
         return bool(self.base_url and self.model and self.api_key)
 
 
+class Role(StrEnum):
+    """What a user may do: admin > trader > viewer."""
+
+    ADMIN = "admin"
+    TRADER = "trader"
+    VIEWER = "viewer"
+
+
+class ConfirmMode(StrEnum):
+    """Which chat actions need a confirmation tap: trades (default), always (queries too), never."""
+
+    TRADES = "trades"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class ChatSettings(_Section):
+    confirm: ConfirmMode = ConfirmMode.TRADES
+    confirm_ttl_sec: int = Field(60, ge=5, le=3600)
+    default_lang: str = Field("zh", pattern="^(zh|en)$")
+    notify_batch_sec: float = Field(
+        3.0, ge=0, le=60, description="events within this window go in one message"
+    )
+
+
+class UserEntry(_Section):
+    """A chat user allowed to talk to the bot; everyone else gets one polite refusal."""
+
+    platform: str = Field(min_length=1, max_length=32)
+    id: str = Field(min_length=1, max_length=128)
+    role: Role = Role.VIEWER
+    name: str | None = None
+    lang: str | None = Field(None, pattern="^(zh|en)$")
+    allowed_symbols: tuple[str, ...] = ()
+    confirm: ConfirmMode | None = Field(None, description="per-user override; `never` only for this user")
+    subscribe: bool = True
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str | None = Field(None, description="self-hosted Bot API, e.g. http://127.0.0.1:8081/bot")
+    base_file_url: str | None = None
+    webhook_url: str | None = Field(None, description="public https URL; unset = long polling")
+    webhook_secret: SecretStr | None = None
+    poll_timeout_sec: int = Field(30, ge=0, le=60)
+
+
+class AlertSettings(_Section):
+    margin_level_below: float = Field(150.0, ge=0, description="warn when the margin level falls below (%)")
+
+
 class Settings(_Section):
     """The whole configuration."""
 
@@ -156,6 +207,10 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     nlu: NLUSettings = NLUSettings()
     llm: LLMSettings = LLMSettings()
+    chat: ChatSettings = ChatSettings()
+    users: tuple[UserEntry, ...] = ()
+    telegram: TelegramSettings = TelegramSettings()
+    alerts: AlertSettings = AlertSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")
 
 

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
+from mt5bot.config import Role
+
 JsonObject = dict[str, JsonValue]
 
 
@@ -86,14 +88,6 @@ class AccountSnapshot(_Record):
     credit: float = 0.0
 
     _utc = field_validator("at")(_to_utc)
-
-
-class Role(StrEnum):
-    """What a user may do; admin > trader > viewer."""
-
-    ADMIN = "admin"
-    TRADER = "trader"
-    VIEWER = "viewer"
 
 
 class UserRecord(_Record):
