@@ -19,6 +19,9 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from api.setup import setup_api
+from bot.core import ChatCore
+from bot.keys import CHAT_CORE, NOTIFIER
+from bot.telegram import setup_telegram
 from mt5bot.config import Settings
 from mt5bot.keys import (
     BUS,
@@ -41,6 +44,7 @@ from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import save_state
 from mt5bridge.snapshots import SnapshotRecorder
 from mt5bridge.trading.service import TradingService
+from nlu.llm import LLMParser
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -123,6 +127,20 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         await part.stop()
 
 
+async def _chat(app: web.Application) -> AsyncIterator[None]:
+    """The chat core every chat adapter uses, and its notifier on the event bus."""
+    settings = app[SETTINGS]
+    llm = LLMParser(settings.llm) if settings.llm.configured else None
+    core = ChatCore(app[TRADING], app[DATABASE], settings, llm=llm)
+    notifier = core.notifier()
+    app[CHAT_CORE], app[NOTIFIER] = core, notifier
+    notifier.start(app[BUS])
+    yield
+    await notifier.close()
+    if llm is not None:
+        await llm.close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application (start it with an AppRunner)."""
     app = web.Application(client_max_size=256 * 1024)
@@ -131,6 +149,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_terminal)
     app.cleanup_ctx.append(_live)
+    app.cleanup_ctx.append(_chat)
+    setup_telegram(app)
     app[WS_CONNECTIONS] = set()
     setup_api(app)
     return app

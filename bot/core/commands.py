@@ -1,0 +1,125 @@
+"""Slash commands and queries: answered at once from the trading core, rendered per language."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from bot.core.auth import Permission, Principal
+from bot.core.context import Deps
+from bot.messages import Reply
+from mt5bridge.trading.periods import Period as CorePeriod
+from nlu import Command, Intent, Period
+from storage.models import Outcome
+
+_SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+class Slash(StrEnum):
+    """Commands the core answers itself (the query commands go through the parser)."""
+
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    READONLY = "readonly"
+    WHOAMI = "whoami"
+
+
+def parse_slash(text: str) -> tuple[Slash, list[str]] | None:
+    """`/readonly@mybot on` -> (READONLY, ["on"]); None for anything else."""
+    found = _SLASH.match(text.strip())
+    if found is None:
+        return None
+    name, rest = found.group(1).lower(), found.group(2) or ""
+    try:
+        return Slash(name), rest.split()
+    except ValueError:
+        return None
+
+
+def strip_bot_name(text: str) -> str:
+    """`/positions@mybot` -> `/positions`, so the parser sees the plain command."""
+    found = _SLASH.match(text.strip())
+    if found is None:
+        return text
+    return f"/{found.group(1)} {found.group(2) or ''}".strip()
+
+
+class Commands:
+    """Queries and admin switches."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.d = deps
+
+    async def slash(self, p: Principal, slash: Slash, args: list[str]) -> Reply:
+        match slash:
+            case Slash.START:
+                return self.d.reply(p, "query", "welcome", name=p.entry.name, role=p.role.value)
+            case Slash.WHOAMI:
+                return await self.whoami(p)
+            case Slash.PAUSE | Slash.RESUME:
+                return await self._switch(p, "pause", slash is Slash.PAUSE)
+            case Slash.READONLY:
+                if len(args) != 1 or args[0].lower() not in ("on", "off"):
+                    return self.d.reply(p, "query", "usage", text="/readonly on|off")
+                return await self._switch(p, "readonly", args[0].lower() == "on")
+
+    async def _switch(self, p: Principal, name: str, on: bool) -> Reply:
+        if not p.may(Permission.ADMIN):
+            await self.d.audit(p, f"admin.{name}", Outcome.DENIED, error_code="role")
+            return self.d.reply(p, "access", "denied_role", role=p.role.value, needed="admin")
+        if name == "pause":
+            self.d.trading.pause(on)
+        else:
+            self.d.trading.set_read_only(on)
+        await self.d.audit(p, f"admin.{name}.{'on' if on else 'off'}", Outcome.OK)
+        return self.d.reply(p, "query", "switch", name=name, on=on)
+
+    async def whoami(self, p: Principal) -> Reply:
+        record = await self.d.db.users.get(p.platform, p.user_id)
+        subscribed = record.subscribed if record is not None else p.entry.subscribe
+        return self.d.reply(
+            p, "query", "whoami", platform=p.platform, user_id=p.user_id, name=p.entry.name,
+            role=p.role.value, lang=p.lang, symbols=list(p.entry.allowed_symbols), subscribed=subscribed,
+            confirm=p.confirm.value,
+        )  # fmt: skip
+
+    async def query(self, p: Principal, cmd: Command) -> Reply:
+        """Answer a query command (positions, orders, P&L, account, quote, report, help)."""
+        match cmd.intent:
+            case Intent.POSITIONS:
+                return await self.positions(p, cmd)
+            case Intent.ORDERS:
+                orders = await self.d.trading.orders(symbol=cmd.symbol)
+                digits = await self.d.digits({o.symbol for o in orders})
+                return self.d.reply(p, "query", "orders", items=orders, digits=digits)
+            case Intent.PNL:
+                return await self.pnl(p, cmd)
+            case Intent.ACCOUNT:
+                return self.d.reply(p, "query", "account", a=await self.d.trading.account())
+            case Intent.QUOTE:
+                if cmd.symbol is None:
+                    return self.d.reply(p, "query", "usage", text="/quote XAUUSD")
+                spec = await self.d.trading.symbol(cmd.symbol)
+                tick = await self.d.trading.quote(spec.name)
+                return self.d.reply(p, "query", "quote", t=tick, digits=spec.digits)
+            case Intent.REPORT:
+                kind = cmd.report.value if cmd.report else "daily|monthly|hedge"
+                return self.d.reply(p, "query", "report_unavailable", kind=kind)
+        return self.d.reply(p, "query", "help", role=p.role.value)
+
+    async def positions(self, p: Principal, cmd: Command) -> Reply:
+        side = None if cmd.side is None else cmd.side.value
+        found = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic)
+        found = [pos for pos in found if side is None or pos.side == side]
+        digits = await self.d.digits({pos.symbol for pos in found})
+        currency = (await self.d.trading.account()).currency
+        return self.d.reply(p, "query", "positions", items=found, digits=digits, currency=currency)
+
+    async def pnl(self, p: Principal, cmd: Command) -> Reply:
+        period = CorePeriod((cmd.period or Period.TODAY).value)
+        report = await self.d.trading.pnl(
+            await self.d.trading.window(period), symbol=cmd.symbol, magic=cmd.magic
+        )
+        currency = (await self.d.trading.account()).currency
+        return self.d.reply(p, "query", "pnl", report=report, currency=currency)

@@ -1,0 +1,121 @@
+"""What the chat core's handlers share: the trading core, storage, rendering, books and the audit helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import JsonValue
+
+from bot.core.auth import Gate, Principal
+from bot.core.confirm import ConfirmationBook
+from bot.core.dialog import DialogBook
+from bot.core.render import Rendered, Renderer
+from bot.messages import Reply
+from mt5bot.config import Settings
+from mt5bridge.errors import MT5Error
+from mt5bridge.trading.errors import TradingError
+from mt5bridge.trading.selectors import SelectionError
+from mt5bridge.trading.service import TradingService
+from nlu import Command
+from nlu.llm import LLMParser
+from storage.database import Database
+from storage.models import AuditEntry, Outcome
+
+CoreError = TradingError | MT5Error | SelectionError
+
+
+@dataclass
+class Deps:
+    """The chat core's collaborators, passed explicitly to every handler."""
+
+    trading: TradingService
+    db: Database
+    settings: Settings
+    renderer: Renderer
+    gate: Gate
+    confirmations: ConfirmationBook
+    dialogs: DialogBook
+    clock: Callable[[], float]
+    llm: LLMParser | None = None
+    _digits: dict[str, int] = field(default_factory=dict)
+
+    async def digits(self, symbols: set[str]) -> dict[str, int]:
+        """Digits per broker symbol (specs do not change during a run, so they are cached)."""
+        for name in symbols - self._digits.keys():
+            self._digits[name] = (await self.trading.symbol(name)).digits
+        return {name: self._digits[name] for name in symbols}
+
+    def render(self, p: Principal, file: str, macro: str, /, **context: object) -> Rendered:
+        return self.renderer.render(p.lang, file, macro, **context)
+
+    def reply(self, p: Principal, file: str, macro: str, /, **context: object) -> Reply:
+        return self.render(p, file, macro, **context).reply()
+
+    def error(self, p: Principal, exc: CoreError, *, edit: bool = False) -> Reply:
+        """A refusal or failure from the trading core, in the user's words, by code."""
+        code = str(exc.code)
+        message = getattr(exc, "message", str(exc))
+        return self.render(p, "errors", "error", code=code, message=message).reply(edit=edit)
+
+    async def audit(
+        self,
+        p: Principal,
+        action: str,
+        outcome: Outcome,
+        *,
+        command: Command | None = None,
+        preview: dict[str, JsonValue] | None = None,
+        confirmation: str | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        """Append one chat-level line (parse results, confirmations, denials, expiries) to the audit log."""
+        await audit(
+            self.db,
+            p.platform,
+            p.user_id,
+            p.chat_id,
+            p.role.value,
+            action,
+            outcome,
+            raw=p.raw,
+            command=command.model_dump(mode="json", exclude_none=True) if command else None,
+            preview=preview,
+            confirmation=confirmation,
+            error_code=error_code,
+        )
+
+
+async def audit(
+    db: Database,
+    platform: str,
+    user_id: str,
+    chat_id: str | None,
+    role: str | None,
+    action: str,
+    outcome: Outcome,
+    *,
+    raw: str | None = None,
+    command: dict[str, JsonValue] | None = None,
+    preview: dict[str, JsonValue] | None = None,
+    confirmation: str | None = None,
+    error_code: str | None = None,
+) -> None:
+    """Append an audit line for a chat event."""
+    await db.audit.append(
+        AuditEntry(
+            at=datetime.now(UTC),
+            platform=platform,
+            user_id=user_id,
+            chat_id=chat_id,
+            role=role,
+            action=f"chat.{action}",
+            raw_input=raw,
+            command=command,
+            preview=preview,
+            confirmation=confirmation,
+            outcome=outcome,
+            error_code=error_code,
+        )
+    )

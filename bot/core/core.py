@@ -1,0 +1,200 @@
+"""ChatCore: every message and button press from every platform goes through `handle`.
+
+Order of business: groups (answer only when addressed), the gate (deny by default, one polite refusal
+per unknown user per run, every attempt audited), button actions (confirmations, questions), typed
+answers to an open question, slash commands, then natural language (offline parser, the LLM when
+configured) into queries (answered at once) or the trading flow (always confirmed, see trade.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.account_tools import ServiceAccountTools
+from bot.core.auth import Gate, Principal
+from bot.core.commands import Commands, parse_slash, strip_bot_name
+from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
+from bot.core.context import Deps, audit
+from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_choice
+from bot.core.notify import Notifier
+from bot.core.render import Renderer
+from bot.core.trade import TradeFlow
+from bot.messages import Incoming, Reply
+from mt5bot.config import ConfirmMode, Settings
+from mt5bridge.errors import MT5Error
+from mt5bridge.trading.errors import TradingError
+from mt5bridge.trading.selectors import SelectionError
+from mt5bridge.trading.service import TradingService
+from nlu import Command, Intent, parse
+from nlu.llm import LLMParser, needs_llm
+from storage.database import Database
+from storage.models import Outcome
+
+log = logging.getLogger(__name__)
+
+
+class ChatCore:
+    """The platform-neutral chat core: `await core.handle(Incoming)` -> replies to draw."""
+
+    def __init__(
+        self,
+        trading: TradingService,
+        db: Database,
+        settings: Settings,
+        *,
+        llm: LLMParser | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        renderer: Renderer | None = None,
+    ) -> None:
+        ttl = float(settings.chat.confirm_ttl_sec)
+        self.deps = Deps(
+            trading=trading,
+            db=db,
+            settings=settings,
+            renderer=renderer or Renderer(),
+            gate=Gate(settings),
+            confirmations=ConfirmationBook(ttl, clock),
+            dialogs=DialogBook(ttl, clock),
+            clock=clock,
+            llm=llm,
+        )
+        self.trades = TradeFlow(self.deps)
+        self.commands = Commands(self.deps)
+        self._aliases = {k: list(v) for k, v in settings.nlu.aliases.items()}
+
+    def notifier(self) -> Notifier:
+        """A Notifier sharing this core's settings, storage and templates; `register`, then `start(bus)`."""
+        return Notifier(
+            self.deps.settings, self.deps.db, trading=self.deps.trading, renderer=self.deps.renderer
+        )
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Answer one message or button press; never raises for a user's input."""
+        if msg.is_group and not msg.addressed and msg.action is None:
+            return []  # not for us: a group's chatter is neither answered nor logged
+        raw = msg.action or msg.text or ""
+        p = self.deps.gate.principal(msg.platform, msg.user_id, msg.chat_id, msg.lang, raw)
+        if p is None:
+            return await self._refuse(msg, raw)
+        await self._sweep()
+        try:
+            press = parse_press(msg.action or msg.text or "")
+            if press is not None:
+                return await self._press(p, press)
+            if msg.action is not None:
+                return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
+            return await self._text(p, msg.text or "")
+        except (TradingError, MT5Error, SelectionError) as refused:
+            await self.deps.audit(p, "message", Outcome.REFUSED, error_code=str(refused.code))
+            return [self.deps.error(p, refused)]
+        except Exception:
+            # the boundary: a bug must not leave the user without an answer or kill the adapter
+            log.exception("chat core failed on a message from %s:%s", msg.platform, msg.user_id)
+            return [self.deps.reply(p, "errors", "internal")]
+
+    async def _refuse(self, msg: Incoming, raw: str) -> list[Reply]:
+        await audit(
+            self.deps.db, msg.platform, msg.user_id, msg.chat_id, None, "message", Outcome.DENIED,
+            raw=raw[:500], error_code="unknown_user",
+        )  # fmt: skip
+        if not self.deps.gate.first_refusal(msg.platform, msg.user_id):
+            return []
+        lang = self.deps.gate.lang(None, msg.lang)
+        return [self.deps.renderer.render(lang, "access", "refused_unknown").reply()]
+
+    async def _sweep(self) -> None:
+        """Audit confirmations that timed out untouched; forget old state."""
+        self.deps.dialogs.sweep()
+        for conf in self.deps.confirmations.sweep():
+            platform, chat_id, user_id = conf.owner
+            entry = self.deps.gate.user(platform, user_id)
+            await audit(
+                self.deps.db, platform, user_id, chat_id, entry.role.value if entry else None, "confirm",
+                Outcome.EXPIRED, raw=conf.raw, confirmation=conf.id,
+            )  # fmt: skip
+
+    # --- buttons ---------------------------------------------------------------------------------
+    async def _press(self, p: Principal, press: Press) -> list[Reply]:
+        if press.kind is PressKind.QUESTION:
+            return await self.trades.press(p, press)
+        verdict, conf = self.deps.confirmations.claim(press.id, p.owner)
+        match verdict:
+            case Verdict.GO if conf is not None:
+                return await self._go(p, conf, accept=press.choice == "y")
+            case Verdict.NOT_OWNER:
+                await self.deps.audit(
+                    p, "confirm", Outcome.DENIED, confirmation=press.id, error_code="not_owner"
+                )
+                return [self.deps.reply(p, "trade", "not_yours")]
+            case Verdict.EXPIRED:
+                await self.deps.audit(p, "confirm", Outcome.EXPIRED, confirmation=press.id)
+                return [self.deps.render(p, "trade", "expired").reply(edit=True)]
+            case Verdict.BUSY:
+                return [self.deps.reply(p, "trade", "in_progress")]
+            case Verdict.FINISHED if conf is not None:
+                return [self._finished(p, conf)]
+        return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
+
+    def _finished(self, p: Principal, conf: Confirmation) -> Reply:
+        """A second tap: show what the first one did; never act again."""
+        if conf.outcome is not None:
+            return conf.outcome
+        name = "cancelled" if conf.state is ConfirmState.CANCELLED else "unknown_action"
+        return self.deps.render(p, "trade", name).reply(edit=True)
+
+    async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> list[Reply]:
+        p = Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, conf.raw)
+        if not accept:
+            reply = self.deps.render(p, "trade", "cancelled").reply(edit=True)
+            self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, reply)
+            await self.deps.audit(p, "confirm", Outcome.REFUSED, command=conf.command, confirmation=conf.id,
+                                  error_code="cancelled_by_user")  # fmt: skip
+            return [reply]
+        try:
+            if conf.request is None:  # a query under `confirm: always`
+                answer = await self.commands.query(p, conf.command)
+                reply = answer.model_copy(update={"edit": True})
+                self.deps.confirmations.finish(conf, ConfirmState.DONE, reply)
+                return [reply]
+            return await self.trades.execute_claimed(p, conf)
+        finally:
+            if conf.state is ConfirmState.EXECUTING:  # an unexpected error: never leave it claimable
+                self.deps.confirmations.finish(conf, ConfirmState.DONE, None)
+
+    # --- text ------------------------------------------------------------------------------------
+    async def _text(self, p: Principal, text: str) -> list[Reply]:
+        question = self.deps.dialogs.open_for(p.owner)
+        if question is not None:
+            choice = typed_choice(question, text)
+            if choice is not None and self.deps.dialogs.take(question.id, p.owner) is not None:
+                return await self.trades.answered(p, question, choice, edit=False)
+        slash = parse_slash(text)
+        if slash is not None:
+            await self.deps.audit(p, f"command.{slash[0].value}", Outcome.OK)
+            return [await self.commands.slash(p, *slash)]
+        cmd = await self._parse(strip_bot_name(text))
+        await self.deps.audit(p, "message", Outcome.OK, command=cmd)
+        if cmd.intent is Intent.UNKNOWN:
+            return [await self._free_form(p, text)]
+        if cmd.is_trading:
+            return await self.trades.start(p, cmd)
+        if p.confirm is ConfirmMode.ALWAYS:
+            conf = self.deps.confirmations.create(p.owner, cmd, p.raw, None, None)
+            rendered = self.deps.render(p, "query", "ask_query", what=text)
+            return [rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)]
+        return [await self.commands.query(p, cmd)]
+
+    async def _parse(self, text: str) -> Command:
+        cmd = parse(text, self._aliases)
+        if self.deps.llm is not None and needs_llm(cmd):
+            cmd = await self.deps.llm.parse(text)
+        return cmd
+
+    async def _free_form(self, p: Principal, text: str) -> Reply:
+        if self.deps.llm is not None:
+            answer = await self.deps.llm.answer(text, ServiceAccountTools(self.deps.trading))
+            if answer:
+                return self.deps.reply(p, "query", "answer", text=answer)
+        return self.deps.reply(p, "query", "not_understood")

@@ -1,0 +1,135 @@
+"""Pending questions ("buy or sell?", "which position?") and the short button actions that answer them.
+
+A button's action is an id, never a command: `c:<id>:y` / `c:<id>:n` answer a confirmation, `q:<id>:<n>`
+picks option n of a question. All state lives here and in the confirmation book; at most 21 bytes.
+A question can also be answered by typing (a side word, or the option's number) in the same chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.confirm import Owner, new_id
+from nlu import Command
+
+_PRESS = re.compile(r"^(c|q):([0-9a-f]{16}):(y|n|\d{1,2})$")
+_BUY_WORDS = frozenset({"买", "买入", "做多", "多", "开多", "buy", "long", "b"})
+_SELL_WORDS = frozenset({"卖", "卖出", "做空", "空", "开空", "sell", "short", "s"})
+
+
+class PressKind(StrEnum):
+    CONFIRM = "c"
+    QUESTION = "q"
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A decoded button action."""
+
+    kind: PressKind
+    id: str
+    choice: str  # y / n for confirmations, an option index for questions
+
+
+def parse_press(action: str) -> Press | None:
+    """Decode a button action (also accepted as typed text, for HTTP and console clients)."""
+    found = _PRESS.match(action.strip())
+    if found is None:
+        return None
+    kind, item_id, choice = found.groups()
+    if (kind == "c") != (choice in ("y", "n")):
+        return None
+    return Press(PressKind(kind), item_id, choice)
+
+
+def confirm_action(conf_id: str, accept: bool) -> str:
+    return f"c:{conf_id}:{'y' if accept else 'n'}"
+
+
+def option_action(question_id: str, index: int) -> str:
+    return f"q:{question_id}:{index}"
+
+
+class QuestionKind(StrEnum):
+    SIDE = "side"  # options: buy, sell
+    TICKET = "ticket"  # options: position tickets
+
+
+@dataclass
+class Question:
+    id: str
+    owner: Owner
+    kind: QuestionKind
+    command: Command
+    raw: str
+    options: tuple[str, ...]
+    expires: float
+
+
+@dataclass
+class DialogBook:
+    """Open questions, one per owner (a new question replaces the old one)."""
+
+    ttl: float
+    clock: Callable[[], float]
+    _items: dict[str, Question] = field(default_factory=dict)
+    _by_owner: dict[Owner, str] = field(default_factory=dict)
+
+    def ask(
+        self, owner: Owner, kind: QuestionKind, command: Command, raw: str, options: tuple[str, ...]
+    ) -> Question:
+        old = self._by_owner.pop(owner, None)
+        if old is not None:
+            self._items.pop(old, None)
+        question = Question(new_id(), owner, kind, command, raw, options, self.clock() + self.ttl)
+        self._items[question.id] = question
+        self._by_owner[owner] = question.id
+        return question
+
+    def take(self, question_id: str, owner: Owner) -> Question | None:
+        """The owner's live question, removed (single use); None if gone, expired or not theirs."""
+        question = self._items.get(question_id)
+        if question is None or question.owner != owner:
+            return None
+        self._drop(question)
+        return question if self.clock() < question.expires else None
+
+    def belongs_to_other(self, question_id: str, owner: Owner) -> bool:
+        question = self._items.get(question_id)
+        return question is not None and question.owner != owner
+
+    def open_for(self, owner: Owner) -> Question | None:
+        """The owner's current question, if still live."""
+        question_id = self._by_owner.get(owner)
+        question = self._items.get(question_id) if question_id else None
+        if question is not None and self.clock() >= question.expires:
+            self._drop(question)
+            return None
+        return question
+
+    def _drop(self, question: Question) -> None:
+        self._items.pop(question.id, None)
+        if self._by_owner.get(question.owner) == question.id:
+            del self._by_owner[question.owner]
+
+    def sweep(self) -> None:
+        now = self.clock()
+        for question in [q for q in self._items.values() if now >= q.expires]:
+            self._drop(question)
+
+
+def typed_choice(question: Question, text: str) -> int | None:
+    """The option a typed answer picks: a side word for SIDE, the number (or #ticket) for TICKET."""
+    word = text.strip().lower().rstrip("。.!！")
+    if question.kind is QuestionKind.SIDE:
+        if word in _BUY_WORDS:
+            return 0
+        return 1 if word in _SELL_WORDS else None
+    if word.startswith("#") and word[1:] in question.options:
+        return question.options.index(word[1:])
+    if word.isdigit() and 1 <= int(word) <= len(question.options):
+        return int(word) - 1
+    return None

@@ -1,0 +1,171 @@
+"""Notifications: trade events, margin warnings and terminal link changes for subscribed users.
+
+`Notifier.start(bus)` consumes the EventBus. Events are gathered per recipient for
+`chat.notify_batch_sec` and sent as one message (a burst of twenty fills is one message, not twenty).
+Each platform registers a `send(Outgoing)` callback; a failing callback is logged with its platform and
+never stops the others. Recipients: configured users with `subscribe: true` (a runtime record in
+`db.users` overrides it), in their private chat (chat id = user id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.auth import Gate
+from bot.core.render import Renderer
+from bot.messages import Outgoing
+from mt5bot.config import Settings, UserEntry
+from mt5bridge.events import EventBus
+from mt5bridge.events.models import (
+    TRADE_KINDS,
+    AccountUpdate,
+    Event,
+    EventKind,
+    TerminalDisconnected,
+    TerminalReconnected,
+)
+from mt5bridge.events.tasks import TaskSet
+from mt5bridge.trading.service import TradingService
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Outgoing], Awaitable[None]]
+NOTIFY_KINDS = TRADE_KINDS | {
+    EventKind.ACCOUNT_UPDATE, EventKind.TERMINAL_DISCONNECTED, EventKind.TERMINAL_RECONNECTED,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MarginWarning:
+    """The margin level crossed below the configured threshold."""
+
+    time: datetime
+    margin_level: float
+    threshold: float
+    equity: float
+    kind: str = "margin_warning"
+
+
+Notice = Event | MarginWarning
+
+
+@dataclass
+class _Batch:
+    items: list[Notice] = field(default_factory=list)
+
+
+class Notifier:
+    """Turns bus events into batched messages for subscribed users on every registered platform."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        trading: TradingService | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.trading = trading
+        self.renderer = renderer or Renderer()
+        self.gate = Gate(settings)
+        self.currency = ""
+        self.digits: dict[str, int] = {}
+        self._senders: dict[str, Send] = {}
+        self._batches: dict[tuple[str, str], _Batch] = {}
+        self._margin_low = False
+        self._tasks = TaskSet("notifier")
+
+    def register(self, platform: str, send: Send) -> None:
+        """Deliver this platform's notifications through `send` (an adapter's callback)."""
+        self._senders[platform] = send
+
+    def start(self, bus: EventBus) -> None:
+        """Consume the bus in a background task."""
+        bus.consume(self.on_event, NOTIFY_KINDS, name="chat-notifier")
+
+    async def close(self) -> None:
+        """Deliver what is still batched, then stop."""
+        await self._tasks.close()
+        for key in list(self._batches):
+            await self._flush(key)
+
+    async def on_event(self, event: Event) -> None:
+        """One bus event: a notice for every subscribed recipient (batched)."""
+        notice = self._notice(event)
+        if notice is None:
+            return
+        for user in await self._recipients():
+            self._add((user.platform, user.id), notice)
+
+    def _notice(self, event: Event) -> Notice | None:
+        if isinstance(event, AccountUpdate):
+            return self._margin(event)
+        if isinstance(event, TerminalDisconnected | TerminalReconnected) or event.kind in TRADE_KINDS:
+            return event
+        return None
+
+    def _margin(self, event: AccountUpdate) -> MarginWarning | None:
+        """Warn once when the level falls below the threshold; re-arm when it is back above."""
+        threshold = self.settings.alerts.margin_level_below
+        low = event.margin > 0 and threshold > 0 and event.margin_level < threshold
+        warn = low and not self._margin_low
+        self._margin_low = low
+        if not warn:
+            return None
+        return MarginWarning(event.time, event.margin_level, threshold, event.equity)
+
+    async def _recipients(self) -> list[UserEntry]:
+        records = {(r.platform, r.user_id): r.subscribed for r in await self.db.users.all()}
+        return [
+            u
+            for u in self.settings.users
+            if u.platform in self._senders and records.get((u.platform, u.id), u.subscribe)
+        ]
+
+    def _add(self, key: tuple[str, str], notice: Notice) -> None:
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = _Batch()
+            self._tasks.spawn(self._flush_later(key), f"flush:{key[0]}:{key[1]}")
+        batch.items.append(notice)
+
+    async def _flush_later(self, key: tuple[str, str]) -> None:
+        await asyncio.sleep(self.settings.chat.notify_batch_sec)
+        await self._flush(key)
+
+    async def _flush(self, key: tuple[str, str]) -> None:
+        batch = self._batches.pop(key, None)
+        if batch is None or not batch.items:
+            return
+        platform, user_id = key
+        await self._learn(batch.items)
+        lang = self.gate.lang(self.gate.user(platform, user_id), None)
+        rendered = self.renderer.render(
+            lang, "notify", "batch", items=batch.items, digits=self.digits, currency=self.currency
+        )
+        out = Outgoing(platform=platform, chat_id=user_id, reply=rendered.reply())
+        try:
+            await self._senders[platform](out)
+        except Exception:
+            # one platform being down must not stop the others (or the next batch)
+            log.exception("notification to %s:%s failed", platform, user_id)
+
+    async def _learn(self, items: list[Notice]) -> None:
+        """Account currency and symbol digits for rendering; without them amounts still show."""
+        if self.trading is None:
+            return
+        symbols = {str(getattr(i, "symbol", "")) for i in items} - {""} - self.digits.keys()
+        try:
+            if not self.currency:
+                self.currency = (await self.trading.account()).currency
+            for name in symbols:
+                self.digits[name] = (await self.trading.symbol(name)).digits
+        except Exception:  # the terminal may be the very thing that is down
+            log.debug("notifier could not read currency/digits", exc_info=True)

@@ -1,0 +1,104 @@
+"""Notifications: trade events and margin warnings reach subscribed users, batched and fault-isolated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core import Notifier
+from bot.messages import Outgoing
+from mt5bot.config import Settings
+from mt5bridge.events import AccountUpdate, EventBus, TerminalDisconnected, TradeWatcher
+from mt5bridge.models import PositionSide
+from storage.models import UserRecord
+from tests.bot.core_stand import Stand, running_stand
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def stand(tmp_path: Path) -> AsyncIterator[Stand]:
+    async with running_stand(tmp_path) as made:
+        yield made
+
+
+async def wait_for(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(5):
+        while not condition():  # noqa: ASYNC110 - the condition reads a list the send callback fills
+            await asyncio.sleep(0.01)
+
+
+def account(level: float) -> AccountUpdate:
+    return AccountUpdate(
+        time=NOW, balance=1000, equity=level * 10, margin=1000, margin_free=0, margin_level=level, profit=0
+    )
+
+
+async def test_sl_hit_reaches_subscribed_users_in_one_batched_message(stand: Stand) -> None:
+    bus = EventBus()
+    watcher = TradeWatcher(stand.core.client, bus, interval=60)
+    await watcher.prime()
+    notifier = Notifier(stand.settings, stand.core.db, trading=stand.core.service)
+    sent: list[Outgoing] = []
+
+    async def send(out: Outgoing) -> None:
+        sent.append(out)
+
+    notifier.register("telegram", send)
+    notifier.start(bus)
+    await stand.core.db.users.upsert(
+        UserRecord(platform="telegram", user_id="3", role="viewer", subscribed=False)
+    )
+    stand.core.sim.set_price("EURUSD.m", 1.10000, 1.10002)
+    ticket = await stand.open("EURUSD", PositionSide.BUY, 0.1, sl=1.095)
+    await stand.open("XAUUSD", PositionSide.SELL, 0.01)
+    await watcher.poll_once()
+    stand.core.sim.set_price("EURUSD.m", 1.09400, 1.09402)
+    await watcher.poll_once()
+    await wait_for(lambda: len(sent) >= 5)
+    await asyncio.sleep(0.1)
+    by_user = {out.chat_id: out for out in sent}
+    assert sorted(by_user) == ["1", "2", "4", "5", "6"]  # viewer 3 unsubscribed at runtime
+    assert len(sent) == 5  # three events, one message each
+    text = by_user["1"].reply.text
+    assert "3 条通知" in text and f"止损触发 #{ticket} EURUSD.m" in text and "@ 1.09400" in text
+    assert "Stop loss hit" in by_user["5"].reply.text
+    await notifier.close()
+    await bus.close()
+
+
+async def test_margin_warning_once_until_recovered_and_a_failing_platform_is_isolated(stand: Stand) -> None:
+    users = [
+        {"platform": "onebot", "id": "9", "role": "admin"},
+        {"platform": "telegram", "id": "1", "role": "admin"},
+    ]
+    config = Settings(users=users, chat={"notify_batch_sec": 0.05})
+    notifier = Notifier(config, stand.core.db)
+    sent: list[Outgoing] = []
+
+    async def broken(out: Outgoing) -> None:
+        raise ConnectionError("platform down")
+
+    async def send(out: Outgoing) -> None:
+        sent.append(out)
+
+    notifier.register("onebot", broken)
+    notifier.register("telegram", send)
+    for level in (300.0, 120.0, 110.0):
+        await notifier.on_event(account(level))
+    await wait_for(lambda: len(sent) == 1)
+    assert "保证金水平 120%，低于警戒线 150%" in sent[0].reply.text
+    sent.clear()
+    await notifier.on_event(account(100.0))  # still low: no new warning
+    await notifier.on_event(account(200.0))
+    await notifier.on_event(account(140.0))  # fell again: warned again
+    await notifier.on_event(
+        TerminalDisconnected(time=NOW, reason="no IPC", code="terminal_disconnected", mt5_code=None)
+    )
+    await wait_for(lambda: len(sent) == 1)
+    assert "交易终端已断开" in sent[0].reply.text and "140%" in sent[0].reply.text
+    await notifier.close()
