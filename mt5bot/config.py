@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ENV_PREFIX = "MT5BOT_"
 CONFIG_ENV = "MT5BOT_CONFIG"
@@ -182,6 +182,12 @@ class UserEntry(_Section):
     confirm: ConfirmMode | None = Field(None, description="per-user override; `never` only for this user")
     subscribe: bool = True
 
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        # Telegram and QQ ids are numbers; people write them unquoted in YAML.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
 
 class TelegramSettings(_Section):
     token: SecretStr | None = None
@@ -230,16 +236,18 @@ def env_keys(environ: Mapping[str, str]) -> dict[str, str]:
     return {
         ".".join(p.lower() for p in name[len(ENV_PREFIX) :].split("__")): name
         for name in environ
-        if name.startswith(ENV_PREFIX) and name != CONFIG_ENV and "__" in name
+        if name.startswith(ENV_PREFIX) and name != CONFIG_ENV
     }
 
 
 def apply_env(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
     """Overlay `MT5BOT_SECTION__KEY=value` variables onto the raw config tree."""
     for name, text in sorted(environ.items()):
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        if len(path) == 1 and path[0] not in _TOP_LEVEL_VALUES:
+            continue  # MT5BOT_SECTION alone names no setting
         try:
             value = yaml.safe_load(text) if text.strip() else ""
         except yaml.YAMLError:
@@ -299,3 +307,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
 def redacted(settings: Settings) -> dict[str, Any]:
     """The configuration as plain data with every secret masked, for `doctor` and logs."""
     return settings.model_dump(mode="json")
+
+
+# Top-level settings that are values rather than sections: MT5BOT_USERS='[...]', MT5BOT_TIMEZONE=...
+_TOP_LEVEL_VALUES = {"users", "timezone"}

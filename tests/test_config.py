@@ -79,3 +79,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("mt5bot 0.1.0")
+
+
+def test_top_level_values_from_the_environment() -> None:
+    env = {
+        "MT5BOT_USERS": "[{platform: telegram, id: 42, role: admin}]",
+        "MT5BOT_TIMEZONE": "Asia/Shanghai",
+        "MT5BOT_SERVER": "ignored: a section needs a key",
+    }
+    settings = load_settings(ROOT / "config.yaml", environ=env)
+    assert [(u.platform, u.id, u.role.value) for u in settings.users] == [("telegram", "42", "admin")]
+    assert settings.timezone == "Asia/Shanghai"
