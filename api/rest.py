@@ -1,4 +1,8 @@
-"""REST routes under /api/v1 (being built; see issue 5)."""
+"""REST routes under /api/v1: the route table of every module, the error envelope and OpenAPI.
+
+Handlers live in routes_account / routes_trade / routes_market; this module mounts them, serves
+/health, and builds the OpenAPI document and /docs page from the same table.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,23 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from api import envelope, routes_account, routes_chat, routes_market, routes_trade
+from api.barcache import BAR_CACHE, BarCache
+from api.clock import SERVER_CLOCK, ServerClock
+from api.jsonio import ok
+from api.openapi import setup_openapi
+from api.routing import Endpoint, add_routes
+from api.schemas_out import HealthOut
+from api.security.routes import LOGIN_DOC
 from mt5bot import __version__
 from mt5bot.keys import CLIENT, HEARTBEAT, STARTED, WS_CONNECTIONS
+from mt5bridge.errors import MT5Error
 from mt5bridge.heartbeat import LinkState
 
 
 def middlewares() -> list[Middleware]:
-    return []
+    """The error envelope middleware (inside the security middlewares)."""
+    return envelope.middlewares()
 
 
 async def health(request: web.Request) -> web.Response:
@@ -21,18 +35,39 @@ async def health(request: web.Request) -> web.Response:
     app = request.app
     client, heartbeat = app[CLIENT], app[HEARTBEAT]
     connected = client.connected and heartbeat.state is LinkState.CONNECTED
-    server_time = await client.server_time() if connected else None
-    data = {
-        "status": "ok" if connected else "degraded",
-        "mt5_connected": connected,
-        "connected_since": heartbeat.connected_since.isoformat() if heartbeat.connected_since else None,
-        "uptime": round(time.monotonic() - app[STARTED], 3),
-        "active_ws_connections": len(app[WS_CONNECTIONS]),
-        "version": __version__,
-        "server_time": server_time.isoformat() if server_time else None,
-    }
-    return web.json_response({"success": True, "data": data})
+    server_time = None
+    if connected:
+        try:
+            server_time = await client.server_time()
+        except MT5Error:
+            connected = False  # the link dropped between the heartbeat's check and this call
+    data = HealthOut(
+        status="ok" if connected else "degraded",
+        mt5_connected=connected,
+        connected_since=heartbeat.connected_since if connected else None,
+        uptime=round(time.monotonic() - app[STARTED], 3),
+        active_ws_connections=len(app[WS_CONNECTIONS]),
+        version=__version__,
+        server_time=server_time,
+    )
+    return ok(data.model_dump(mode="json"))
+
+
+HEALTH = Endpoint(
+    "GET", "/health", health, "Service and terminal status", "service", HealthOut, errors=(), public=True
+)
+ENDPOINTS: tuple[Endpoint, ...] = (
+    HEALTH,
+    *routes_account.ENDPOINTS,
+    *routes_trade.ENDPOINTS,
+    *routes_market.ENDPOINTS,
+    *routes_chat.ENDPOINTS,
+)
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/api/v1/health", health)
+    """Every REST route, plus /api/v1/openapi.json and /docs."""
+    app[BAR_CACHE] = BarCache()
+    app[SERVER_CLOCK] = ServerClock()
+    add_routes(app, ENDPOINTS)
+    setup_openapi(app, (*ENDPOINTS, LOGIN_DOC))

@@ -1,0 +1,89 @@
+"""Account, positions, pending orders, deal history and P&L (read-only routes)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.clock import SERVER_CLOCK
+from api.jsonio import ok
+from api.routing import Endpoint, parse_query
+from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
+from api.schemas_out import AccountOut, DealOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
+from mt5bot.keys import CLIENT, HEARTBEAT, TRADING
+from mt5bridge.trading.periods import Period, Window, range_window
+
+
+async def account(request: web.Request) -> web.Response:
+    """GET /account: balance, equity, margin, the server's clock and since when the link is up."""
+    trading, client = request.app[TRADING], request.app[CLIENT]
+    info = await trading.account()
+    now = await request.app[SERVER_CLOCK].now(client)
+    out = AccountOut.build(info, now, client.server_utc_offset, request.app[HEARTBEAT].connected_since)
+    return ok(out.model_dump(mode="json"))
+
+
+async def positions(request: web.Request) -> web.Response:
+    """GET /positions?symbol=&magic=: open positions, oldest first."""
+    q = parse_query(request, PositionsQuery)
+    found = await request.app[TRADING].positions(symbol=q.symbol, magic=q.magic)
+    found.sort(key=lambda p: (p.time_msc, p.ticket))
+    return ok([PositionOut.build(p).model_dump(mode="json") for p in found])
+
+
+async def pending_orders(request: web.Request) -> web.Response:
+    """GET /orders/pending?symbol=: active pending orders."""
+    q = parse_query(request, OrdersQuery)
+    found = await request.app[TRADING].orders(symbol=q.symbol)
+    return ok([OrderOut.build(o).model_dump(mode="json") for o in found])
+
+
+async def _window(request: web.Request, q: WindowQuery) -> Window:
+    """The query's window: a named period (default today), or from/to (`to` defaults to now)."""
+    trading = request.app[TRADING]
+    if q.start is None:
+        return await trading.window(q.period or Period.TODAY)
+    offset = trading.client.server_utc_offset
+    end = q.end if q.end is not None else instant(await trading.server_now() + 1, offset)
+    return range_window(q.start, end, tz=trading.tz, server_utc_offset=offset)
+
+
+async def deals(request: web.Request) -> web.Response:
+    """GET /history/deals?period=|from=&to=&symbol=&magic=: deals in the window, oldest first."""
+    q = parse_query(request, WindowQuery)
+    trading = request.app[TRADING]
+    window = await _window(request, q)
+    name = (await trading.symbol(q.symbol)).name if q.symbol else None
+    # As in TradingService.pnl: ask a day more, then keep exactly the window.
+    found = await trading.client.deals(window.start, window.end + 86400)
+    found = [
+        d
+        for d in found
+        if window.contains(d.time_server)
+        and (name is None or d.symbol == name)
+        and (q.magic is None or d.magic == q.magic)
+    ]
+    found.sort(key=lambda d: (d.time_msc, d.ticket))
+    out = DealsOut(
+        window=WindowOut.build(window, trading.client.server_utc_offset),
+        deals=[DealOut.build(d) for d in found],
+    )
+    return ok(out.model_dump(mode="json"))
+
+
+async def pnl(request: web.Request) -> web.Response:
+    """GET /pnl?period=|from=&to=&symbol=&magic=: realised and floating P&L by symbol and magic."""
+    q = parse_query(request, WindowQuery)
+    trading = request.app[TRADING]
+    report = await trading.pnl(await _window(request, q), symbol=q.symbol, magic=q.magic)
+    return ok(PnLOut.build(report, trading.client.server_utc_offset).model_dump(mode="json"))
+
+
+ENDPOINTS = (
+    Endpoint("GET", "/account", account, "Account summary", "account", AccountOut, errors=(503,)),
+    Endpoint("GET", "/positions", positions, "Open positions", "account", PositionOut, True, PositionsQuery),
+    Endpoint(
+        "GET", "/orders/pending", pending_orders, "Pending orders", "account", OrderOut, True, OrdersQuery
+    ),
+    Endpoint("GET", "/history/deals", deals, "Deal history", "history", DealsOut, query=WindowQuery),
+    Endpoint("GET", "/pnl", pnl, "Profit and loss", "history", PnLOut, query=WindowQuery),
+)

@@ -1,0 +1,130 @@
+"""Market data: symbols, one symbol with its tick, bars (by count or by range) and indicators.
+
+Bars are turned into JSON column by column (numpy formats the times, orjson the rest): the 1,000-bar
+answer is the API's heaviest, see docs/api.md "Performance".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
+
+from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
+from api.envelope import ApiError
+from api.jsonio import JSON_TYPE, ok
+from api.routing import Endpoint, parse_query, query_dict
+from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
+from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut, TickOut
+from mt5bot.keys import CLIENT, TRADING
+from mt5bridge.errors import ClientCode, InvalidRequest
+from mt5bridge.indicators import IndicatorRequest, bars_needed, compute
+from mt5bridge.models import SymbolSpec
+from mt5bridge.trading.errors import UnknownSymbol
+from mt5bridge.trading.service import TradingService
+
+MAX_RANGE_BARS = 100_000
+_SYMBOL = TypeAdapter(Symbol)
+
+
+async def _resolve(trading: TradingService, name: str) -> SymbolSpec:
+    """The symbol of a path parameter; unknown is 404 (the resource does not exist), malformed 400."""
+    try:
+        _SYMBOL.validate_python(name)
+    except ValidationError:
+        raise ApiError(400, "invalid_symbol", f"{name[:40]!r} is not a symbol name") from None
+    try:
+        return await trading.symbol(name)
+    except (UnknownSymbol, InvalidRequest) as exc:
+        if isinstance(exc, InvalidRequest) and exc.code != ClientCode.UNKNOWN_SYMBOL:
+            raise
+        raise ApiError(404, "unknown_symbol", f"no symbol {name!r} on this terminal") from None
+
+
+async def symbols(request: web.Request) -> web.Response:
+    """GET /symbols?group=: the terminal's symbols, optionally by an MT5 group mask."""
+    q = parse_query(request, SymbolsQuery)
+    offset = request.app[CLIENT].server_utc_offset
+    found = await request.app[TRADING].symbols(q.group)
+    return ok([SymbolOut.build(s, offset).model_dump(mode="json") for s in found])
+
+
+async def symbol(request: web.Request) -> web.Response:
+    """GET /symbol/{name}: the specification and the current tick (aliases accepted)."""
+    trading = request.app[TRADING]
+    spec = await _resolve(trading, request.match_info["name"])
+    tick = await trading.client.tick(spec.name)
+    offset = trading.client.server_utc_offset
+    out = SymbolDetailOut(
+        symbol=SymbolOut.build(spec, offset), tick=TickOut.build(tick) if tick.time_msc else None
+    )
+    return ok(out.model_dump(mode="json"))
+
+
+async def rates(request: web.Request) -> web.Response:
+    """GET /rates/{symbol}?tf=&count=: the last `count` bars, oldest first (the last may be unfinished)."""
+    q = parse_query(request, RatesQuery)
+    trading = request.app[TRADING]
+    spec = await _resolve(trading, request.match_info["symbol"])
+    bars = await trading.client.rates_from_pos(spec.name, q.tf.mt5, 0, q.count)
+    cache = request.app[BAR_CACHE]
+    body = encode_rates(cache, spec.name, q.tf.value, q.tf.mt5, bars, trading.client.server_utc_offset)
+    return web.Response(body=body, content_type=JSON_TYPE)
+
+
+async def rates_range(request: web.Request) -> web.Response:
+    """GET /rates/{symbol}/range?tf=&from=&to=: bars opened in [from, to]."""
+    q = parse_query(request, RangeQuery)
+    trading = request.app[TRADING]
+    offset = trading.client.server_utc_offset
+    lo, hi = server_epoch(q.start, offset), server_epoch(q.end, offset)
+    if hi <= lo:
+        raise ApiError(400, "invalid_range", "'to' must be after 'from'")
+    if (hi - lo) // q.tf.seconds > MAX_RANGE_BARS:
+        raise ApiError(400, "range_too_large", f"the range spans more than {MAX_RANGE_BARS} {q.tf} bars")
+    spec = await _resolve(trading, request.match_info["symbol"])
+    bars = await trading.client.rates_range(spec.name, q.tf.mt5, lo, hi)
+    data = bars_json(bars, offset)
+    return ok({"symbol": spec.name, "tf": q.tf.value, "count": len(data), "rates": data})
+
+
+async def indicators(request: web.Request) -> web.Response:
+    """GET /indicators/{symbol}?tf=&name=&count=&<params>: values as MT5's built-in indicator shows."""
+    given = query_dict(request)
+    own = {k: v for k, v in given.items() if k in IndicatorQuery.model_fields}
+    q = IndicatorQuery.model_validate(own)
+    params = {k: v for k, v in given.items() if k not in own}
+    ind = IndicatorRequest.from_query(q.name, params)
+    trading = request.app[TRADING]
+    spec = await _resolve(trading, request.match_info["symbol"])
+    bars = await trading.client.rates_from_pos(spec.name, q.tf.mt5, 0, bars_needed(ind, q.count))
+    result = compute(bars, ind, q.count)
+    offset = trading.client.server_utc_offset
+    times = np.asarray(result.times, dtype=np.int64)
+    out = {
+        "symbol": spec.name,
+        "tf": q.tf.value,
+        "name": result.name.value,
+        "params": result.params.model_dump(mode="json"),
+        "times": [t + "Z" for t in iso_seconds(times - offset)],
+        "times_server": iso_seconds(times),
+        "values": result.values,
+    }
+    return ok(out)
+
+
+_PATH_ERRORS = (400, 404, 503)
+ENDPOINTS = (
+    Endpoint("GET", "/symbols", symbols, "Symbols (optionally by group mask)", "market", SymbolOut, True,
+             SymbolsQuery),
+    Endpoint("GET", "/symbol/{name}", symbol, "One symbol with its tick", "market", SymbolDetailOut,
+             errors=_PATH_ERRORS),
+    Endpoint("GET", "/rates/{symbol}", rates, "The last bars", "market", RatesOut, query=RatesQuery,
+             errors=_PATH_ERRORS),
+    Endpoint("GET", "/rates/{symbol}/range", rates_range, "Bars in a time range", "market", RatesOut,
+             query=RangeQuery, errors=_PATH_ERRORS),
+    Endpoint("GET", "/indicators/{symbol}", indicators, "An indicator's values", "market", IndicatorOut,
+             query=IndicatorQuery, errors=_PATH_ERRORS, open_query=True,
+             description="Other query parameters are the indicator's own (period, method, "
+             "applied_price, shift, ...); see docs/indicators.md."),
+)  # fmt: skip
