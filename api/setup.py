@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import rest, ws
+from api import rest, security, ws
 from api.security import security_middlewares
 from mt5bot.keys import SETTINGS
 
@@ -16,3 +16,4 @@ def setup_api(app: web.Application) -> None:
     app.middlewares.extend(rest.middlewares())
     rest.setup_routes(app)
     ws.setup_routes(app)
+    security.setup_routes(app)

@@ -1,12 +1,57 @@
-"""Authentication, IP allow-list, rate limiting and roles for the API (being built; see issue 5)."""
+"""Authentication, IP allow-list, rate limiting and roles for the API (docs/security.md).
+
+`security_middlewares(settings)` is the REST gate; `setup_routes(app)` adds `POST /api/v1/auth/login`;
+`authenticate(settings, token)` is for the WebSocket handshake.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from mt5bot.config import Settings
+from api.security import routes
+from api.security.auth import PRINCIPAL, Authenticator, Principal, authenticate, principal_of
+from api.security.jwt import MIN_SECRET_BYTES
+from api.security.middleware import Guard, security_middleware
+from mt5bot.config import ConfigError, SecuritySettings, Settings
+from mt5bot.keys import SETTINGS
+
+__all__ = [
+    "PRINCIPAL",
+    "Authenticator",
+    "Principal",
+    "authenticate",
+    "principal_of",
+    "security_middlewares",
+    "setup_routes",
+]
+
+log = logging.getLogger(__name__)
 
 
 def security_middlewares(settings: Settings) -> list[Middleware]:
-    """No security middleware yet."""
-    return []
+    """The security gate for REST routes; raises ConfigError on an unusable security section."""
+    _check(settings.security)
+    return [security_middleware(Guard(settings.security))]
+
+
+def setup_routes(app: web.Application) -> None:
+    """Add `POST /api/v1/auth/login`."""
+    routes.setup_routes(app, app[SETTINGS].security)
+
+
+def _check(security: SecuritySettings) -> None:
+    """Refuse contradictions at start and warn about settings that lock the API."""
+    master = security.token.get_secret_value() if security.token else ""
+    read_only = security.read_only_token.get_secret_value() if security.read_only_token else ""
+    if master and read_only == master:
+        raise ConfigError("security.read_only_token must differ from security.token")
+    if not master:
+        log.warning("security.token is not set: the API refuses every authenticated request")
+    secret = security.jwt_secret.get_secret_value() if security.jwt_secret else ""
+    if secret and len(secret.encode()) < MIN_SECRET_BYTES:
+        log.warning("security.jwt_secret is shorter than %d bytes: JWTs are disabled", MIN_SECRET_BYTES)
+    if not security.ip_whitelist:
+        log.warning("security.ip_whitelist is empty: every REST request is refused (403)")
