@@ -1,0 +1,164 @@
+"""The WebSocket hub: the handshake (token before upgrade), the set of connections, shared encoding,
+the optional second port (`server.ws_port`) and closing every socket at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import orjson
+from aiohttp import web
+
+from api.security.auth import authenticate, bearer
+from api.ws_conn import CLOSE_GOING_AWAY, Connection
+from api.ws_protocol import Channel, encode, event_data, tick_data
+from mt5bot.config import Settings
+from mt5bot.keys import BUS, CLIENT, SETTINGS, TRADING, WS_CONNECTIONS
+from mt5bridge.client import MT5Client
+from mt5bridge.events import Event, EventBus, TickEvent
+from mt5bridge.trading.service import TradingService
+
+log = logging.getLogger(__name__)
+
+WS_PATH = "/api/v1/ws"
+_ENCODED_CACHE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class WsOptions:
+    """Timing and limits; connections take the options current when they open."""
+
+    ping_interval: float = 30.0
+    pong_timeout: float = 60.0
+    bad_limit: int = 20  # more bad messages than this within bad_window -> close 1008
+    bad_window: float = 60.0
+    max_symbols: int = 200
+    max_message_bytes: int = 64 * 1024
+    event_queue: int = 256  # per connection and event channel; oldest dropped beyond
+    max_connections: int = 1000
+    close_timeout: float = 2.0
+
+
+@dataclass(slots=True)
+class _Encoded:
+    """Each event is encoded once and the text shared by every connection that sends it."""
+
+    entries: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+
+    def get(self, event: object) -> bytes | None:
+        hit = self.entries.get(id(event))
+        return hit[1] if hit is not None and hit[0] is event else None
+
+    def put(self, event: object, text: bytes) -> bytes:
+        if len(self.entries) >= _ENCODED_CACHE:
+            self.entries.clear()
+        self.entries[id(event)] = (event, text)  # holding the event keeps its id from being reused
+        return text
+
+
+def _refusal(status: int, code: str, message: str) -> web.Response:
+    body = orjson.dumps({"success": False, "error": message, "code": code})
+    return web.Response(body=body, status=status, content_type="application/json")
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    tls = settings.server.tls
+    if not (tls.cert and tls.key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls.cert, tls.key)
+    return context
+
+
+class WsHub:
+    """Every open WebSocket connection of one app."""
+
+    def __init__(self, app: web.Application, options: WsOptions | None = None) -> None:
+        self.app = app
+        self.options = options or WsOptions()
+        self.connections: set[Connection] = set()
+        self.ws_port: int | None = None  # the bound `server.ws_port` listener, when configured
+        self._ids = itertools.count(1)
+        self._ticks = _Encoded()
+        self._events = _Encoded()
+
+    @property
+    def bus(self) -> EventBus:
+        return self.app[BUS]
+
+    @property
+    def trading(self) -> TradingService:
+        return self.app[TRADING]
+
+    @property
+    def client(self) -> MT5Client:
+        return self.app[CLIENT]
+
+    def encode_tick(self, tick: TickEvent) -> bytes:
+        return self._ticks.get(tick) or self._ticks.put(
+            tick, encode(Channel.TICKS, tick_data(tick, self.client.server_utc_offset))
+        )
+
+    def encode_event(self, channel: Channel, event: Event) -> bytes:
+        return self._events.get(event) or self._events.put(event, encode(channel, event_data(event)))
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """GET /api/v1/ws: authenticate, upgrade, serve until the client leaves."""
+        token = request.query.get("token") or bearer(request.headers.get("Authorization"))
+        principal = authenticate(self.app[SETTINGS], token) if token else None
+        if principal is None:
+            return _refusal(401, "unauthorized", "missing or invalid token")
+        if len(self.connections) >= self.options.max_connections:
+            return _refusal(503, "too_many_connections", "too many WebSocket connections")
+        ws = web.WebSocketResponse(
+            autoping=False, compress=False, max_msg_size=self.options.max_message_bytes
+        )
+        if not ws.can_prepare(request).ok:
+            return _refusal(400, "bad_request", "expected a WebSocket upgrade")
+        transport = request.transport
+        await ws.prepare(request)
+        conn = Connection(self, ws, principal, f"ws-{next(self._ids)}", transport)
+        self.connections.add(conn)
+        self.app[WS_CONNECTIONS].add(ws)
+        log.info("websocket %s: open (%s, %s)", conn.name, principal.subject, request.remote)
+        try:
+            await conn.serve()
+        finally:
+            self.connections.discard(conn)
+            self.app[WS_CONNECTIONS].discard(ws)
+            log.info("websocket %s: closed", conn.name)
+        return ws
+
+    async def close_all(self, app: web.Application) -> None:
+        """on_shutdown: close every socket (1001) so the server's shutdown does not wait on them."""
+        await asyncio.gather(
+            *(c.close(CLOSE_GOING_AWAY, "server shutdown") for c in list(self.connections)),
+            return_exceptions=True,
+        )
+
+    async def second_port(self, app: web.Application) -> AsyncIterator[None]:
+        """Cleanup context: also listen on `server.ws_port` (WebSocket route only) when it is set."""
+        server = app[SETTINGS].server
+        if server.ws_port is None or (server.ws_port == server.port and server.port != 0):
+            yield
+            return
+        ws_app = web.Application()
+        ws_app.router.add_get(WS_PATH, self.handle)
+        runner = web.AppRunner(ws_app, handle_signals=False, access_log=None)  # tokens ride the query
+        await runner.setup()
+        site = web.TCPSite(runner, server.host, server.ws_port, ssl_context=_ssl_context(app[SETTINGS]))
+        await site.start()
+        address = runner.addresses[0]
+        self.ws_port = int(address[1]) if isinstance(address, tuple) else None
+        log.info("websocket also listening on port %s", self.ws_port)
+        try:
+            yield
+        finally:
+            await self.close_all(app)
+            await runner.cleanup()
+            self.ws_port = None
