@@ -22,6 +22,7 @@ Register = Callable[[argparse.ArgumentParser], Runner]
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("mt5bot.serve", "run the service (terminal layer, API, bots, scheduler)"),
     "parse": ("nlu.cli", "parse trading messages into commands (JSON)"),
+    "chat": ("mt5bot.chat_cli", "talk to the running service in plain language"),
 }
 
 

@@ -98,6 +98,13 @@ class Gate:
     def user(self, platform: str, user_id: str) -> UserEntry | None:
         return self._users.get((platform, user_id))
 
+    def admit(self, platform: str, user_id: str, role: Role, lang: str | None = None) -> None:
+        """Let in a caller the transport already authenticated (HTTP chat: the API token decides the role).
+
+        Per-user waivers do not carry over: such a caller confirms trades like everyone else.
+        """
+        self._users[(platform, user_id)] = UserEntry(platform=platform, id=user_id, role=role, lang=lang)
+
     def first_refusal(self, platform: str, user_id: str) -> bool:
         """True the first time an unknown user is refused in this run (later attempts get silence)."""
         key = (platform, user_id)

@@ -22,7 +22,7 @@ from bot.core.notify import Notifier
 from bot.core.render import Renderer
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
-from mt5bot.config import ConfirmMode, Settings
+from mt5bot.config import ConfirmMode, Role, Settings
 from mt5bridge.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.selectors import SelectionError
@@ -69,6 +69,10 @@ class ChatCore:
         return Notifier(
             self.deps.settings, self.deps.db, trading=self.deps.trading, renderer=self.deps.renderer
         )
+
+    def admit(self, platform: str, user_id: str, role: Role, lang: str | None = None) -> None:
+        """Let in a caller its transport already authenticated (see Gate.admit)."""
+        self.deps.gate.admit(platform, user_id, role, lang)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message or button press; never raises for a user's input."""
