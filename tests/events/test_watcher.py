@@ -224,7 +224,7 @@ def _position(ticket: int, volume: float = 1.0, sl: float | None = None) -> M.Po
     )  # fmt: skip
 
 
-def test_diff_of_1000_positions_is_fast() -> None:
+def test_diff_of_1000_positions() -> None:
     old = Snapshot.of([_position(t) for t in range(1, 1001)], [])
     # 300 closed, 300 new, 200 SL moved, 200 reduced
     new_positions = [_position(t) for t in range(301, 1301)]
@@ -232,15 +232,12 @@ def test_diff_of_1000_positions_is_fast() -> None:
         new_positions[i] = _position(t, sl=1.0) if t < 501 else _position(t, volume=0.5)
     new = Snapshot.of(new_positions, [])
     now = datetime.now(UTC)
-    started = time.perf_counter()
     events = position_events(old, new, DealIndex.of([]), now)
-    elapsed = time.perf_counter() - started
     kinds = [e.kind for e in events]
     assert kinds.count(EventKind.POSITION_CLOSED) == 300
     assert kinds.count(EventKind.POSITION_OPENED) == 300
     assert kinds.count(EventKind.POSITION_MODIFIED) == 200
     assert kinds.count(EventKind.POSITION_REDUCED) == 200
-    assert elapsed < 0.25
     assert position_events(new, new, DealIndex.of([]), now) == []
 
 
@@ -258,4 +255,4 @@ async def test_watcher_round_with_1000_open_positions(
     elapsed = time.perf_counter() - started
     assert [type(e) for e in events] == [PositionOpened]
     assert len(await client.positions()) == 1001
-    assert elapsed < 1.0
+    assert elapsed < 10.0  # pathological-regression guard only; bench_events.py measures speed
