@@ -25,8 +25,8 @@ Symbol = Annotated[
     Field(
         min_length=1,
         max_length=32,
-        pattern=r"^[A-Za-z0-9._#&+\-]+$",
-        description="Broker name, canonical name or alias (XAUUSD finds XAUUSD.m, GOLD...)",
+        pattern=r"^[\w.#&+\-]+$",
+        description="Broker name, canonical name or alias (XAUUSD finds XAUUSD.m, GOLD; gold, 黄金 too)",
     ),
 ]
 Ticket = Annotated[int, Field(gt=0, lt=2**63)]

@@ -44,6 +44,7 @@ from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import save_state
 from mt5bridge.snapshots import SnapshotRecorder
 from mt5bridge.trading.service import TradingService
+from nlu.lexicon import lexicon
 from nlu.llm import LLMParser
 from storage.database import Database
 
@@ -118,7 +119,12 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     ]
     app[BUS], app[HEARTBEAT] = bus, heartbeat
     app[TRADING] = TradingService(
-        client, app[DATABASE], settings.risk, timezone=settings.timezone, heartbeat=heartbeat
+        client,
+        app[DATABASE],
+        settings.risk,
+        timezone=settings.timezone,
+        heartbeat=heartbeat,
+        aliases=lexicon(settings.nlu.aliases).resolve,
     )
     for part in parts:
         part.start()

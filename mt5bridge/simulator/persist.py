@@ -48,15 +48,20 @@ def load_state(path: str | Path) -> Simulator:
     if data.get("format") != FORMAT:
         raise ValueError(f"{path}: unknown simulator state format {data.get('format')!r}")
     clock_msc = int(data["clock_msc"])
+    suffix = data["options"].get("suffix", "")
+    # The price history is generated to end at the saved quotes, so prices continue without a gap.
+    # (Bars before the restart are a fresh path to that price; deals and positions keep their prices.)
+    start_prices = {
+        name[: len(name) - len(suffix)] if suffix else name: float(bid)
+        for name, (_time, bid, _ask) in data["quotes"].items()
+    }
     sim = Simulator(
-        seed=data["seed"], start=clock_msc // 1000, book=Book.from_json(data["book"]), **data["options"]
+        seed=data["seed"],
+        start=clock_msc // 1000,
+        book=Book.from_json(data["book"]),
+        start_prices=start_prices,
+        **data["options"],
     )
-    # The engine restarts on a whole second; quotes from the last partial second are stamped at it.
-    resumed_msc = sim.market.engine.now_msc
-    for name, (_time_msc, bid, ask) in data["quotes"].items():
-        spec = sim.market.get(name)
-        if spec is not None:
-            sim.market.engine.set_price(spec.name, bid, ask, resumed_msc)
     sim.market.trade_modes.update(
         {k: v for k, v in data["trade_modes"].items() if k in sim.market.trade_modes}
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,6 +65,7 @@ class PriceEngine:
         history_days: int = 60,
         tick_interval: float = 2.0,
         tick_buffer: int = 200_000,
+        start_prices: Mapping[str, float] | None = None,
     ) -> None:
         if history_days < 7 or tick_interval <= 0:
             raise ValueError("history_days must be >= 7 and tick_interval > 0")
@@ -75,6 +76,8 @@ class PriceEngine:
         self._interval = tick_interval
         self._tick_buffer = tick_buffer
         self._now_msc = self._start * 1000
+        # Resuming a saved simulator: history is generated to end at the saved Bid, so no gap appears.
+        self._start_prices = dict(start_prices or {})
         self._states = {spec.name: self._new_state(spec) for spec in specs}
 
     @property
@@ -99,7 +102,8 @@ class PriceEngine:
 
     def _new_state(self, spec: SymbolSpec) -> _State:
         shock = _rng(self._seed, spec.name, _P0).standard_normal() * spec.daily_vol * 3
-        p0_pts = int(b.quantize(np.array([spec.base_price * math.exp(shock)]), spec)[0])
+        level = self._start_prices.get(spec.name, spec.base_price * math.exp(shock))
+        p0_pts = int(b.quantize(np.array([level]), spec)[0])
         scale = 10.0**spec.digits
         p0, ask0 = p0_pts / scale, (p0_pts + spec.spread) / scale
         start_msc = self._start * 1000

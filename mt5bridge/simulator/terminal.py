@@ -83,6 +83,7 @@ class Simulator:
         history_days: int = 60,
         tick_interval: float = 2.0,
         book: Book | None = None,
+        start_prices: dict[str, float] | None = None,
     ) -> None:
         if margin_mode not in ("hedging", "netting"):
             raise ValueError("margin_mode must be 'hedging' or 'netting'")
@@ -97,7 +98,7 @@ class Simulator:
         now = sessions.server_now() if start is None else to_server_epoch(start)
         engine = PriceEngine(
             CATALOGUE, seed=seed, start=now, always_open=market_hours == "always",
-            history_days=history_days, tick_interval=tick_interval,
+            history_days=history_days, tick_interval=tick_interval, start_prices=start_prices,
         )  # fmt: skip
         self.market = Market(
             CATALOGUE, engine, suffix=suffix, currency=currency, always_open=market_hours == "always"

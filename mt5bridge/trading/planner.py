@@ -88,7 +88,7 @@ class Planner:
         return Preview(
             action=Action.OPEN,
             symbol=spec.name,
-            canonical=req.symbol.upper(),
+            canonical=self.resolver.canonical(req.symbol),
             side=req.side,
             order_type=req.order_type,
             volume=req.volume,

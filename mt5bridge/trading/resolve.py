@@ -8,7 +8,7 @@ among several, a symbol that trades fully (trade mode FULL) and is visible in Ma
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mt5bridge.client import MT5Client
 from mt5bridge.models import SymbolSpec, SymbolTradeMode
@@ -53,13 +53,31 @@ def candidates(wanted: str, names: Iterable[str]) -> list[str]:
     return exact + suffixed
 
 
-class SymbolResolver:
-    """Canonical or broker name -> the terminal's symbol spec (cached)."""
+_CANONICAL_OF = {alias: canonical for canonical, names in SYNONYMS.items() for alias in names}
 
-    def __init__(self, client: MT5Client) -> None:
+AliasLookup = Callable[[str], str | None]
+"""A trader's name for an instrument (`gold`, `黄金`, `纳指`) -> its canonical name, or None."""
+
+
+def canonical_of(name: str, aliases: AliasLookup | None = None) -> str:
+    """The canonical name `name` stands for: an injected alias table first, then broker synonyms."""
+    if aliases is not None and (found := aliases(name)):
+        return found
+    return _CANONICAL_OF.get(name.upper(), name)
+
+
+class SymbolResolver:
+    """Canonical name, alias or broker name -> the terminal's symbol spec (cached)."""
+
+    def __init__(self, client: MT5Client, aliases: AliasLookup | None = None) -> None:
         self._client = client
+        self._aliases = aliases
         self._specs: dict[str, SymbolSpec] = {}
         self._resolved: dict[str, str] = {}
+
+    def canonical(self, name: str) -> str:
+        """The canonical name a trader's name stands for (`黄金` -> XAUUSD), or the name itself."""
+        return canonical_of(name.strip(), self._aliases).upper()
 
     async def _refresh(self) -> None:
         self._specs = {s.name: s for s in await self._client.symbols()}
@@ -73,7 +91,11 @@ class SymbolResolver:
         for attempt in range(2):
             if attempt or not self._specs:
                 await self._refresh()
-            name = self._resolved.get(key.upper()) or self._pick(key)
+            name = (
+                self._resolved.get(key.upper())
+                or self._pick(key)
+                or self._pick(canonical_of(key, self._aliases))
+            )
             if name is not None:
                 self._resolved[key.upper()] = name
                 return await self._client.symbol(name)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from mt5bot.config import RiskSettings
+from mt5bridge import constants as C
 from mt5bridge.client import MT5Client
 from mt5bridge.errors import ClientCode, MT5Error, OrderOutcomeUnknown, TerminalUnavailable, TradeRejected
 from mt5bridge.heartbeat import Heartbeat, LinkState
@@ -37,7 +38,7 @@ from mt5bridge.trading.models import (
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.planner import Planner
 from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report
-from mt5bridge.trading.resolve import SymbolResolver
+from mt5bridge.trading.resolve import AliasLookup, SymbolResolver
 from storage.database import Database
 from storage.models import AuditEntry, ClaimState, Outcome
 
@@ -77,12 +78,13 @@ class TradingService:
         *,
         timezone: str | None = None,
         heartbeat: Heartbeat | None = None,
+        aliases: AliasLookup | None = None,
     ) -> None:
         self.client = client
         self.db = db
         self.risk_settings = risk_settings
         self.tz = ZoneInfo(timezone) if timezone else None
-        self.resolver = SymbolResolver(client)
+        self.resolver = SymbolResolver(client, aliases)
         self.planner = Planner(client, self.resolver)
         self.paused = False
         self.read_only = risk_settings.read_only_mode
@@ -146,6 +148,35 @@ class TradingService:
             include_floating=includes_now,
         )
 
+    async def day_pnl(self) -> float:
+        """The server day's P&L as the daily loss limit counts it: today's realized P&L plus how much the
+        floating P&L of open positions moved since the day began (not their whole loss since opening)."""
+        window = await self.window(Period.TODAY)
+        report = await self.pnl(window)
+        positions = await self.client.positions()
+        change = sum(p.profit + p.swap for p in positions if p.time_server >= window.start)
+        older: dict[tuple[str, PositionSide], float] = {}
+        for p in positions:
+            if p.time_server < window.start:
+                older[(p.symbol, p.side)] = older.get((p.symbol, p.side), 0.0) + p.volume
+        for (symbol, side), volume in older.items():
+            change += await self._moved_since(symbol, side, volume, window.start)
+        return round(report.total.realized + change, 2)
+
+    async def _moved_since(self, symbol: str, side: PositionSide, volume: float, start: int) -> float:
+        """Profit change of `volume` lots on one side of `symbol` from the price at `start` to now."""
+        bars = await self.client.rates_range(symbol, C.TIMEFRAME_M1, start - 7 * 86400, start - 1)
+        if not len(bars):
+            return 0.0
+        tick = await self.client.tick(symbol)
+        spread = tick.ask - tick.bid
+        # Buys are valued at Bid, sells at Ask; the M1 bars are Bid, so a sell's start adds the spread.
+        if side is PositionSide.BUY:
+            then, now = float(bars["close"][-1]), tick.bid
+        else:
+            then, now = float(bars["close"][-1]) + spread, tick.ask
+        return await self.client.calc_profit(side, symbol, volume, then, now)
+
     # --- runtime switches ------------------------------------------------------------------------
     def pause(self, on: bool = True) -> None:
         """Stop (or allow again) new positions; closes stay allowed."""
@@ -181,10 +212,7 @@ class TradingService:
 
     async def _risk_state(self, action: Action) -> risk.RiskState:
         needs_money = action is Action.OPEN and self.risk_settings.max_daily_loss > 0
-        daily = 0.0
-        if needs_money:
-            report = await self.pnl(await self.window(Period.TODAY))
-            daily = report.total.realized + report.total.floating
+        daily = await self.day_pnl() if needs_money else 0.0
         return risk.RiskState(
             settings=self.risk_settings,
             paused=self.paused,

@@ -63,3 +63,20 @@ def test_open_simulator_resumes_the_saved_account(tmp_path: Path) -> None:
     resumed.initialize()
     assert [p.volume for p in resumed.positions_get()] == [0.2]
     assert resumed.now >= first.now  # caught up to the present in real-time mode
+
+
+def test_restart_leaves_no_gap_in_prices(tmp_path: Path) -> None:
+    sim = Simulator(seed=4, start=WEDNESDAY, market_hours="always")
+    sim.initialize()
+    sim.set_price("XAUUSD", 3000.00, 3000.12)  # far from where the seed would start gold
+    sim.advance(120)
+    before = sim.symbol_info_tick("XAUUSD").bid
+    path = tmp_path / "state.json"
+    save_state(sim, path)
+    again = load_state(path)
+    again.initialize()
+    assert again.symbol_info_tick("XAUUSD").bid == before
+    again.advance(300)
+    bars = again.copy_rates_from_pos("XAUUSD", again.TIMEFRAME_M1, 0, 30)
+    jumps = abs(bars["open"][1:] - bars["close"][:-1])
+    assert jumps.max() < 5.0  # no bar-to-bar gap at the restart (the old bug: hundreds of dollars)

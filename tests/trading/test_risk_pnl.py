@@ -109,3 +109,30 @@ async def test_today_pnl_reconciles_with_deal_history(core: Core) -> None:
     assert set(report.by_magic) == {42}
     acc = core.sim.account_info()
     assert acc.balance == pytest.approx(10000 + realized, abs=0.01)
+
+
+async def test_daily_loss_counts_the_day_not_old_floating_losses(tmp_path: Path) -> None:
+    risk = RiskSettings(max_daily_loss=200.0)
+    core = await make_core(tmp_path, risk)
+    try:
+        sim, service = core.sim, core.service
+        sim.set_price("XAUUSD.m", 2000.00, 2000.10)
+        await service.execute(OpenRequest(symbol="XAUUSD", side=BUY, volume=1.0), ACTOR)
+        sim.set_price("XAUUSD.m", 1990.00, 1990.10)  # -1,010 floating, all of it today
+        assert await service.day_pnl() == pytest.approx(-1010 - 3.5, abs=1)
+        # Into the next server day at the same price: yesterday's loss is no longer today's.
+        sim.advance(86400 - sim.now % 86400 - 1)
+        sim.set_price("XAUUSD.m", 1990.00, 1990.10)
+        sim.advance(2)
+        sim.set_price("XAUUSD.m", 1990.00, 1990.10)
+        assert abs(await service.day_pnl()) < 30
+        opened = await service.execute(OpenRequest(symbol="EURUSD", side=BUY, volume=0.1), ACTOR)
+        assert opened.ok  # the old floating loss does not trip the daily limit
+        sim.set_price("XAUUSD.m", 1987.00, 1987.10)  # today's move: -300
+        assert await service.day_pnl() == pytest.approx(-300, abs=40)
+        with pytest.raises(RiskRefused) as refused:
+            await service.execute(OpenRequest(symbol="EURUSD", side=BUY, volume=0.1), ACTOR)
+        assert refused.value.rule == "max_daily_loss"
+    finally:
+        await core.db.close()
+        await core.client.close()

@@ -224,3 +224,16 @@ async def test_trader_comment_is_kept_after_the_order_tag(core: Core) -> None:
         OpenRequest(symbol="EURUSD", side=BUY, volume=0.1, comment="x" * 17)
     with pytest.raises(ValueError, match="comment"):
         OpenRequest(symbol="EURUSD", side=BUY, volume=0.1, comment="止损")
+
+
+async def test_traders_names_resolve_to_the_broker_symbol(core: Core) -> None:
+    from mt5bridge.trading.resolve import SymbolResolver
+    from nlu.lexicon import lexicon
+
+    plain = SymbolResolver(core.client)
+    assert (await plain.resolve("gold")).name == "XAUUSD.m"  # a broker synonym, read backwards
+    with pytest.raises(UnknownSymbol):
+        await plain.resolve("黄金")
+    with_aliases = SymbolResolver(core.client, lexicon(None).resolve)
+    assert (await with_aliases.resolve("黄金")).name == "XAUUSD.m"
+    assert (await with_aliases.resolve("纳指")).name == "NAS100.m"
