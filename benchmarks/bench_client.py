@@ -26,7 +26,7 @@ def request(i: int) -> dict[str, Any]:
     return {
         "action": C.TRADE_ACTION_DEAL, "symbol": SYMBOLS[i % len(SYMBOLS)], "volume": 0.01,
         "type": C.ORDER_TYPE_BUY if i % 2 else C.ORDER_TYPE_SELL, "type_filling": C.ORDER_FILLING_IOC,
-        "comment": f"mb:b{i}",
+        "comment": f"b{i}",
     }  # fmt: skip
 
 

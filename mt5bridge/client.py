@@ -193,6 +193,14 @@ class MT5Client:
         )
         return self._typed(lambda: [M.Position.from_mt5(p, self._offset) for p in raw])
 
+    async def positions_total(self) -> int:
+        """How many positions are open (cheap: no structures built)."""
+        return int(await self._call(self._terminal.positions_total))
+
+    async def orders_total(self) -> int:
+        """How many pending orders are active."""
+        return int(await self._call(self._terminal.orders_total))
+
     async def orders(
         self, *, symbol: str | None = None, group: str | None = None, ticket: int | None = None
     ) -> list[M.Order]:

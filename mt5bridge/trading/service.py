@@ -217,8 +217,8 @@ class TradingService:
             settings=self.risk_settings,
             paused=self.paused,
             read_only=self.read_only,
-            open_positions=len(await self.client.positions()) if action is Action.OPEN else 0,
-            pending_orders=len(await self.client.orders()) if action is Action.OPEN else 0,
+            open_positions=await self.client.positions_total() if action is Action.OPEN else 0,
+            pending_orders=await self.client.orders_total() if action is Action.OPEN else 0,
             daily_pnl=daily,
             market_open=True,
         )
