@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -17,8 +16,8 @@ from aiohttp import web
 from api.security.auth import authenticate, bearer
 from api.ws_conn import CLOSE_GOING_AWAY, Connection
 from api.ws_protocol import Channel, encode, event_data, tick_data
-from mt5bot.config import Settings
 from mt5bot.keys import BUS, CLIENT, SETTINGS, TRADING, WS_CONNECTIONS
+from mt5bot.tls import server_ssl_context
 from mt5bridge.client import MT5Client
 from mt5bridge.events import Event, EventBus, TickEvent
 from mt5bridge.trading.service import TradingService
@@ -64,15 +63,6 @@ class _Encoded:
 def _refusal(status: int, code: str, message: str) -> web.Response:
     body = orjson.dumps({"success": False, "error": message, "code": code})
     return web.Response(body=body, status=status, content_type="application/json")
-
-
-def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
-    tls = settings.server.tls
-    if not (tls.cert and tls.key):
-        return None
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls.cert, tls.key)
-    return context
 
 
 class WsHub:
@@ -151,7 +141,7 @@ class WsHub:
         ws_app.router.add_get(WS_PATH, self.handle)
         runner = web.AppRunner(ws_app, handle_signals=False, access_log=None)  # tokens ride the query
         await runner.setup()
-        site = web.TCPSite(runner, server.host, server.ws_port, ssl_context=_ssl_context(app[SETTINGS]))
+        site = web.TCPSite(runner, server.host, server.ws_port, ssl_context=server_ssl_context(app[SETTINGS]))
         await site.start()
         address = runner.addresses[0]
         self.ws_port = int(address[1]) if isinstance(address, tuple) else None

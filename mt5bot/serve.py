@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import signal
-import ssl
 from collections.abc import Callable
 
 from aiohttp import web
@@ -14,17 +13,9 @@ from aiohttp import web
 from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
 from mt5bot.logs import setup_logging
+from mt5bot.tls import server_ssl_context
 
 log = logging.getLogger("mt5bot")
-
-
-def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
-    tls = settings.server.tls
-    if not (tls.cert and tls.key):
-        return None
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tls.cert, tls.key)
-    return context
 
 
 async def run_service(settings: Settings, ready: Callable[[list[str]], None] | None = None) -> None:
@@ -39,7 +30,7 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     try:
-        context = _ssl_context(settings)
+        context = server_ssl_context(settings)
         site = web.TCPSite(runner, settings.server.host, settings.server.port, ssl_context=context)
         await site.start()
         scheme = "https" if context else "http"
