@@ -86,7 +86,8 @@ class TradeWatcher:
         return events
 
     async def _round(self, old: Snapshot) -> list[Event]:
-        new = Snapshot.of(await self.client.positions(), await self.client.orders())
+        positions = await self.client.positions_reusing(old.positions)
+        new = Snapshot.of(positions, await self.client.orders())
         stamps = [p.time_update_server for p in new.positions.values()]
         stamps += [o.time_setup_server for o in new.orders.values()]
         date_to = self._date_to(stamps)

@@ -27,3 +27,44 @@ def test_first_tagged_matches_the_tag_not_a_longer_one() -> None:
     ]
     assert first_tagged(records, "mb:ab12cd34-1 grid hedge") is records[1]
     assert first_tagged(records, "mb:ab12cd34-2") is None
+
+
+async def test_positions_reusing_rebuilds_only_what_trades_touched() -> None:
+    from datetime import datetime
+
+    from mt5bridge.client import MT5Client
+    from mt5bridge.simulator import Simulator
+
+    sim = Simulator(seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7)
+    client = MT5Client(sim)
+    await client.connect()
+    try:
+        tickets = [
+            sim.order_send(
+                {"action": 1, "symbol": "EURUSD", "volume": 0.1, "type": 0, "type_filling": 1}
+            ).order
+            for _ in range(3)
+        ]
+        first = {p.ticket: p for p in await client.positions()}
+        sim.advance(60)  # prices move: profits change, nothing else
+        sim.order_send({"action": 6, "position": tickets[0], "sl": 1.0, "tp": 0.0})  # SL set by hand
+        sim.order_send(
+            {
+                "action": 1,
+                "symbol": "EURUSD",
+                "volume": 0.05,
+                "type": 1,
+                "position": tickets[1],
+                "type_filling": 1,
+            }
+        )  # partial close
+        new = sim.order_send(
+            {"action": 1, "symbol": "EURUSD", "volume": 0.1, "type": 1, "type_filling": 1}
+        ).order
+        second = {p.ticket: p for p in await client.positions_reusing(first)}
+        assert second[tickets[2]] is first[tickets[2]]  # untouched: the same model object
+        assert second[tickets[0]] is not first[tickets[0]] and second[tickets[0]].sl == 1.0
+        assert second[tickets[1]].volume == pytest.approx(0.05)
+        assert new in second and len(second) == 4
+    finally:
+        await client.close()
