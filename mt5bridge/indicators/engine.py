@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,69 +29,48 @@ from mt5bridge.structs import RATES_DTYPE
 MAX_COUNT = 100_000
 
 
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """One indicator's three entry points: compute, warm-up bars, fewest bars."""
+
+    compute: Callable[[np.ndarray, Any], Buffers]
+    warmup: Callable[[Any], int]
+    min_bars: Callable[[Any], int]
+
+
+_KINDS: dict[type, _Kind] = {
+    MAParams: _Kind(moving.compute_ma, moving.ma_warmup, moving.ma_min_bars),
+    RSIParams: _Kind(oscillators.compute_rsi, oscillators.rsi_warmup, oscillators.rsi_min_bars),
+    MACDParams: _Kind(oscillators.compute_macd, oscillators.macd_warmup, oscillators.macd_min_bars),
+    BandsParams: _Kind(trend.compute_bands, trend.bands_warmup, trend.bands_min_bars),
+    StochasticParams: _Kind(
+        oscillators.compute_stochastic, oscillators.stochastic_warmup, oscillators.stochastic_min_bars
+    ),
+    ATRParams: _Kind(trend.compute_atr, trend.atr_warmup, trend.atr_min_bars),
+    IchimokuParams: _Kind(trend.compute_ichimoku, trend.ichimoku_warmup, trend.ichimoku_min_bars),
+    CCIParams: _Kind(oscillators.compute_cci, oscillators.cci_warmup, oscillators.cci_min_bars),
+}
+
+
+def _kind(request: IndicatorRequest) -> _Kind:
+    kind = _KINDS.get(type(request.params))
+    if kind is None:
+        raise AssertionError(f"unhandled params {type(request.params).__name__}")
+    return kind
+
+
 def _buffers(rates: np.ndarray, request: IndicatorRequest) -> Buffers:
-    match request.params:
-        case MAParams() as p:
-            return moving.compute_ma(rates, p)
-        case RSIParams() as p:
-            return oscillators.compute_rsi(rates, p)
-        case MACDParams() as p:
-            return oscillators.compute_macd(rates, p)
-        case BandsParams() as p:
-            return trend.compute_bands(rates, p)
-        case StochasticParams() as p:
-            return oscillators.compute_stochastic(rates, p)
-        case ATRParams() as p:
-            return trend.compute_atr(rates, p)
-        case IchimokuParams() as p:
-            return trend.compute_ichimoku(rates, p)
-        case CCIParams() as p:
-            return oscillators.compute_cci(rates, p)
-    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+    return _kind(request).compute(rates, request.params)
 
 
 def warmup_bars(request: IndicatorRequest) -> int:
     """Bars needed before the first returned value for it to match MT5's within SEED_RESIDUAL."""
-    match request.params:
-        case MAParams() as p:
-            return moving.ma_warmup(p)
-        case RSIParams() as p:
-            return oscillators.rsi_warmup(p)
-        case MACDParams() as p:
-            return oscillators.macd_warmup(p)
-        case BandsParams() as p:
-            return trend.bands_warmup(p)
-        case StochasticParams() as p:
-            return oscillators.stochastic_warmup(p)
-        case ATRParams() as p:
-            return trend.atr_warmup(p)
-        case IchimokuParams() as p:
-            return trend.ichimoku_warmup(p)
-        case CCIParams() as p:
-            return oscillators.cci_warmup(p)
-    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+    return _kind(request).warmup(request.params)
 
 
 def min_bars(request: IndicatorRequest) -> int:
     """Fewest bars for which compute returns at least one value; fewer raise NotEnoughBarsError."""
-    match request.params:
-        case MAParams() as p:
-            return moving.ma_min_bars(p)
-        case RSIParams() as p:
-            return oscillators.rsi_min_bars(p)
-        case MACDParams() as p:
-            return oscillators.macd_min_bars(p)
-        case BandsParams() as p:
-            return trend.bands_min_bars(p)
-        case StochasticParams() as p:
-            return oscillators.stochastic_min_bars(p)
-        case ATRParams() as p:
-            return trend.atr_min_bars(p)
-        case IchimokuParams() as p:
-            return trend.ichimoku_min_bars(p)
-        case CCIParams() as p:
-            return oscillators.cci_min_bars(p)
-    raise AssertionError(f"unhandled params {type(request.params).__name__}")
+    return _kind(request).min_bars(request.params)
 
 
 def _check_count(count: int) -> None:
