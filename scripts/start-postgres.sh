@@ -22,6 +22,12 @@ newest_version() {
   [ -n "$dir" ] && basename "$(dirname "$(dirname "$dir")")"
 }
 
+without_inherited_fds() {
+  # The server daemonizes but keeps every descriptor it inherits: fd 3 (the `$(...)` pipe of the caller's
+  # eval) held open by postgres made `eval "$(scripts/start-postgres.sh)"` wait forever. Close all but 0-2.
+  python3 -c 'import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
 install_postgres() {
   if [ "$(id -u)" -ne 0 ]; then
     warn "PostgreSQL is not installed and this is not root: skipping, PostgreSQL tests will be skipped"
@@ -33,7 +39,7 @@ install_postgres() {
   fi
   warn "installing PostgreSQL from the Debian packages"
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq postgresql; } >&2; then
+  if ! { without_inherited_fds apt-get update -qq && without_inherited_fds apt-get install -y -qq postgresql; } </dev/null >&2; then
     warn "apt-get could not install postgresql: skipping, PostgreSQL tests will be skipped"
     return 1
   fi
@@ -82,7 +88,7 @@ if [ "$port" != "$PG_PORT" ]; then
 fi
 if [ "$state" != online ]; then
   warn "starting cluster $VERSION/$PG_CLUSTER"
-  pg_ctlcluster "$VERSION" "$PG_CLUSTER" start >&2 || die "pg_ctlcluster could not start $VERSION/$PG_CLUSTER"
+  without_inherited_fds pg_ctlcluster "$VERSION" "$PG_CLUSTER" start </dev/null >&2 || die "pg_ctlcluster could not start $VERSION/$PG_CLUSTER"
 fi
 
 for _ in $(seq 1 60); do
