@@ -131,6 +131,7 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     yield
     for part in reversed(parts):
         await part.stop()
+    await bus.close()  # ends the consumers' tasks (notifier, WS feeds) instead of leaving them pending
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
