@@ -1,1 +1,1 @@
-"""reports package."""
+"""Reports: daily, monthly and hedge reports, their numbers, charts, templates and schedule."""
