@@ -140,3 +140,4 @@ class Report(_Model):
     by_strategy: list[StrategyRow]  # by total, best first
     days: list[DayRow] = Field(default_factory=list)  # monthly only: every day from the start to today
     hedge: HedgeAnalysis
+    ea_names: dict[int, str] = Field(default_factory=dict)  # reports.ea_names, for books and suggestions

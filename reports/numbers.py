@@ -132,4 +132,5 @@ def build_report(
         ],
         days=_day_rows(deals, days, entry_magic, now_server),
         hedge=analyze_hedge(positions, account, rules, now=now, margin_level_below=margin_level_below),
+        ea_names=dict(ea_names),
     )

@@ -21,6 +21,7 @@ import jinja2
 from bot.messages import Button, Reply
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+REPORT_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
 LANGS = ("zh", "en")
 BOLD_ON, BOLD_OFF, CODE_ON, CODE_OFF, PRE_ON, PRE_OFF = (chr(0xE000 + i) for i in range(6))
 _MARKERS = re.compile("[\ue000-\ue005]")
@@ -145,11 +146,11 @@ def to_markdown(marked: str) -> str:
 
 
 class Renderer:
-    """Loads `bot/templates/<lang>/*.j2`; each message is a macro, called by `render(lang, file, name)`."""
+    """Loads `<lang>/*.j2` from bot/templates then reports/templates; each message is a macro."""
 
-    def __init__(self, directory: Path = TEMPLATES) -> None:
+    def __init__(self, directories: tuple[Path, ...] = (TEMPLATES, REPORT_TEMPLATES)) -> None:
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(directory),
+            loader=jinja2.FileSystemLoader(directories),
             autoescape=False,  # noqa: S701 - not HTML: escaping is done per output format, see module doc
             finalize=_finalize,
             undefined=jinja2.StrictUndefined,

@@ -93,7 +93,9 @@ def test_by_symbol_sorted_by_total() -> None:
 
 
 def test_by_strategy_sorted_by_total_with_names() -> None:
-    rows = [(r.magic, r.name, r.pnl.realized, r.pnl.total, r.pnl.trades) for r in monthly().by_strategy]
+    report = monthly()
+    assert report.ea_names == {111: "HedgeGrid"}  # the hedge books' EAs are named from here
+    rows = [(r.magic, r.name, r.pnl.realized, r.pnl.total, r.pnl.trades) for r in report.by_strategy]
     assert rows == [
         (111, "HedgeGrid", 94.0, 113.0, 1),
         (222, None, 26.0, 26.0, 1),
