@@ -25,6 +25,7 @@ from mt5bridge.trading.errors import (
 )
 from mt5bridge.trading.periods import PeriodError
 from mt5bridge.trading.selectors import AmbiguousSelection, SelectionError
+from reports.errors import ReportRequestError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def error_response(exc: Exception) -> web.Response | None:
         return _trading(exc)
     if isinstance(exc, MT5Error):
         return _terminal(exc)
-    if isinstance(exc, (IndicatorError, PeriodError)):
+    if isinstance(exc, (IndicatorError, PeriodError, ReportRequestError)):
         return fail(400, str(exc.code), str(exc))
     return None
 

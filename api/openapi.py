@@ -101,7 +101,10 @@ def _operation(ep: Endpoint, comps: _Components) -> dict[str, Any]:
     statuses = (
         set(ep.errors) | ({400, 413} if ep.body else set()) | ({401, 403, 429} if not ep.public else set())
     )
-    responses: dict[str, Any] = {"200": {"description": "OK", "content": {JSON_TYPE: {"schema": success}}}}
+    if ep.media is not None:
+        success = {"type": "string", "format": "binary"}
+    media = ep.media or JSON_TYPE
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": {media: {"schema": success}}}}
     for status in sorted(statuses):
         responses[str(status)] = {
             "description": _ERROR_TEXT.get(status, "Error"),

@@ -33,6 +33,7 @@ class Endpoint:
     open_query: bool = False  # accepts extra query parameters (the indicator's own)
     description: str = ""
     idempotent: bool = False  # takes an Idempotency-Key header
+    media: str | None = None  # a non-JSON success body (e.g. image/png); `response` is then unused
 
 
 def query_dict(request: web.Request) -> dict[str, str]:

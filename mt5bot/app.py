@@ -12,8 +12,9 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -46,6 +47,9 @@ from mt5bridge.snapshots import SnapshotRecorder
 from mt5bridge.trading.service import TradingService
 from nlu.lexicon import lexicon
 from nlu.llm import LLMParser
+from reports.keys import REPORT_SCHEDULER, REPORTS
+from reports.schedule import ReportScheduler
+from reports.service import ReportService
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -126,6 +130,7 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         heartbeat=heartbeat,
         aliases=lexicon(settings.nlu.aliases).resolve,
     )
+    app[REPORTS] = ReportService(app[TRADING], settings)
     for part in parts:
         part.start()
     yield
@@ -138,14 +143,29 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     """The chat core every chat adapter uses, and its notifier on the event bus."""
     settings = app[SETTINGS]
     llm = LLMParser(settings.llm) if settings.llm.configured else None
-    core = ChatCore(app[TRADING], app[DATABASE], settings, llm=llm)
+    core = ChatCore(app[TRADING], app[DATABASE], settings, llm=llm, reports=app[REPORTS])
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier
     notifier.start(app[BUS])
+    scheduler = None
+    if settings.reports.enabled:
+        scheduler = ReportScheduler(app[REPORTS], settings.reports, notifier.broadcast_report, _calendar(app))
+        scheduler.start()
+        app[REPORT_SCHEDULER] = scheduler
     yield
+    if scheduler is not None:
+        scheduler.shutdown()
     await notifier.close()
     if llm is not None:
         await llm.close()
+
+
+def _calendar(app: web.Application) -> tzinfo:
+    """The reporting calendar's zone: `timezone`, else the trade server's current offset from UTC."""
+    name = app[SETTINGS].timezone
+    if name:
+        return ZoneInfo(name)
+    return timezone(timedelta(seconds=app[CLIENT].server_utc_offset))
 
 
 def create_app(settings: Settings) -> web.Application:

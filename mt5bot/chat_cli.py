@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from mt5bot.config import load_settings
+from mt5bot.remote import add_target_arguments, service_target
 
 PROMPT = "> "
 
@@ -74,20 +75,14 @@ def _read_line() -> str | None:
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add `chat`'s arguments; return its runner."""
-    parser.add_argument("--url", help="service URL (default: from the config's server.host/port)")
-    parser.add_argument("--token", help="API token (default: security.token from the config)")
+    add_target_arguments(parser)
     parser.add_argument("--lang", choices=("zh", "en"), help="reply language")
 
     def run(args: argparse.Namespace) -> int:
-        settings = load_settings(args.config)
-        token = args.token or (
-            settings.security.token.get_secret_value() if settings.security.token else None
-        )
+        url, token = service_target(load_settings(args.config), args)
         if not token:
             print("mt5bot chat: no token; pass --token or set MT5BOT_SECURITY__TOKEN", file=sys.stderr)
             return 2
-        host = "127.0.0.1" if settings.server.host in ("0.0.0.0", "::") else settings.server.host  # noqa: S104
-        url = (args.url or f"http://{host}:{settings.server.port}").rstrip("/")
         if sys.stdin.isatty():
             print("mt5bot chat: type a message (e.g. 本日盈亏, buy 0.01 gold); numbers press buttons; /quit")
         return asyncio.run(converse(url, token, args.lang, _read_line, print))

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("mt5bot.serve", "run the service (terminal layer, API, bots, scheduler)"),
     "parse": ("nlu.cli", "parse trading messages into commands (JSON)"),
     "chat": ("mt5bot.chat_cli", "talk to the running service in plain language"),
+    "report": ("mt5bot.report_cli", "print a daily, monthly or hedge report from the running service"),
 }
 
 

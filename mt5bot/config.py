@@ -202,6 +202,35 @@ class AlertSettings(_Section):
     margin_level_below: float = Field(150.0, ge=0, description="warn when the margin level falls below (%)")
 
 
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class HedgeRules(_Section):
+    """When the hedge analysis suggests an action (each rule off at 0); see docs/reports.md."""
+
+    take_profit_above: float = Field(
+        50.0, ge=0, description="bank an EA's profitable positions on a symbol once they sum above this"
+    )
+    exposure_loss_above: float = Field(
+        200.0, ge=0, description="cut the worst position on the heavy side of a group losing more than this"
+    )
+    stale_days: int = Field(14, ge=0, description="close a losing position open longer than this many days")
+    max_suggestions: int = Field(5, ge=0, le=20)
+
+
+class ReportSettings(_Section):
+    """Scheduled reports to subscribed chat users, on the reporting calendar (`timezone`)."""
+
+    enabled: bool = True
+    daily_at: str = Field("23:55", pattern=_CLOCK, description="HH:MM; the report covers that day")
+    daily_days: str = Field("mon-fri", description="cron day_of_week, e.g. mon-fri or *")
+    monthly_day: int = Field(1, ge=1, le=28, description="day of month; the report covers the month before")
+    monthly_at: str = Field("08:00", pattern=_CLOCK)
+    chart: bool = True
+    ea_names: dict[int, str] = Field(default_factory=dict, description="magic number -> EA name")
+    hedge: HedgeRules = HedgeRules()
+
+
 class Settings(_Section):
     """The whole configuration."""
 
@@ -217,6 +246,7 @@ class Settings(_Section):
     users: tuple[UserEntry, ...] = ()
     telegram: TelegramSettings = TelegramSettings()
     alerts: AlertSettings = AlertSettings()
+    reports: ReportSettings = ReportSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.core.auth import Permission, Principal
 from bot.core.context import Deps
+from bot.core.reports import report_reply
 from bot.messages import Reply
 from mt5bridge.trading.periods import Period as CorePeriod
-from nlu import Command, Intent, Period
+from nlu import Command, Intent, Period, Report
+from reports.models import ReportKind
+from reports.service import last_month
 from storage.models import Outcome
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
@@ -104,9 +108,21 @@ class Commands:
                 tick = await self.d.trading.quote(spec.name)
                 return self.d.reply(p, "query", "quote", t=tick, digits=spec.digits)
             case Intent.REPORT:
-                kind = cmd.report.value if cmd.report else "daily|monthly|hedge"
-                return self.d.reply(p, "query", "report_unavailable", kind=kind)
+                return await self.report(p, cmd)
         return self.d.reply(p, "query", "help", role=p.role.value)
+
+    async def report(self, p: Principal, cmd: Command) -> Reply:
+        """A daily (default), monthly or hedge report with its chart; "last month"/"yesterday" shift it."""
+        kind = ReportKind((cmd.report or Report.DAILY).value)
+        today = await self.d.reports.today()
+        day, month = None, None
+        if cmd.period is Period.YESTERDAY and kind is not ReportKind.MONTHLY:
+            day = today - timedelta(days=1)
+        elif cmd.period is Period.LAST_MONTH and kind is ReportKind.MONTHLY:
+            month = last_month(today)
+        report = await self.d.reports.build(kind, day=day, month=month)
+        chart = await self.d.reports.chart(report) if self.d.settings.reports.chart else None
+        return report_reply(self.d.renderer, p.lang, report, chart, actions=p.may(Permission.TRADE))
 
     async def positions(self, p: Principal, cmd: Command) -> Reply:
         side = None if cmd.side is None else cmd.side.value

@@ -20,10 +20,12 @@ from mt5bridge.trading.selectors import SelectionError
 from mt5bridge.trading.service import TradingService
 from nlu import Command
 from nlu.llm import LLMParser
+from reports.errors import ReportRequestError
+from reports.service import ReportService
 from storage.database import Database
 from storage.models import AuditEntry, Outcome
 
-CoreError = TradingError | MT5Error | SelectionError
+CoreError = TradingError | MT5Error | SelectionError | ReportRequestError
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Deps:
     confirmations: ConfirmationBook
     dialogs: DialogBook
     clock: Callable[[], float]
+    reports: ReportService
     llm: LLMParser | None = None
     _digits: dict[str, int] = field(default_factory=dict)
 

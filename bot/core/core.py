@@ -20,6 +20,7 @@ from bot.core.context import Deps, audit
 from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_choice
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
+from bot.core.reports import parse_do
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
 from mt5bot.config import ConfirmMode, Role, Settings
@@ -29,6 +30,8 @@ from mt5bridge.trading.selectors import SelectionError
 from mt5bridge.trading.service import TradingService
 from nlu import Command, Intent, parse
 from nlu.llm import LLMParser, needs_llm
+from reports.errors import ReportRequestError
+from reports.service import ReportService
 from storage.database import Database
 from storage.models import Outcome
 
@@ -47,6 +50,7 @@ class ChatCore:
         llm: LLMParser | None = None,
         clock: Callable[[], float] = time.monotonic,
         renderer: Renderer | None = None,
+        reports: ReportService | None = None,
     ) -> None:
         ttl = float(settings.chat.confirm_ttl_sec)
         self.deps = Deps(
@@ -58,6 +62,7 @@ class ChatCore:
             confirmations=ConfirmationBook(ttl, clock),
             dialogs=DialogBook(ttl, clock),
             clock=clock,
+            reports=reports or ReportService(trading, settings),
             llm=llm,
         )
         self.trades = TradeFlow(self.deps)
@@ -87,10 +92,13 @@ class ChatCore:
             press = parse_press(msg.action or msg.text or "")
             if press is not None:
                 return await self._press(p, press)
+            command = parse_do(msg.action or msg.text or "")
+            if command is not None:
+                return await self._do(p, command)
             if msg.action is not None:
                 return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
             return await self._text(p, msg.text or "")
-        except (TradingError, MT5Error, SelectionError) as refused:
+        except (TradingError, MT5Error, SelectionError, ReportRequestError) as refused:
             await self.deps.audit(p, "message", Outcome.REFUSED, error_code=str(refused.code))
             return [self.deps.error(p, refused)]
         except Exception:
@@ -166,6 +174,14 @@ class ChatCore:
         finally:
             if conf.state is ConfirmState.EXECUTING:  # an unexpected error: never leave it claimable
                 self.deps.confirmations.finish(conf, ConfirmState.DONE, None)
+
+    async def _do(self, p: Principal, command: str) -> list[Reply]:
+        """A report suggestion's button: its command goes through the trading flow (preview, confirm)."""
+        cmd = parse(command, self._aliases)  # the offline parser only: the text is ours, exact by design
+        await self.deps.audit(p, "suggestion", Outcome.OK, command=cmd)
+        if not cmd.is_trading:
+            return [self.deps.render(p, "trade", "unknown_action").reply()]
+        return await self.trades.start(p, cmd)
 
     # --- text ------------------------------------------------------------------------------------
     async def _text(self, p: Principal, text: str) -> list[Reply]:

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.auth import Gate
+from bot.core.auth import Gate, Permission, allowed
 from bot.core.render import Renderer
-from bot.messages import Outgoing
+from bot.core.reports import report_reply
+from bot.messages import Outgoing, Reply
 from mt5bot.config import Settings, UserEntry
 from mt5bridge.events import EventBus
 from mt5bridge.events.models import (
@@ -30,6 +31,7 @@ from mt5bridge.events.models import (
 )
 from mt5bridge.events.tasks import TaskSet
 from mt5bridge.trading.service import TradingService
+from reports.models import Report
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,23 @@ class Notifier:
         if not warn:
             return None
         return MarginWarning(event.time, event.margin_level, threshold, event.equity)
+
+    async def broadcast_report(self, report: Report, chart: bytes | None) -> int:
+        """Send a (scheduled) report to every subscribed user in their language; returns how many got it."""
+        made: dict[tuple[str, bool], Reply] = {}
+        sent = 0
+        for user in await self._recipients():
+            key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
+            if key not in made:
+                made[key] = report_reply(self.renderer, key[0], report, chart, actions=key[1])
+            try:
+                await self._senders[user.platform](
+                    Outgoing(platform=user.platform, chat_id=user.id, reply=made[key])
+                )
+                sent += 1
+            except Exception:
+                log.exception("report to %s:%s failed", user.platform, user.id)
+        return sent
 
     async def _recipients(self) -> list[UserEntry]:
         records = {(r.platform, r.user_id): r.subscribed for r in await self.db.users.all()}

@@ -103,6 +103,11 @@ def period_window(
     return clock.window(first, after)
 
 
+def reporting_date(now_server: int, *, tz: ZoneInfo | None = None, server_utc_offset: int = 0) -> date:
+    """Today's date on the reporting calendar (`tz`, else the server's wall clock)."""
+    return _Clock(tz, server_utc_offset).today(now_server)
+
+
 def range_window(
     start: datetime | date,
     end: datetime | date,

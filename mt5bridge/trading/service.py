@@ -21,7 +21,7 @@ from mt5bridge import constants as C
 from mt5bridge.client import MT5Client
 from mt5bridge.errors import ClientCode, MT5Error, OrderOutcomeUnknown, TerminalUnavailable, TradeRejected
 from mt5bridge.heartbeat import Heartbeat, LinkState
-from mt5bridge.models import Account, Order, Position, PositionSide, SymbolSpec, Tick
+from mt5bridge.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
 from mt5bridge.trading.errors import IdempotencyConflict, RequestInProgress, RiskRefused, TradingError
 from mt5bridge.trading.models import (
@@ -130,14 +130,9 @@ class TradingService:
     async def pnl(self, window: Window, *, symbol: str | None = None, magic: int | None = None) -> PnLReport:
         """Realized (the period's trade deals with costs) and floating P&L, by symbol and magic."""
         name = (await self.resolver.resolve(symbol)).name if symbol else None
-        deals = await self.client.deals(window.start, window.end + 86400)
-        deals = [d for d in deals if window.start <= d.time_server < window.end]
+        deals, entry_magic = await self.history(window)
         positions = await self.client.positions(symbol=name)
-        entry_magic = entry_magics(deals)
-        for pid in {d.position_id for d in deals if d.position_id and d.position_id not in entry_magic}:
-            # The position opened before the window: its IN deal (and magic) is older.
-            entry_magic.update(entry_magics(await self.client.deals(position=pid)))
-        includes_now = window.end >= await self.server_now()
+        includes_now = await self.includes_now(window)
         return pnl_report(
             deals,
             positions,
@@ -147,6 +142,20 @@ class TradingService:
             magic=magic,
             include_floating=includes_now,
         )
+
+    async def history(self, window: Window) -> tuple[list[Deal], dict[int, int]]:
+        """The window's deals and each of their positions' opening magic (see `pnl.entry_magics`)."""
+        deals = await self.client.deals(window.start, window.end + 86400)
+        deals = [d for d in deals if window.start <= d.time_server < window.end]
+        entry_magic = entry_magics(deals)
+        for pid in {d.position_id for d in deals if d.position_id and d.position_id not in entry_magic}:
+            # The position opened before the window: its IN deal (and magic) is older.
+            entry_magic.update(entry_magics(await self.client.deals(position=pid)))
+        return deals, entry_magic
+
+    async def includes_now(self, window: Window) -> bool:
+        """Whether the window reaches the present (so floating P&L belongs in it)."""
+        return window.end >= await self.server_now()
 
     async def day_pnl(self) -> float:
         """The server day's P&L as the daily loss limit counts it: today's realized P&L plus how much the

@@ -1,0 +1,77 @@
+"""Reports over REST: the daily, monthly and hedge reports as JSON, and their charts as PNG.
+
+The same `ReportService` the chat and the scheduler use builds them, so every front-end reads one set of
+numbers. `?date=YYYY-MM-DD` picks a past day (daily, hedge), `?month=YYYY-MM` a past month (monthly);
+without them the current one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.jsonio import ok
+from api.routing import Endpoint, parse_query
+from reports.keys import REPORTS
+from reports.models import Report, ReportKind
+from reports.service import parse_month
+
+PNG = "image/png"
+
+
+class DayQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: date | None = Field(
+        None, alias="date", description="YYYY-MM-DD on the reporting calendar; default today"
+    )
+
+
+class MonthQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default this month")
+
+
+async def _build(request: web.Request, kind: ReportKind) -> Report:
+    reports = request.app[REPORTS]
+    if kind is ReportKind.MONTHLY:
+        q = parse_query(request, MonthQuery)
+        return await reports.build(kind, month=parse_month(q.month) if q.month else None)
+    day = parse_query(request, DayQuery).day
+    return await reports.build(kind, day=day)
+
+
+def _kind(request: web.Request) -> ReportKind:
+    return ReportKind(request.path.split("/reports/", 1)[1].split("/", 1)[0])
+
+
+async def report(request: web.Request) -> web.Response:
+    """GET /reports/{daily|monthly|hedge}: the report's figures, hedge books and suggestions."""
+    built = await _build(request, _kind(request))
+    return ok(built.model_dump(mode="json"))
+
+
+async def chart(request: web.Request) -> web.Response:
+    """GET /reports/{daily|monthly|hedge}/chart: the report's chart as a PNG image."""
+    built = await _build(request, _kind(request))
+    png = await request.app[REPORTS].chart(built)
+    return web.Response(body=png, content_type=PNG, headers={"Cache-Control": "no-store"})
+
+
+def _pair(kind: ReportKind, query: type[BaseModel], title: str) -> tuple[Endpoint, Endpoint]:
+    path = f"/reports/{kind.value}"
+    return (
+        Endpoint("GET", path, report, f"{title} report", "reports", Report, query=query),
+        Endpoint("GET", f"{path}/chart", chart, f"{title} report chart (PNG)", "reports", Report, query=query,
+                 media=PNG),
+    )  # fmt: skip
+
+
+ENDPOINTS = (
+    *_pair(ReportKind.DAILY, DayQuery, "Daily"),
+    *_pair(ReportKind.MONTHLY, MonthQuery, "Monthly"),
+    *_pair(ReportKind.HEDGE, DayQuery, "Hedge"),
+)

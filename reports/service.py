@@ -1,0 +1,101 @@
+"""ReportService: gathers a report's data from the trading core and builds it (the one place that does I/O).
+
+Chat commands, the scheduler, the REST API and `mt5bot report` all call this, so a report reads the same
+everywhere. Which window each kind covers:
+- daily: a reporting day (default today);
+- monthly: a calendar month (default the current one), day by day up to today;
+- hedge: today's P&L, with the analysis of the open positions as its point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from calendar import monthrange
+from datetime import UTC, date, datetime, timedelta
+
+from mt5bot.config import Settings
+from mt5bridge.trading.periods import Window, range_window, reporting_date
+from mt5bridge.trading.service import TradingService
+from reports.charts import render_chart
+from reports.errors import ReportRequestError
+from reports.models import Report, ReportKind
+from reports.numbers import build_report, month_days
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """`2026-11` -> (2026, 11); anything else raises ReportRequestError."""
+    found = _MONTH.match(text.strip())
+    if found is None or not 1 <= int(found.group(2)) <= 12:
+        raise ReportRequestError(f"month must look like 2026-11, not {text!r}")
+    return int(found.group(1)), int(found.group(2))
+
+
+def last_month(today: date) -> tuple[int, int]:
+    """(year, month) of the month before `today`'s."""
+    first = today.replace(day=1) - timedelta(days=1)
+    return first.year, first.month
+
+
+class ReportService:
+    """Builds reports from the terminal through the trading core; charts render off the event loop."""
+
+    def __init__(self, trading: TradingService, settings: Settings) -> None:
+        self.trading = trading
+        self.settings = settings
+
+    @property
+    def offset(self) -> int:
+        return self.trading.client.server_utc_offset
+
+    async def today(self) -> date:
+        """Today on the reporting calendar."""
+        return reporting_date(
+            await self.trading.server_now(), tz=self.trading.tz, server_utc_offset=self.offset
+        )
+
+    async def build(
+        self, kind: ReportKind, *, day: date | None = None, month: tuple[int, int] | None = None
+    ) -> Report:
+        """The report of `kind` for a day (daily, hedge) or a month (monthly); default the current one."""
+        today = await self.today()
+        days: list[tuple[date, Window]] = []
+        if kind is ReportKind.MONTHLY:
+            year, number = month or (today.year, today.month)
+            if (year, number) > (today.year, today.month):
+                raise ReportRequestError(f"{year}-{number:02d} has not begun yet")
+            first, last = date(year, number, 1), date(year, number, monthrange(year, number)[1])
+            window = self._window(first, last)
+            days = month_days(first, last, tz=self.trading.tz, server_utc_offset=self.offset)
+        else:
+            target = day or today
+            if target > today:
+                raise ReportRequestError(f"{target.isoformat()} has not happened yet")
+            window = self._window(target, target)
+        deals, entry_magic = await self.trading.history(window)
+        positions = await self.trading.client.positions()
+        account = await self.trading.account()
+        return build_report(
+            kind,
+            window,
+            deals=deals,
+            positions=positions,
+            account=account,
+            entry_magic=entry_magic,
+            server_utc_offset=self.offset,
+            rules=self.settings.reports.hedge,
+            ea_names=self.settings.reports.ea_names,
+            now=datetime.now(UTC),
+            days=days,
+            include_floating=await self.trading.includes_now(window),
+            margin_level_below=self.settings.alerts.margin_level_below,
+        )
+
+    def _window(self, first: date, last: date) -> Window:
+        return range_window(first, last, tz=self.trading.tz, server_utc_offset=self.offset)
+
+    async def chart(self, report: Report) -> bytes:
+        """The report's PNG chart, drawn in a worker thread (matplotlib blocks for ~100 ms)."""
+        return await asyncio.to_thread(render_chart, report)

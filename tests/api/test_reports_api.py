@@ -1,0 +1,95 @@
+"""Reports over REST on the real server: JSON figures, PNG charts, date/month validation, OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import aiohttp
+
+from mt5bridge import constants as C
+from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
+from tests.api.rest_helpers import call, error, ok_data
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _open(api: Api, symbol: str, side: int, volume: float, magic: int) -> int:
+    tick = api.sim.symbol_info_tick(symbol)
+    assert tick is not None
+    result = api.sim.send_as(
+        {
+            "action": C.TRADE_ACTION_DEAL, "symbol": symbol, "volume": volume, "type": side,
+            "price": tick.ask if side == C.ORDER_TYPE_BUY else tick.bid, "magic": magic,
+            "type_filling": C.ORDER_FILLING_IOC,
+        },
+        C.DEAL_REASON_EXPERT,
+    )  # fmt: skip
+    assert result is not None and result.retcode == C.TRADE_RETCODE_DONE, result
+    return int(result.order)
+
+
+async def test_daily_and_hedge_reports_read_the_account(api: Api) -> None:
+    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    _open(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.04, magic=1001)
+    _open(api, "EURUSD", C.ORDER_TYPE_BUY, 0.20, magic=0)
+    daily = ok_data(*await call(api, "GET", "/reports/daily", token=READ_ONLY_TOKEN))
+    assert daily["kind"] == "daily" and daily["account"]["currency"] == "USD"
+    floating = sum(p.profit + p.swap for p in api.sim.positions_get())
+    assert abs(daily["total"]["floating"] - floating) < 0.011
+    assert {row["magic"] for row in daily["by_strategy"]} == {0, 1001}
+    books = {(b["symbol"], b["magic"]): b for b in daily["hedge"]["books"]}
+    gold = books[("XAUUSD", 1001)]
+    assert (gold["buy_volume"], gold["sell_volume"]) == (0.10, 0.04)
+    assert abs(gold["net_volume"] - 0.06) < 1e-9 and abs(gold["locked_volume"] - 0.04) < 1e-9
+    hedge = ok_data(*await call(api, "GET", "/reports/hedge"))
+    assert hedge["kind"] == "hedge" and hedge["hedge"]["books"] == daily["hedge"]["books"]
+
+
+async def test_monthly_report_has_a_row_per_day_so_far(api: Api) -> None:
+    monthly = ok_data(*await call(api, "GET", "/reports/monthly"))
+    assert monthly["kind"] == "monthly"
+    days = [date.fromisoformat(row["day"]) for row in monthly["days"]]
+    assert days and days[0].day == 1
+    assert days == [days[0] + timedelta(days=i) for i in range(len(days))]  # consecutive, from the 1st
+    last = ok_data(*await call(api, "GET", f"/reports/monthly?month={(days[0] - timedelta(days=1)):%Y-%m}"))
+    assert len(last["days"]) >= 28  # a whole past month
+
+
+async def test_bad_or_future_dates_are_400(api: Api) -> None:
+    for path in (
+        "/reports/daily?date=2026-02-30",
+        "/reports/daily?day=2026-01-01",  # unknown parameter
+        "/reports/monthly?month=2026-13",
+        "/reports/monthly?month=26-01",
+        "/reports/daily?date=2999-01-01",
+        "/reports/monthly?month=2999-01",
+    ):
+        status, body = await call(api, "GET", path)
+        assert error(status, body, 400)["code"] in ("invalid_request", "invalid_report"), path
+
+
+async def test_charts_are_png(api: Api) -> None:
+    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    async with aiohttp.ClientSession(headers=api.headers(TOKEN)) as http:
+        for kind in ("daily", "monthly", "hedge"):
+            async with http.get(f"{api.url}/api/v1/reports/{kind}/chart") as resp:
+                assert resp.status == 200
+                assert resp.content_type == "image/png"
+                png = await resp.read()
+            assert png.startswith(PNG_SIGNATURE) and len(png) > 5000, kind
+        async with http.get(f"{api.url}/api/v1/reports/daily/chart?date=nope") as resp:
+            assert resp.status == 400 and resp.content_type == "application/json"
+        async with http.get(f"{api.url}/api/v1/reports/daily/chart", headers={"Authorization": ""}) as resp:
+            assert resp.status == 401
+
+
+async def test_openapi_documents_reports(api: Api) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{api.url}/api/v1/openapi.json") as resp:
+        doc = await resp.json()
+    paths = doc["paths"]
+    for kind in ("daily", "monthly", "hedge"):
+        assert "get" in paths[f"/api/v1/reports/{kind}"]
+        chart = paths[f"/api/v1/reports/{kind}/chart"]["get"]
+        assert "image/png" in chart["responses"]["200"]["content"]
+    params = {p["name"] for p in paths["/api/v1/reports/daily"]["get"]["parameters"]}
+    assert params == {"date"}

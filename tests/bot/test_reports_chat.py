@@ -1,0 +1,181 @@
+"""Reports in the chat: /report over Telegram (photo, text, suggestion buttons) and the schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core import ChatCore
+from bot.messages import Outgoing
+from mt5bot.config import AlertSettings, ReportSettings, Role, Settings, UserEntry
+from mt5bridge.models import PositionSide
+from mt5bridge.trading.models import OpenRequest
+from reports.models import ReportKind
+from reports.schedule import ReportScheduler
+from tests.bot import fake_telegram
+from tests.bot.fake_telegram import FakeTelegram, markup_of
+from tests.trading.conftest import ACTOR, Core, make_core
+
+fake = fake_telegram.fake
+run_bot = fake_telegram.run_bot
+
+TRADER, VIEWER = 42, 43
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    made = await make_core(tmp_path)
+    yield made
+    await made.db.close()
+    await made.client.close()
+
+
+def settings(**extra: object) -> Settings:
+    return Settings.model_validate(
+        {
+            "users": [
+                UserEntry(platform="telegram", id=str(TRADER), role=Role.TRADER, lang="en"),
+                UserEntry(platform="telegram", id=str(VIEWER), role=Role.VIEWER, lang="zh"),
+            ],
+            # Any margin in use is "low": the hedge analysis always suggests cutting the worst position.
+            "alerts": AlertSettings(margin_level_below=1e9),
+            **extra,
+        }
+    )
+
+
+async def _open(core: Core, side: PositionSide, volume: float, magic: int = 0) -> None:
+    result = await core.service.execute(
+        OpenRequest(symbol="XAUUSD", side=side, volume=volume, magic=magic), ACTOR
+    )
+    assert result.ok
+
+
+def last_bot_message(fake: FakeTelegram, chat_id: int) -> int:
+    return max(mid for (cid, mid), m in fake.messages.items() if cid == chat_id and m["from"]["is_bot"])
+
+
+def gold_tickets(core: Core) -> set[int]:
+    return {p.ticket for p in core.sim.positions_get() if p.symbol.startswith("XAUUSD")}
+
+
+async def test_report_is_a_photo_with_text_and_suggestion_buttons(
+    core: Core, fake: FakeTelegram, run_bot: Callable
+) -> None:
+    await _open(core, PositionSide.BUY, 0.05, magic=1001)
+    await _open(core, PositionSide.SELL, 0.02, magic=1001)
+    await run_bot(ChatCore(core.service, core.db, settings()))
+    await fake.send_text("/report daily", user_id=TRADER)
+    [photo] = await fake.wait_for("sendPhoto")
+    assert photo.files["photo"].startswith(PNG_SIGNATURE)
+    text = photo.params.get("caption") or (await fake.wait_for("sendMessage"))[0].params["text"]
+    assert "XAUUSD.m" in text
+    rows = markup_of(photo) or markup_of((await fake.wait_for("sendMessage"))[-1])
+    assert rows, "a trader gets a button per suggestion"
+    actions = [b["callback_data"] for row in rows for b in row]
+    assert all(a.startswith("do:") and len(a.encode()) <= 64 for a in actions)
+
+    # The MARGIN suggestion: "close #<worst ticket>". Pressing it previews; nothing closes before confirming.
+    [margin] = [a for a in actions if a.startswith("do:close #")][:1]
+    ticket = int(margin.removeprefix("do:close #"))
+    before = gold_tickets(core)
+    assert ticket in before
+    sent = len(fake.sent("sendMessage"))
+    await fake.press(TRADER, last_bot_message(fake, TRADER), margin, user_id=TRADER)
+    preview = (await fake.wait_for("sendMessage", sent + 1))[-1]
+    assert str(ticket) in preview.params["text"]
+    assert gold_tickets(core) == before
+    buttons = [b["callback_data"] for row in markup_of(preview) or [] for b in row]
+    [confirm] = [action for action in buttons if action.endswith(":y")]
+    await fake.press(TRADER, last_bot_message(fake, TRADER), confirm, user_id=TRADER)
+    await fake.wait_for("editMessageText")
+    assert gold_tickets(core) == before - {ticket}
+
+
+async def test_viewer_gets_the_report_without_buttons_and_cannot_press_one(
+    core: Core, fake: FakeTelegram, run_bot: Callable
+) -> None:
+    await _open(core, PositionSide.BUY, 0.05)
+    await run_bot(ChatCore(core.service, core.db, settings()))
+    await fake.send_text("/report hedge", user_id=VIEWER)
+    [photo] = await fake.wait_for("sendPhoto")
+    assert not markup_of(photo)
+    ticket = next(iter(gold_tickets(core)))
+    await fake.press(VIEWER, last_bot_message(fake, VIEWER), f"do:close #{ticket}", user_id=VIEWER)
+    [refusal] = await fake.wait_for("sendMessage")
+    assert not markup_of(refusal)
+    assert gold_tickets(core) == {ticket}
+
+
+async def test_scheduled_report_reaches_every_subscriber_in_their_language(core: Core) -> None:
+    await _open(core, PositionSide.BUY, 0.05, magic=7)
+    chat = ChatCore(core.service, core.db, settings(reports=ReportSettings(daily_at="23:55")))
+    notifier = chat.notifier()
+    got: list[Outgoing] = []
+
+    async def send(out: Outgoing) -> None:
+        got.append(out)
+
+    notifier.register("telegram", send)
+    scheduler = ReportScheduler(chat.deps.reports, chat.deps.settings.reports, notifier.broadcast_report, UTC)
+    scheduler.start()
+    try:
+        daily = scheduler.scheduler.get_job("report-daily")
+        assert daily is not None
+        daily.modify(next_run_time=datetime.now(UTC))  # fire now, through APScheduler
+        for _ in range(200):
+            if len(got) == 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert sorted(o.chat_id for o in got) == [str(TRADER), str(VIEWER)]
+    by_user = {o.chat_id: o.reply for o in got}
+    assert by_user[str(TRADER)].image is not None and by_user[str(TRADER)].image.startswith(PNG_SIGNATURE)
+    assert by_user[str(TRADER)].buttons and not by_user[str(VIEWER)].buttons
+    assert by_user[str(TRADER)].text != by_user[str(VIEWER)].text  # English and Chinese
+
+
+async def test_schedule_runs_on_the_reporting_calendar(core: Core) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    chat = ChatCore(core.service, core.db, settings())
+    rules = ReportSettings(daily_at="21:30", daily_days="mon-fri", monthly_day=2, monthly_at="07:15")
+
+    async def deliver(*_: object) -> int:
+        return 0
+
+    scheduler = ReportScheduler(chat.deps.reports, rules, deliver, tz)
+    scheduler.start()
+    try:
+        runs = scheduler.next_runs()
+    finally:
+        scheduler.shutdown()
+    daily, monthly = runs["report-daily"], runs["report-monthly"]
+    assert daily is not None and monthly is not None
+    daily, monthly = daily.astimezone(tz), monthly.astimezone(tz)
+    now = datetime.now(tz)
+    assert (daily.hour, daily.minute, daily.weekday() < 5) == (21, 30, True)
+    assert now < daily <= now + timedelta(days=4)
+    assert (monthly.day, monthly.hour, monthly.minute) == (2, 7, 15)
+
+
+async def test_monthly_schedule_reports_the_month_before(core: Core) -> None:
+    chat = ChatCore(core.service, core.db, settings())
+    delivered: list[tuple[ReportKind, str]] = []
+
+    async def deliver(report: object, chart: bytes | None) -> int:
+        delivered.append((report.kind, report.label))  # type: ignore[attr-defined]
+        return 1
+
+    scheduler = ReportScheduler(chat.deps.reports, ReportSettings(chart=False), deliver, UTC)
+    assert await scheduler.send(ReportKind.MONTHLY) == 1
+    today = await chat.deps.reports.today()
+    last = today.replace(day=1) - timedelta(days=1)
+    [(kind, label)] = delivered
+    assert kind is ReportKind.MONTHLY and label.startswith(f"{last:%Y-%m}-01")
