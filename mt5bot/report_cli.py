@@ -35,8 +35,8 @@ async def fetch(
         async with http.get(f"{url}/api/v1/reports/{kind}", params=params) as resp:
             payload = await resp.json(content_type=None)
         if not payload.get("success"):
-            error = payload.get("error") or {}
-            raise ServiceRefused(f"({resp.status}) {error.get('code', 'error')}: {error.get('message', '')}")
+            code, message = payload.get("code", "error"), payload.get("error", "")
+            raise ServiceRefused(f"({resp.status}) {code}: {message}")
         png = None
         if chart:
             async with http.get(f"{url}/api/v1/reports/{kind}/chart", params=params) as resp:

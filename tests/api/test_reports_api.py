@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import aiohttp
+import pytest
 
 from mt5bridge import constants as C
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
@@ -93,3 +94,17 @@ async def test_openapi_documents_reports(api: Api) -> None:
         assert "image/png" in chart["responses"]["200"]["content"]
     params = {p["name"] for p in paths["/api/v1/reports/daily"]["get"]["parameters"]}
     assert params == {"date"}
+
+
+async def test_mt5bot_report_client(api: Api) -> None:
+    from mt5bot.report_cli import ServiceRefused, fetch, render_text
+
+    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    data, png = await fetch(api.url, READ_ONLY_TOKEN, "hedge", {}, chart=True)
+    assert png is not None and png.startswith(PNG_SIGNATURE)
+    text = render_text(data, "en")
+    assert "XAUUSD" in text and "magic 1001" in text
+    with pytest.raises(ServiceRefused, match=r"\(400\) invalid_report: .*2999-01"):
+        await fetch(api.url, READ_ONLY_TOKEN, "monthly", {"month": "2999-01"}, chart=False)
+    with pytest.raises(ServiceRefused, match=r"\(401\)"):
+        await fetch(api.url, "wrong-token-0123456789", "daily", {}, chart=False)
