@@ -30,6 +30,7 @@ class Incoming(_Model):
     is_group: bool = False
     addressed: bool = True  # in a group: the bot was mentioned or replied to
     lang: str | None = None  # the platform's language hint (e.g. Telegram's language_code)
+    buttons: bool = True  # False: the platform has no buttons; replies list them as numbers to type
 
 
 class Button(_Model):

@@ -198,6 +198,20 @@ class TelegramSettings(_Section):
     poll_timeout_sec: int = Field(30, ge=0, le=60)
 
 
+class OneBotSettings(_Section):
+    """QQ through a OneBot v11 implementation (NapCat, LLOneBot, Lagrange) that connects to us (reverse WS)."""
+
+    access_token: SecretStr | None = Field(None, description="shared with the implementation; unset = QQ off")
+    path: str = Field("/onebot/v11/ws", pattern=r"^/[A-Za-z0-9/_.-]*$", description="our WebSocket route")
+    self_id: str | None = Field(None, description="the bot's QQ number; other accounts are refused")
+    action_timeout_sec: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("self_id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class AlertSettings(_Section):
     margin_level_below: float = Field(150.0, ge=0, description="warn when the margin level falls below (%)")
 
@@ -245,6 +259,7 @@ class Settings(_Section):
     chat: ChatSettings = ChatSettings()
     users: tuple[UserEntry, ...] = ()
     telegram: TelegramSettings = TelegramSettings()
+    onebot: OneBotSettings = OneBotSettings()
     alerts: AlertSettings = AlertSettings()
     reports: ReportSettings = ReportSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")

@@ -11,6 +11,7 @@ from pydantic import JsonValue
 from bot.core.auth import Gate, Principal
 from bot.core.confirm import ConfirmationBook
 from bot.core.dialog import DialogBook
+from bot.core.menu import MenuBook
 from bot.core.render import Rendered, Renderer
 from bot.messages import Reply
 from mt5bot.config import Settings
@@ -41,6 +42,7 @@ class Deps:
     dialogs: DialogBook
     clock: Callable[[], float]
     reports: ReportService
+    menus: MenuBook
     llm: LLMParser | None = None
     _digits: dict[str, int] = field(default_factory=dict)
 

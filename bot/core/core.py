@@ -18,6 +18,7 @@ from bot.core.commands import Commands, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
 from bot.core.context import Deps, audit
 from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_choice
+from bot.core.menu import MenuBook
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
 from bot.core.reports import parse_do
@@ -63,6 +64,7 @@ class ChatCore:
             dialogs=DialogBook(ttl, clock),
             clock=clock,
             reports=reports or ReportService(trading, settings),
+            menus=MenuBook(ttl, clock),
             llm=llm,
         )
         self.trades = TradeFlow(self.deps)
@@ -72,7 +74,11 @@ class ChatCore:
     def notifier(self) -> Notifier:
         """A Notifier sharing this core's settings, storage and templates; `register`, then `start(bus)`."""
         return Notifier(
-            self.deps.settings, self.deps.db, trading=self.deps.trading, renderer=self.deps.renderer
+            self.deps.settings,
+            self.deps.db,
+            trading=self.deps.trading,
+            renderer=self.deps.renderer,
+            menus=self.deps.menus,
         )
 
     def admit(self, platform: str, user_id: str, role: Role, lang: str | None = None) -> None:
@@ -81,6 +87,21 @@ class ChatCore:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message or button press; never raises for a user's input."""
+        if msg.buttons:
+            return await self._handle(msg)
+        # A platform without buttons: a typed number presses the latest numbered menu (menu.py).
+        owner = (msg.platform, msg.chat_id, msg.user_id)
+        if msg.action is None and msg.text and (not msg.is_group or msg.addressed):
+            action = self.deps.menus.press(owner, msg.text)
+            if action is not None:
+                msg = msg.model_copy(update={"action": action, "text": None})
+        replies = await self._handle(msg)
+        if not replies:
+            return replies
+        lang = self.deps.gate.lang(self.deps.gate.user(msg.platform, msg.user_id), msg.lang)
+        return self.deps.menus.offer(owner, replies, self.deps.renderer, lang)
+
+    async def _handle(self, msg: Incoming) -> list[Reply]:
         if msg.is_group and not msg.addressed and msg.action is None:
             return []  # not for us: a group's chatter is neither answered nor logged
         raw = msg.action or msg.text or ""
@@ -88,6 +109,7 @@ class ChatCore:
         if p is None:
             return await self._refuse(msg, raw)
         await self._sweep()
+        self.deps.menus.sweep()
         try:
             press = parse_press(msg.action or msg.text or "")
             if press is not None:

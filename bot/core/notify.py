@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.auth import Gate, Permission, allowed
+from bot.core.menu import MenuBook
 from bot.core.render import Renderer
 from bot.core.reports import report_reply
 from bot.messages import Outgoing, Reply
@@ -71,22 +72,28 @@ class Notifier:
         *,
         trading: TradingService | None = None,
         renderer: Renderer | None = None,
+        menus: MenuBook | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.trading = trading
         self.renderer = renderer or Renderer()
+        self.menus = menus
         self.gate = Gate(settings)
         self.currency = ""
         self.digits: dict[str, int] = {}
         self._senders: dict[str, Send] = {}
+        self._buttonless: set[str] = set()
         self._batches: dict[tuple[str, str], _Batch] = {}
         self._margin_low = False
         self._tasks = TaskSet("notifier")
 
-    def register(self, platform: str, send: Send) -> None:
-        """Deliver this platform's notifications through `send` (an adapter's callback)."""
+    def register(self, platform: str, send: Send, *, buttons: bool = True) -> None:
+        """Deliver this platform's notifications through `send` (an adapter's callback); `buttons=False`
+        for a platform without buttons: a report's buttons then become a numbered menu (menu.py)."""
         self._senders[platform] = send
+        if not buttons:
+            self._buttonless.add(platform)
 
     def start(self, bus: EventBus) -> None:
         """Consume the bus in a background task."""
@@ -131,9 +138,13 @@ class Notifier:
             key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
             if key not in made:
                 made[key] = report_reply(self.renderer, key[0], report, chart, actions=key[1])
+            reply = made[key]
+            if user.platform in self._buttonless and self.menus is not None:
+                owner = (user.platform, user.id, user.id)
+                [reply] = self.menus.offer(owner, [reply], self.renderer, key[0])
             try:
                 await self._senders[user.platform](
-                    Outgoing(platform=user.platform, chat_id=user.id, reply=made[key])
+                    Outgoing(platform=user.platform, chat_id=user.id, reply=reply)
                 )
                 sent += 1
             except Exception:
