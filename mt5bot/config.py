@@ -211,6 +211,14 @@ class OneBotSettings(_Section):
     def _id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
+    @field_validator("access_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # The WebSocket is reachable beyond the API's allow-list; the token is all that guards it.
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
 
 class AlertSettings(_Section):
     margin_level_below: float = Field(150.0, ge=0, description="warn when the margin level falls below (%)")

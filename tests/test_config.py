@@ -51,6 +51,8 @@ def test_config_env_picks_the_file(tmp_path: Path) -> None:
         ("server: [\n", {}, "not valid YAML"),
         ("risk:\n  max_order_volume: -1\n", {}, "risk.max_order_volume: Input should be greater than 0"),
         ("", {"MT5BOT_SERVER__PORT": "abc"}, "environment MT5BOT_SERVER__PORT: server.port"),
+        ("", {"MT5BOT_ONEBOT__ACCESS_TOKEN": "tiny-secret"}, "onebot.access_token: Value error, must be at"),
+        ("reports:\n  daily_at: '25:00'\n", {}, "reports.daily_at: String should match pattern"),
     ],
 )
 def test_invalid_config_is_one_clear_line(tmp_path: Path, text: str, env: dict, message: str) -> None:
@@ -60,6 +62,7 @@ def test_invalid_config_is_one_clear_line(tmp_path: Path, text: str, env: dict, 
         load_settings(path, environ=env)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+    assert "tiny-secret" not in str(caught.value)
 
 
 def test_cli_reports_config_errors_without_traceback(
