@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from api.setup import setup_api
 from bot.core import ChatCore
 from bot.keys import CHAT_CORE, NOTIFIER
+from bot.onebot.app import setup_onebot
 from bot.telegram import setup_telegram
 from mt5bot.config import Settings
 from mt5bot.keys import (
@@ -178,6 +179,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_live)
     app.cleanup_ctx.append(_chat)
     setup_telegram(app)
+    setup_onebot(app)
     app[WS_CONNECTIONS] = set()
     setup_api(app)
     return app

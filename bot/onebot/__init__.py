@@ -1,0 +1,1 @@
+"""QQ through OneBot v11 (NapCat, LLOneBot, Lagrange), which connects to us by reverse WebSocket."""
