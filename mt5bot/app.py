@@ -24,6 +24,7 @@ from bot.core import ChatCore
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.onebot.app import setup_onebot
 from bot.telegram import setup_telegram
+from bot.wecom.app import setup_wecom
 from mt5bot.config import Settings
 from mt5bot.keys import (
     BUS,
@@ -180,6 +181,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_chat)
     setup_telegram(app)
     setup_onebot(app)
+    setup_wecom(app)
     app[WS_CONNECTIONS] = set()
     setup_api(app)
     return app
