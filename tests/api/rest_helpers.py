@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 
+from mt5bridge import constants as C
 from tests.api.conftest import TOKEN, Api
 
 
@@ -50,3 +51,19 @@ def error(status: int, body: dict[str, Any], expected: int, code: str | None = N
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def market(api: Api, symbol: str, side: int, volume: float, magic: int = 0, reason: int | None = None) -> int:
+    """Open a position straight on the simulator (as a trader's terminal would); its ticket."""
+    tick = api.sim.symbol_info_tick(symbol)
+    assert tick is not None
+    result = api.sim.send_as(
+        {
+            "action": C.TRADE_ACTION_DEAL, "symbol": symbol, "volume": volume, "type": side,
+            "price": tick.ask if side == C.ORDER_TYPE_BUY else tick.bid, "magic": magic,
+            "type_filling": C.ORDER_FILLING_IOC,
+        },
+        C.DEAL_REASON_CLIENT if reason is None else reason,
+    )  # fmt: skip
+    assert result is not None and result.retcode == C.TRADE_RETCODE_DONE, result
+    return int(result.order)

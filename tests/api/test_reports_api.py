@@ -9,30 +9,15 @@ import pytest
 
 from mt5bridge import constants as C
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
-from tests.api.rest_helpers import call, error, ok_data
+from tests.api.rest_helpers import call, error, market, ok_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _open(api: Api, symbol: str, side: int, volume: float, magic: int) -> int:
-    tick = api.sim.symbol_info_tick(symbol)
-    assert tick is not None
-    result = api.sim.send_as(
-        {
-            "action": C.TRADE_ACTION_DEAL, "symbol": symbol, "volume": volume, "type": side,
-            "price": tick.ask if side == C.ORDER_TYPE_BUY else tick.bid, "magic": magic,
-            "type_filling": C.ORDER_FILLING_IOC,
-        },
-        C.DEAL_REASON_EXPERT,
-    )  # fmt: skip
-    assert result is not None and result.retcode == C.TRADE_RETCODE_DONE, result
-    return int(result.order)
-
-
 async def test_daily_and_hedge_reports_read_the_account(api: Api) -> None:
-    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
-    _open(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.04, magic=1001)
-    _open(api, "EURUSD", C.ORDER_TYPE_BUY, 0.20, magic=0)
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    market(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.04, magic=1001)
+    market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.20, magic=0)
     daily = ok_data(*await call(api, "GET", "/reports/daily", token=READ_ONLY_TOKEN))
     assert daily["kind"] == "daily" and daily["account"]["currency"] == "USD"
     floating = sum(p.profit + p.swap for p in api.sim.positions_get())
@@ -70,7 +55,7 @@ async def test_bad_or_future_dates_are_400(api: Api) -> None:
 
 
 async def test_charts_are_png(api: Api) -> None:
-    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
     async with aiohttp.ClientSession(headers=api.headers(TOKEN)) as http:
         for kind in ("daily", "monthly", "hedge"):
             async with http.get(f"{api.url}/api/v1/reports/{kind}/chart") as resp:
@@ -99,7 +84,7 @@ async def test_openapi_documents_reports(api: Api) -> None:
 async def test_mt5bot_report_client(api: Api) -> None:
     from mt5bot.report_cli import ServiceRefused, fetch, render_text
 
-    _open(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
     data, png = await fetch(api.url, READ_ONLY_TOKEN, "hedge", {}, chart=True)
     assert png is not None and png.startswith(PNG_SIGNATURE)
     text = render_text(data, "en")

@@ -12,22 +12,7 @@ from mt5bot.keys import CLIENT
 from mt5bridge import constants as C
 from mt5bridge.indicators import IndicatorRequest, compute
 from tests.api.conftest import READ_ONLY_TOKEN, Api
-from tests.api.rest_helpers import call, error, ok_data
-
-
-def _market(api: Api, symbol: str, side: int, volume: float, magic: int = 0) -> int:
-    tick = api.sim.symbol_info_tick(symbol)
-    assert tick is not None
-    result = api.sim.send_as(
-        {
-            "action": C.TRADE_ACTION_DEAL, "symbol": symbol, "volume": volume, "type": side,
-            "price": tick.ask if side == C.ORDER_TYPE_BUY else tick.bid, "magic": magic,
-            "type_filling": C.ORDER_FILLING_IOC,
-        },
-        C.DEAL_REASON_CLIENT,
-    )  # fmt: skip
-    assert result is not None and result.retcode == C.TRADE_RETCODE_DONE, result
-    return int(result.order)
+from tests.api.rest_helpers import call, error, market, ok_data
 
 
 async def test_account_fields_and_times(api: Api) -> None:
@@ -43,8 +28,8 @@ async def test_account_fields_and_times(api: Api) -> None:
 
 
 async def test_positions_filters_and_fields(api: Api) -> None:
-    first = _market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.1, magic=7)
-    _market(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.02)
+    first = market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.1, magic=7)
+    market(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.02)
     every = ok_data(*await call(api, "GET", "/positions"))
     assert [p["symbol"] for p in every] == ["EURUSD", "XAUUSD"]
     eur = every[0]
@@ -67,7 +52,7 @@ async def test_query_errors_are_400(api: Api) -> None:
 
 
 async def test_history_deals_and_pnl(api: Api) -> None:
-    ticket = _market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.1, magic=3)
+    ticket = market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.1, magic=3)
     ok_data(*await call(api, "POST", "/order/close", {"ticket": ticket}))
     today = ok_data(*await call(api, "GET", "/history/deals"))
     assert today["window"]["label"]

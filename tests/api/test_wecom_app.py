@@ -17,6 +17,7 @@ from tests.bot.fake_wecom import (
     TOKEN,
     CallbackClient,
     FakeWeCom,
+    fake,  # noqa: F401 - the fixture, reused
     text_xml,
 )
 
@@ -24,21 +25,13 @@ TRADER, VIEWER = "zhangsan", "lisi"
 PATH = "/wecom/callback"
 
 
-@pytest.fixture
-async def wecom() -> FakeWeCom:
-    server = FakeWeCom()
-    await server.start()
-    yield server  # type: ignore[misc]
-    await server.stop()
-
-
-async def test_close_gold_through_a_wecom_card(tmp_path: Path, wecom: FakeWeCom) -> None:
+async def test_close_gold_through_a_wecom_card(tmp_path: Path, fake: FakeWeCom) -> None:  # noqa: F811
     api = await start_api(
         tmp_path,
         security={"ip_whitelist": ["203.0.113.0/24"]},  # not this machine: only the signed route
         wecom={
             "corp_id": CORP_ID, "secret": SECRET, "agent_id": AGENT_ID, "token": TOKEN,
-            "encoding_aes_key": AES_KEY, "base_url": wecom.base_url, "callback_path": PATH,
+            "encoding_aes_key": AES_KEY, "base_url": fake.base_url, "callback_path": PATH,
         },
         users=[
             {"platform": "wecom", "id": TRADER, "role": "trader", "lang": "zh"},
@@ -50,10 +43,10 @@ async def test_close_gold_through_a_wecom_card(tmp_path: Path, wecom: FakeWeCom)
         api.sim.order_send({"action": 1, "symbol": "XAUUSD", "volume": 0.05, "type": 0, "type_filling": 1})
         status, _ = await callback.post_plain(text_xml(TRADER, "平仓0.01手黄金", "1"), bad_signature=True)
         assert status == 403  # unsigned: refused before anything is read
-        assert not wecom.of("message/send")
+        assert not fake.of("message/send")
         status, body = await callback.text(TRADER, "平仓0.01手黄金", msg_id="2")
         assert (status, body) == (200, "")  # answered at once, worked on afterwards
-        [card] = await wecom.wait_for("message/send")
+        [card] = await fake.wait_for("message/send")
         assert card.body["msgtype"] == "template_card" and card.body["touser"] == TRADER
         keys = [b["key"] for b in card.body["template_card"]["button_list"]]
         [confirm] = [k for k in keys if k.endswith(":y")]
@@ -61,7 +54,7 @@ async def test_close_gold_through_a_wecom_card(tmp_path: Path, wecom: FakeWeCom)
         task_id = card.body["template_card"]["task_id"]
         status, _ = await callback.press(TRADER, confirm, task_id)
         assert status == 200
-        await wecom.wait_for("message/update_template_card")
+        await fake.wait_for("message/update_template_card")
         for _ in range(100):
             if api.sim.positions_get()[0].volume < 0.05:
                 break

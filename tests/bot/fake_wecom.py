@@ -13,11 +13,13 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from bot.wecom.crypto import WeComCrypto
@@ -266,3 +268,12 @@ class CallbackClient:
 def dumps(value: Any) -> str:
     """JSON for assertion messages."""
     return json.dumps(value, ensure_ascii=False)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWeCom]:
+    """A started fake WeCom API, stopped after the test."""
+    server = FakeWeCom()
+    await server.start()
+    yield server
+    await server.stop()

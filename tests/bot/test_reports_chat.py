@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.core import ChatCore
 from bot.messages import Outgoing
@@ -19,21 +16,15 @@ from reports.models import ReportKind
 from reports.schedule import ReportScheduler
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, markup_of
-from tests.trading.conftest import ACTOR, Core, make_core
+from tests.trading import conftest as trading
+from tests.trading.conftest import ACTOR, Core
 
 fake = fake_telegram.fake
+core = trading.core
 run_bot = fake_telegram.run_bot
 
 TRADER, VIEWER = 42, 43
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    made = await make_core(tmp_path)
-    yield made
-    await made.db.close()
-    await made.client.close()
 
 
 def settings(**extra: object) -> Settings:

@@ -18,6 +18,7 @@ from bot.wecom.api import ErrCode, WeComAPI, WeComError
 from bot.wecom.app import ROUTE_NAME, WECOM, setup_wecom
 from mt5bot.config import Settings, WeComSettings
 from mt5bot.keys import SETTINGS
+from tests.bot import fake_wecom
 from tests.bot.fake_wecom import (
     AES_KEY,
     AGENT_ID,
@@ -30,6 +31,7 @@ from tests.bot.fake_wecom import (
     dumps,
 )
 
+fake = fake_wecom.fake
 USER = "zhangsan"
 PATH = "/wecom/callback"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -94,14 +96,6 @@ def wecom_settings(base_url: str, **overrides: object) -> WeComSettings:
     }
     values.update(overrides)
     return WeComSettings.model_validate(values)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWeCom]:
-    server = FakeWeCom()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
