@@ -60,7 +60,8 @@ class ReportService:
         self, kind: ReportKind, *, day: date | None = None, month: tuple[int, int] | None = None
     ) -> Report:
         """The report of `kind` for a day (daily, hedge) or a month (monthly); default the current one."""
-        today = await self.today()
+        now_server = await self.trading.server_now()  # the terminal's clock, not ours, decides "now"
+        today = reporting_date(now_server, tz=self.trading.tz, server_utc_offset=self.offset)
         days: list[tuple[date, Window]] = []
         if kind is ReportKind.MONTHLY:
             year, number = month or (today.year, today.month)
@@ -87,7 +88,7 @@ class ReportService:
             server_utc_offset=self.offset,
             rules=self.settings.reports.hedge,
             ea_names=self.settings.reports.ea_names,
-            now=datetime.now(UTC),
+            now=datetime.fromtimestamp(now_server - self.offset, UTC),
             days=days,
             include_floating=await self.trading.includes_now(window),
             margin_level_below=self.settings.alerts.margin_level_below,

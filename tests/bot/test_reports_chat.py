@@ -170,3 +170,12 @@ async def test_monthly_schedule_reports_the_month_before(core: Core) -> None:
     last = today.replace(day=1) - timedelta(days=1)
     [(kind, label)] = delivered
     assert kind is ReportKind.MONTHLY and label.startswith(f"{last:%Y-%m}-01")
+
+
+async def test_monthly_days_end_at_the_terminals_today(core: Core) -> None:
+    """The terminal's clock decides "now": a simulator started in the past has no day rows after its today."""
+    reports = ChatCore(core.service, core.db, settings()).deps.reports
+    today = await reports.today()
+    report = await reports.build(ReportKind.MONTHLY)
+    assert report.days[0].day == today.replace(day=1)
+    assert report.days[-1].day == today
