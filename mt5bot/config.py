@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -224,6 +225,18 @@ class ReportSettings(_Section):
     ea_names: dict[int, str] = Field(default_factory=dict, description="magic number -> EA name")
     hedge: HedgeRules = HedgeRules()
 
+    @field_validator("daily_days")
+    @classmethod
+    def _weekdays(cls, value: str) -> str:
+        # Checked here so a typo stops the start with one line, not a traceback from the scheduler.
+        from apscheduler.triggers.cron import CronTrigger  # only when the key is set
+
+        try:
+            CronTrigger(day_of_week=value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron day_of_week such as mon-fri ({exc})") from None
+        return value
+
 
 class Settings(_Section):
     """The whole configuration."""
@@ -244,6 +257,17 @@ class Settings(_Section):
     alerts: AlertSettings = AlertSettings()
     reports: ReportSettings = ReportSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name, e.g. Asia/Shanghai") from None
+        return value
 
 
 def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:

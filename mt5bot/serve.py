@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Callable
 
 from aiohttp import web
@@ -13,15 +14,24 @@ from aiohttp import web
 from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
 from mt5bot.logs import setup_logging
-from mt5bot.tls import server_ssl_context
+from mt5bot.tls import TLSConfigError, server_ssl_context
+from storage.errors import StorageConfigError
 
 log = logging.getLogger("mt5bot")
+
+
+class StartupError(Exception):
+    """The service cannot start for a reason the user can fix; the message is one line saying which."""
 
 
 async def run_service(settings: Settings, ready: Callable[[list[str]], None] | None = None) -> None:
     """Start the app, listen, and wait for a stop signal; `ready` receives the listening URLs."""
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
-    await runner.setup()
+    try:
+        await runner.setup()
+    except StorageConfigError as exc:
+        await runner.cleanup()
+        raise StartupError(str(exc)) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -30,9 +40,16 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
     try:
-        context = server_ssl_context(settings)
-        site = web.TCPSite(runner, settings.server.host, settings.server.port, ssl_context=context)
-        await site.start()
+        try:
+            context = server_ssl_context(settings)
+        except TLSConfigError as exc:
+            raise StartupError(str(exc)) from None
+        host, port = settings.server.host, settings.server.port
+        site = web.TCPSite(runner, host, port, ssl_context=context)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         scheme = "https" if context else "http"
         urls = [f"{scheme}://{settings.server.host}:{port}" for port in _ports(runner)]
         log.info("mt5bot listening on %s", ", ".join(urls))
@@ -59,7 +76,12 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     def run(args: argparse.Namespace) -> int:
         settings = load_settings(args.config)
         setup_logging(settings)
-        asyncio.run(run_service(settings))
+        try:
+            asyncio.run(run_service(settings))
+        except StartupError as exc:
+            log.error("cannot start: %s", exc)
+            print(f"mt5bot: cannot start: {exc}", file=sys.stderr)
+            return 1
         return 0
 
     return run

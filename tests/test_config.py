@@ -53,6 +53,9 @@ def test_config_env_picks_the_file(tmp_path: Path) -> None:
         ("", {"MT5BOT_SERVER__PORT": "abc"}, "environment MT5BOT_SERVER__PORT: server.port"),
         ("", {"MT5BOT_ONEBOT__ACCESS_TOKEN": "tiny-secret"}, "onebot.access_token: Value error, must be at"),
         ("reports:\n  daily_at: '25:00'\n", {}, "reports.daily_at: String should match pattern"),
+        ("reports:\n  daily_days: funday\n", {}, "reports.daily_days: Value error, not a cron day_of_week"),
+        ("wecom:\n  corp_id: ww1\n", {}, "wecom: Value error, corp_id is set: secret, agent_id"),
+        ("timezone: Mars/Base\n", {}, "timezone: Value error, unknown time zone 'Mars/Base'"),
     ],
 )
 def test_invalid_config_is_one_clear_line(tmp_path: Path, text: str, env: dict, message: str) -> None:

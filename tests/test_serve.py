@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from mt5bot.cli import main
 from mt5bridge.simulator.persist import load_state, save_state
 from tests.simulator.conftest import deal
 
@@ -107,3 +109,31 @@ def test_positions_survive_a_restart(service: Service, tmp_path: Path) -> None:
     finally:
         if again.proc.poll() is None:
             again.proc.kill()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('database: {url: "mysql://x"}', "database.url: driver 'mysql' is not supported"),
+        (
+            "server: {host: 127.0.0.1, port: 0, tls: {cert: /nope.pem, key: /nope.key}}",
+            "server.tls: cannot load",
+        ),
+        ("server: {host: 127.0.0.1, port: PORT}", "cannot listen on 127.0.0.1:PORT"),
+    ],
+)
+def test_start_failures_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, message: str
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        config = _config(tmp_path)
+        config.write_text(config.read_text() + extra.replace("PORT", port) + "\n")
+        assert main(["--config", str(config), "serve"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("mt5bot: ")]
+    assert len(lines) == 1 and lines[0].startswith("mt5bot: cannot start: ")
+    assert message.replace("PORT", port) in lines[0]
+    assert "Traceback" not in err
