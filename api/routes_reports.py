@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.jsonio import ok
@@ -44,25 +45,26 @@ async def _build(request: web.Request, kind: ReportKind) -> Report:
     return await reports.build(kind, day=day)
 
 
-def _kind(request: web.Request) -> ReportKind:
-    return ReportKind(request.path.split("/reports/", 1)[1].split("/", 1)[0])
+def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:
+    """The JSON and PNG handlers of one kind, named per kind (the names are OpenAPI operationIds)."""
 
+    async def report(request: web.Request) -> web.Response:
+        """The report's figures, hedge books and suggestions."""
+        return ok((await _build(request, kind)).model_dump(mode="json"))
 
-async def report(request: web.Request) -> web.Response:
-    """GET /reports/{daily|monthly|hedge}: the report's figures, hedge books and suggestions."""
-    built = await _build(request, _kind(request))
-    return ok(built.model_dump(mode="json"))
+    async def chart(request: web.Request) -> web.Response:
+        """The report's chart as a PNG image."""
+        png = await request.app[REPORTS].chart(await _build(request, kind))
+        return web.Response(body=png, content_type=PNG, headers={"Cache-Control": "no-store"})
 
-
-async def chart(request: web.Request) -> web.Response:
-    """GET /reports/{daily|monthly|hedge}/chart: the report's chart as a PNG image."""
-    built = await _build(request, _kind(request))
-    png = await request.app[REPORTS].chart(built)
-    return web.Response(body=png, content_type=PNG, headers={"Cache-Control": "no-store"})
+    report.__name__ = f"{kind.value}_report"
+    chart.__name__ = f"{kind.value}_report_chart"
+    return report, chart
 
 
 def _pair(kind: ReportKind, query: type[BaseModel], title: str) -> tuple[Endpoint, Endpoint]:
     path = f"/reports/{kind.value}"
+    report, chart = _handlers(kind)
     return (
         Endpoint("GET", path, report, f"{title} report", "reports", Report, query=query),
         Endpoint("GET", f"{path}/chart", chart, f"{title} report chart (PNG)", "reports", Report, query=query,

@@ -79,6 +79,9 @@ async def test_openapi_documents_reports(api: Api) -> None:
         assert "image/png" in chart["responses"]["200"]["content"]
     params = {p["name"] for p in paths["/api/v1/reports/daily"]["get"]["parameters"]}
     assert params == {"date"}
+    # Client generators need one operationId per operation, across the whole document.
+    ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 async def test_mt5bot_report_client(api: Api) -> None:
