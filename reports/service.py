@@ -50,18 +50,20 @@ class ReportService:
     def offset(self) -> int:
         return self.trading.client.server_utc_offset
 
+    async def _now(self) -> tuple[int, date]:
+        """The terminal's clock (server scale; it, not ours, decides "now") and its reporting date."""
+        now_server = await self.trading.server_now()
+        return now_server, reporting_date(now_server, tz=self.trading.tz, server_utc_offset=self.offset)
+
     async def today(self) -> date:
         """Today on the reporting calendar."""
-        return reporting_date(
-            await self.trading.server_now(), tz=self.trading.tz, server_utc_offset=self.offset
-        )
+        return (await self._now())[1]
 
     async def build(
         self, kind: ReportKind, *, day: date | None = None, month: tuple[int, int] | None = None
     ) -> Report:
         """The report of `kind` for a day (daily, hedge) or a month (monthly); default the current one."""
-        now_server = await self.trading.server_now()  # the terminal's clock, not ours, decides "now"
-        today = reporting_date(now_server, tz=self.trading.tz, server_utc_offset=self.offset)
+        now_server, today = await self._now()
         days: list[tuple[date, Window]] = []
         if kind is ReportKind.MONTHLY:
             year, number = month or (today.year, today.month)
