@@ -12,9 +12,8 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -151,7 +150,8 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     notifier.start(app[BUS])
     scheduler = None
     if settings.reports.enabled:
-        scheduler = ReportScheduler(app[REPORTS], settings.reports, notifier.broadcast_report, _calendar(app))
+        reports = app[REPORTS]
+        scheduler = ReportScheduler(reports, settings.reports, notifier.broadcast_report, reports.calendar())
         scheduler.start()
         app[REPORT_SCHEDULER] = scheduler
     yield
@@ -160,14 +160,6 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     await notifier.close()
     if llm is not None:
         await llm.close()
-
-
-def _calendar(app: web.Application) -> tzinfo:
-    """The reporting calendar's zone: `timezone`, else the trade server's current offset from UTC."""
-    name = app[SETTINGS].timezone
-    if name:
-        return ZoneInfo(name)
-    return timezone(timedelta(seconds=app[CLIENT].server_utc_offset))
 
 
 def create_app(settings: Settings) -> web.Application:

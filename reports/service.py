@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from calendar import monthrange
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from mt5bot.config import Settings
 from mt5bridge.trading.periods import Window, range_window, reporting_date
@@ -49,6 +49,10 @@ class ReportService:
     @property
     def offset(self) -> int:
         return self.trading.client.server_utc_offset
+
+    def calendar(self) -> tzinfo:
+        """The reporting calendar's zone: `timezone`, else the trade server's offset from UTC (fixed)."""
+        return self.trading.tz or timezone(timedelta(seconds=self.offset))
 
     async def _now(self) -> tuple[int, date]:
         """The terminal's clock (server scale; it, not ours, decides "now") and its reporting date."""

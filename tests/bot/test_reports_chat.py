@@ -179,3 +179,11 @@ async def test_monthly_days_end_at_the_terminals_today(core: Core) -> None:
     report = await reports.build(ReportKind.MONTHLY)
     assert report.days[0].day == today.replace(day=1)
     assert report.days[-1].day == today
+
+
+async def test_the_calendar_is_the_timezone_else_the_servers_offset(core: Core) -> None:
+    reports = ChatCore(core.service, core.db, settings()).deps.reports
+    offset = reports.calendar().utcoffset(None)
+    assert offset == timedelta(seconds=core.client.server_utc_offset)
+    core.service.tz = ZoneInfo("Asia/Shanghai")
+    assert reports.calendar() == ZoneInfo("Asia/Shanghai")
