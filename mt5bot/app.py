@@ -43,7 +43,7 @@ from mt5bridge.events.ticks import TickPoller
 from mt5bridge.events.watcher import TradeWatcher
 from mt5bridge.heartbeat import Heartbeat
 from mt5bridge.simulator import Simulator, sessions
-from mt5bridge.simulator.persist import save_state
+from mt5bridge.simulator.persist import detach_journal, save_state
 from mt5bridge.snapshots import SnapshotRecorder
 from mt5bridge.trading.service import TradingService
 from nlu.lexicon import lexicon
@@ -55,6 +55,8 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+# Each trade is journaled before it is acknowledged; this periodic snapshot only compacts the journal
+# and keeps the resume point (clock, quotes) recent.
 STATE_SAVE_SEC = 30.0
 
 
@@ -107,6 +109,7 @@ async def _terminal(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await saver
         await asyncio.to_thread(save_state, sim, state_path)
+        detach_journal(sim)
         log.info("simulator state saved to %s", state_path)
     await client.close()
 

@@ -66,6 +66,9 @@ class SimulatorSettings(_Section):
     market_hours: MarketHours = MarketHours.REAL
     realtime: bool = True
     state_file: str | None = None
+    journal_fsync: bool = Field(
+        True, description="fdatasync each journaled trade: it survives a power cut, not only a crash"
+    )
 
 
 class MT5Settings(_Section):

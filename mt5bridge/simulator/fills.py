@@ -133,7 +133,7 @@ class Fills:
         pos.volume = remaining
         pos.swap = round(pos.swap - swap, 2)
         pos.time_update_msc = at
-        self.ledger.touch(pos.symbol)
+        self.ledger.touch(pos)
 
     def close_position(
         self,
@@ -178,7 +178,7 @@ class Fills:
         pos.time_update_msc = at
         if req.sl or req.tp:
             pos.sl, pos.tp = req.sl, req.tp
-        self.ledger.touch(pos.symbol)
+        self.ledger.touch(pos)
         return Outcome(C.TRADE_RETCODE_DONE, deal.ticket, order.ticket, req.volume, price)
 
     def _reverse(self, req: Request, pos: Position, price: float, reason: int, at: int) -> Outcome:
@@ -252,6 +252,7 @@ class Fills:
             comment=req.comment,
         )
         self.book.orders[order.ticket] = order
+        self.book.touched(order)
         return Outcome(C.TRADE_RETCODE_DONE, 0, order.ticket, req.volume, req.price)
 
     def _expiry(self, req: Request) -> int:
@@ -269,6 +270,7 @@ class Fills:
         order.price_stoplimit = stoplimit
         order.type_time = req.type_time
         order.time_expiration = self._expiry(req)
+        self.book.touched(order)
         return Outcome(C.TRADE_RETCODE_DONE, 0, order.ticket, order.volume_current, req.price)
 
     def finish_order(self, order: Order, state: int, at_msc: int | None = None) -> Outcome:
@@ -276,6 +278,7 @@ class Fills:
         order.state = state
         order.time_done_msc = self._now(at_msc)
         del self.book.orders[order.ticket]
+        self.book.touched(order)
         self.book.history_orders.append(order)
         return Outcome(C.TRADE_RETCODE_DONE, 0, order.ticket, order.volume_current, order.price_open)
 
@@ -303,4 +306,5 @@ class Fills:
     def set_stops(self, pos: Position, sl: float, tp: float) -> Outcome:
         pos.sl, pos.tp = sl, tp
         pos.time_update_msc = self._now(None)
+        self.ledger.touch(pos)
         return Outcome(C.TRADE_RETCODE_DONE, 0, 0, pos.volume, 0.0)

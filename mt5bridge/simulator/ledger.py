@@ -59,17 +59,18 @@ class Ledger:
     def add(self, pos: Position) -> None:
         self.book.positions[pos.ticket] = pos
         self._by_symbol.setdefault(pos.symbol, {})[pos.ticket] = pos
-        self.touch(pos.symbol)
+        self.touch(pos)
 
     def remove(self, pos: Position) -> None:
         del self.book.positions[pos.ticket]
         del self._by_symbol[pos.symbol][pos.ticket]
         self.book.closed_positions.add(pos.identifier)
-        self.touch(pos.symbol)
+        self.touch(pos)
 
-    def touch(self, symbol: str) -> None:
-        """Forget the cached exposure after a change to the symbol's positions."""
-        self._exposure.pop(symbol, None)
+    def touch(self, pos: Position) -> None:
+        """After any change to a position: forget its symbol's cached exposure, note it for the journal."""
+        self._exposure.pop(pos.symbol, None)
+        self.book.touched(pos)
 
     def on_symbol(self, symbol: str) -> list[Position]:
         return list(self._by_symbol.get(symbol, {}).values())

@@ -1,19 +1,30 @@
 """The simulator's mutable trading records: positions, orders and deals as the trade server keeps them.
 
 These are internal; the public surface converts them to the MetaTrader5 structures in `structs.py`.
-They serialise to plain JSON for the demo state file.
+They serialise to plain JSON for the demo state file and its journal (see `journal.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Self
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 @dataclass(slots=True)
 class _Record:
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a plain value, so a shallow dict is enough (and several times faster than asdict,
+        # which matters when the journal writes records on every trade).
+        return {name: getattr(self, name) for name in _names(type(self))}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
@@ -148,6 +159,20 @@ class Book:
     history_orders: list[Order] = field(default_factory=list)
     deals: list[Deal] = field(default_factory=list)
     closed_positions: set[int] = field(default_factory=set)
+    # Open positions and active orders changed since the journal's last entry (see journal.py); only
+    # filled while a journal is attached, so a simulator without one does not hold on to them.
+    tracking: bool = field(default=False, repr=False, compare=False)
+    changed_positions: dict[int, Position] = field(default_factory=dict, repr=False, compare=False)
+    changed_orders: dict[int, Order] = field(default_factory=dict, repr=False, compare=False)
+
+    def touched(self, record: Position | Order) -> None:
+        """Note that an open position or an active order was added, changed or removed."""
+        if not self.tracking:
+            return
+        if isinstance(record, Position):
+            self.changed_positions[record.ticket] = record
+        else:
+            self.changed_orders[record.ticket] = record
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from mt5bridge.simulator.triggers import Triggers
 from mt5bridge.simulator.validation import RETCODE_TEXT, argument_error
 from mt5bridge.structs import OrderCheckResult, OrderSendResult
 
+if TYPE_CHECKING:
+    from mt5bridge.simulator.journal import Recorder
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -42,7 +45,11 @@ HOUR = 3600
 
 
 def _api(func: Callable[P, R]) -> Callable[P, R | None]:
-    """Serialise a call, bring the clock up to date, and fail like MT5 when the link is down."""
+    """Serialise a call, bring the clock up to date, and fail like MT5 when the link is down.
+
+    Whatever the call changed (a trade, or SL/TP triggered as the clock caught up) is in the journal
+    before it returns, so before anyone can acknowledge a trade.
+    """
 
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
         sim: Simulator = args[0]  # type: ignore[assignment]
@@ -50,13 +57,15 @@ def _api(func: Callable[P, R]) -> Callable[P, R | None]:
             if not sim._initialized or not sim._connected:
                 sim._error = NO_IPC
                 return None
-            sim._follow_wall_clock()
-            sim._error = SUCCESS
             try:
+                sim._follow_wall_clock()
+                sim._error = SUCCESS
                 return func(*args, **kwargs)
             except BadArgument:
                 sim._error = (C.RES_E_INVALID_PARAMS, "Invalid arguments")
                 return None
+            finally:
+                sim._commit()
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
@@ -121,6 +130,7 @@ class Simulator:
         self._error = SUCCESS
         self._realtime = realtime
         self._wall_anchor = (time.monotonic(), engine.now_msc)
+        self.journal: Recorder | None = None  # attached by persist.attach_journal
         if book is None and balance:
             self.deposit(balance, "Deposit")
 
@@ -130,6 +140,11 @@ class Simulator:
         from mt5bridge.simulator.demo import build_demo
 
         return build_demo(days=days, seed=seed, **options)
+
+    def _commit(self) -> None:
+        """Journal what the current call changed, when a journal is attached (call with the lock held)."""
+        if self.journal is not None:
+            self.journal.commit()
 
     # --- clock --------------------------------------------------------------------------------
     @property
@@ -160,7 +175,10 @@ class Simulator:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
-            self._advance_to(self.now_msc + int(seconds * 1000))
+            try:
+                self._advance_to(self.now_msc + int(seconds * 1000))
+            finally:
+                self._commit()
 
     def _advance_to(self, target_msc: int) -> None:
         while self.now_msc < target_msc:
@@ -179,9 +197,12 @@ class Simulator:
             spec = self.market.get(symbol)
             if spec is None:
                 raise KeyError(f"unknown symbol {symbol}")
-            ticks = self.market.engine.set_price(spec.name, bid, ask, self.now_msc)
-            self.triggers.on_ticks({spec.name: ticks})
-            self.triggers.stop_out(self.now_msc)
+            try:
+                ticks = self.market.engine.set_price(spec.name, bid, ask, self.now_msc)
+                self.triggers.on_ticks({spec.name: ticks})
+                self.triggers.stop_out(self.now_msc)
+            finally:
+                self._commit()
 
     # --- test and demo hooks -------------------------------------------------------------------
     def deposit(self, amount: float, comment: str = "Deposit") -> int:
@@ -203,6 +224,7 @@ class Simulator:
             )
             self.book.deals.append(deal)
             self.book.account.balance = round(self.book.account.balance + amount, 2)
+            self._commit()
             return deal.ticket
 
     def set_trade_allowed(self, allowed: bool) -> None:
@@ -211,7 +233,9 @@ class Simulator:
 
     def set_trade_mode(self, symbol: str, mode: int) -> None:
         """A symbol's SYMBOL_TRADE_MODE_* (disabled, long only, short only, close only, full)."""
-        self.market.trade_modes[symbol] = mode
+        with self._lock:
+            self.market.trade_modes[symbol] = mode
+            self._commit()
 
     def disconnect(self) -> None:
         """The terminal goes away: every call fails with (-10004, 'No IPC connection')."""
@@ -222,7 +246,11 @@ class Simulator:
 
     def send_as(self, request: dict[str, Any], reason: int) -> OrderSendResult | None:
         """order_send as if placed by hand (reason CLIENT) or another source; used by the demo."""
-        return self._send(request, reason)
+        with self._lock:
+            try:
+                return self._send(request, reason)
+            finally:
+                self._commit()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def initialize(self, path: str | None = None, **kwargs: Any) -> bool:

@@ -158,6 +158,7 @@ class Triggers:
                 # The stop-limit becomes a limit order at its stoplimit price, same ticket.
                 order.type = C.ORDER_TYPE_BUY_LIMIT if V.is_buy(order.type) else C.ORDER_TYPE_SELL_LIMIT
                 order.price_open, order.price_stoplimit = order.price_stoplimit, 0.0
+                self.book.touched(order)
                 continue
             self._activate(order, tick)
         return changed
@@ -200,7 +201,7 @@ class Triggers:
                 raw = rate * spec.point * spec.contract_size * pos.volume * nights
                 amount = self.market.to_account(raw, spec.currency_profit)
             pos.swap = round(pos.swap + amount, 2)
-            self.ledger.touch(pos.symbol)
+            self.ledger.touch(pos)
 
     def stop_out(self, at_msc: int) -> None:
         """Close the most losing position while the margin level is at or below the stop-out level."""
