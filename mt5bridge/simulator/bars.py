@@ -1,4 +1,4 @@
-"""Bars for the simulator: timeframes, aggregation, lazily generated history, live M1 bars from ticks.
+"""Bars for the simulator: timeframes, aggregation, OHLC from a log-price walk, live M1 bars from ticks.
 
 All bars are Bid bars (MT5 charts Bid for forex/CFD). Internally M1 bars also carry the Ask extremes so
 symbol_info's askhigh/asklow can be answered. Every timeframe up to H12 is aggregated from M1; D1 is
@@ -115,19 +115,21 @@ def open_minutes(session: str, start: int, end: int, always: bool) -> np.ndarray
     return minutes[is_open_many(session, minutes, always)]
 
 
-def _fill_ohlc(
+def fill_ohlc(
     out: np.ndarray,
     spec: SymbolSpec,
     log_open: np.ndarray,
     log_close: np.ndarray,
     wick: np.ndarray,
-    end: float,
+    end_pts: int | None,
 ) -> None:
-    """Quantised open/high/low/close (bid and ask extremes) from log prices; the last close is `end`."""
+    """Quantised open/high/low/close (bid and ask extremes) from log prices; the last close is `end_pts`
+    points when given."""
     scale = 10.0**spec.digits
     o = quantize(np.exp(log_open), spec)
     cl = quantize(np.exp(log_close), spec)
-    cl[-1] = round(end * scale)
+    if end_pts is not None:
+        cl[-1] = end_pts
     hi = np.maximum(quantize(np.exp(np.maximum(log_open, log_close) + wick[0]), spec), np.maximum(o, cl))
     lo = np.minimum(quantize(np.exp(np.minimum(log_open, log_close) - wick[1]), spec), np.minimum(o, cl))
     out["open"] = o / scale
@@ -136,33 +138,6 @@ def _fill_ohlc(
     out["low"] = lo / scale
     out["ask_high"] = (hi + spec.spread) / scale
     out["ask_low"] = (lo + spec.spread) / scale
-
-
-def history_m1(
-    spec: SymbolSpec,
-    rng: np.random.Generator,
-    minutes: np.ndarray,
-    end_price: float,
-    tick_interval: float,
-    day_seconds: float,
-) -> np.ndarray:
-    """M1 bars at the given minute starts, a log-space random walk whose last close is end_price."""
-    n = len(minutes)
-    out = np.empty(n, BAR_DTYPE)
-    if n == 0:
-        return out
-    sigma = spec.daily_vol * math.sqrt(60.0 / day_seconds)
-    steps = rng.standard_normal(n) * sigma
-    suffix = np.cumsum(steps[::-1])[::-1]
-    log_end = math.log(end_price)
-    log_open = log_end - suffix
-    log_close = log_open + steps
-    _fill_ohlc(out, spec, log_open, log_close, np.abs(rng.standard_normal((2, n))) * sigma * 0.5, end_price)
-    out["time"] = minutes
-    out["tick_volume"] = 1 + rng.poisson(60.0 / tick_interval, n)
-    out["spread"] = spec.spread
-    out["real_volume"] = 0
-    return out
 
 
 def trading_days_before(session: str, end_day: int, count: int, always: bool) -> np.ndarray:
@@ -200,7 +175,8 @@ def backfill_d1(
         log_close[i] = x
         x = x + kappa * (log_base - x) + sigma * z[i]
         log_open[i] = x
-    _fill_ohlc(out, spec, log_open, log_close, np.abs(rng.standard_normal((2, n))) * sigma * 0.4, end_price)
+    wick = np.abs(rng.standard_normal((2, n))) * sigma * 0.4
+    fill_ohlc(out, spec, log_open, log_close, wick, round(end_price * 10.0**spec.digits))
     out["time"] = days
     out["tick_volume"] = rng.poisson(day_seconds / tick_interval, n)
     out["spread"] = spec.spread

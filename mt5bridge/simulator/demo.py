@@ -122,10 +122,20 @@ def default_grids(suffix: str) -> list[HedgeGrid]:
 
 
 def build_demo(days: int = 30, seed: int = 0, end: int | None = None, **options: Any) -> Simulator:
-    """A simulator whose clock ends at `end` (server epoch, default now) after `days` of trading."""
+    """A simulator whose clock ends at `end` (server epoch, default now) after `days` of trading.
+
+    The trading runs over the price history (replayed from its M1 bars, as MT5's tester does) and live
+    ticks begin at `end`: a month of demo costs a few thousand bars, not millions of ticks. The M1
+    history reaches `history_days` (default 60) before the first demo day."""
     end = sessions.server_now() if end is None else end
-    sim = Simulator(seed=seed, start=end - days * DAY, **options)
+    balance = options.pop("balance", 10000.0)
+    history_days = options.pop("history_days", 60) + days
+    sim = Simulator(seed=seed, start=end, balance=0.0, history_days=history_days, **options)
+    if days > 0:
+        sim.market.engine.replay_from((end - days * DAY) * 1000)
     sim.initialize()
+    if balance:
+        sim.deposit(balance, "Deposit")
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     grids = default_grids(sim.market.suffix)
     while sim.now < end:

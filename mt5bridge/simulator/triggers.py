@@ -7,6 +7,7 @@ level is then handled item by item, in time order across symbols, exactly as tic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -100,10 +101,19 @@ class Triggers:
         self.market = exchange.market
         self.fills = exchange.fills
 
-    def on_ticks(self, new_ticks: dict[str, np.ndarray]) -> None:
-        """Handle every crossing in the new ticks (canonical names -> TICKS_DTYPE arrays), in time order."""
-        suffix = self.market.suffix
-        blocks = {name + suffix: arr for name, arr in new_ticks.items() if len(arr)}
+    def on_ticks(self, new_ticks: Mapping[str, np.ndarray]) -> None:
+        """Handle every crossing in the new ticks (canonical names -> TICKS_DTYPE arrays), in time order.
+
+        Only symbols with positions or pending orders are read: replayed ticks are built when read."""
+        watched = {p.symbol for p in self.book.positions.values()} | {
+            o.symbol for o in self.book.orders.values()
+        }
+        blocks = {}
+        for symbol in self.market.names:
+            if symbol in watched:
+                arr = new_ticks.get(self.market.spec(symbol).name)
+                if arr is not None and len(arr):
+                    blocks[symbol] = arr
         cursors = dict.fromkeys(blocks, 0)
         while True:
             best: tuple[int, str, int] | None = None

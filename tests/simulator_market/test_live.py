@@ -109,8 +109,8 @@ def test_rates_range_and_from_bounds_are_inclusive(make_engine: Factory) -> None
 def test_set_price_updates_current_bars_and_the_walk(make_engine: Factory) -> None:
     engine = make_engine()
     engine.advance_to(engine.now_msc + 10 * 60_000)
-    h1_high = engine.rates_from_pos("XAUUSD", c.TIMEFRAME_H1, 0, 1)["high"][0]
-    target = round(h1_high + 25.0, 2)
+    day_high = engine.rates_from_pos("XAUUSD", c.TIMEFRAME_D1, 0, 1)["high"][0]  # above M1 and H1 too
+    target = round(day_high + 25.0, 2)
     tick = engine.set_price("XAUUSD", target, None, engine.now_msc)
     assert tick.dtype == TICKS_DTYPE and len(tick) == 1
     assert tick["bid"][0] == target and tick["ask"][0] == round(target + 0.12, 2)
