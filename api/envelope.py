@@ -14,17 +14,9 @@ from aiohttp.typedefs import Handler, Middleware
 from pydantic import ValidationError
 
 from api.jsonio import fail
-from mt5bridge.errors import MT5Error, TerminalFailure, TerminalUnavailable, TradeRejected
 from mt5bridge.indicators import IndicatorError
-from mt5bridge.trading.errors import (
-    IdempotencyConflict,
-    InvalidOrder,
-    RequestInProgress,
-    RiskRefused,
-    TradingError,
-)
 from mt5bridge.trading.periods import PeriodError
-from mt5bridge.trading.selectors import AmbiguousSelection, SelectionError
+from mt5bridge.trading.refusals import CORE_ERRORS, ErrorKind, Refusal, refusal_of
 from reports.errors import ReportRequestError
 
 log = logging.getLogger(__name__)
@@ -62,25 +54,20 @@ def describe_validation(exc: ValidationError) -> str:
     return "; ".join(parts[:10])
 
 
-def _trading(exc: TradingError) -> web.Response:
-    if isinstance(exc, RiskRefused):
-        return fail(422, exc.code, exc.message, rule=exc.rule)
-    if isinstance(exc, (IdempotencyConflict, RequestInProgress)):
-        return fail(409, exc.code, exc.message)
-    if isinstance(exc, InvalidOrder):
-        return fail(400, exc.code, exc.message)
-    return fail(400, exc.code, exc.message)
+# One table: what each kind of refusal of the core is in HTTP (docs/api.md, "Errors").
+STATUS_OF_KIND = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.REJECTED: 422,
+    ErrorKind.FAILED: 502,
+    ErrorKind.UNAVAILABLE: 503,
+}
 
 
-def _terminal(exc: MT5Error) -> web.Response:
-    code = str(exc.code)
-    if isinstance(exc, TerminalUnavailable):
-        return fail(503, code, exc.message)
-    if isinstance(exc, TradeRejected):
-        return fail(422, code, exc.message, retcode=exc.mt5_code, retcode_name=exc.mt5_name)
-    if isinstance(exc, TerminalFailure):
-        return fail(502, code, exc.message)
-    return fail(400, code, exc.message)  # InvalidRequest: the arguments were refused
+def refusal_response(refusal: Refusal) -> web.Response:
+    """The envelope of a refusal of the core; a replayed one answers exactly as the first time."""
+    return fail(STATUS_OF_KIND[refusal.kind], refusal.code, refusal.message, **refusal.details)
 
 
 def error_response(exc: Exception) -> web.Response | None:
@@ -89,14 +76,8 @@ def error_response(exc: Exception) -> web.Response | None:
         return fail(exc.status, exc.code, exc.message, **exc.extra)
     if isinstance(exc, ValidationError):
         return fail(400, "invalid_request", describe_validation(exc))
-    if isinstance(exc, AmbiguousSelection):
-        return fail(400, str(exc.code), exc.message, candidates=[p.ticket for p in exc.candidates])
-    if isinstance(exc, SelectionError):
-        return fail(400, str(exc.code), exc.message)
-    if isinstance(exc, TradingError):
-        return _trading(exc)
-    if isinstance(exc, MT5Error):
-        return _terminal(exc)
+    if isinstance(exc, CORE_ERRORS):
+        return refusal_response(refusal_of(exc))
     if isinstance(exc, (IndicatorError, PeriodError, ReportRequestError)):
         return fail(400, str(exc.code), str(exc))
     return None

@@ -32,7 +32,7 @@ def actor_of(request: web.Request) -> Actor:
         raise RuntimeError("no authenticated principal on a trading route")
     if not principal.can_trade:
         raise ApiError(403, "forbidden_role", f"role {principal.role} cannot trade")
-    return Actor(platform="rest", user_id=principal.subject, role=str(principal.role))
+    return Actor(platform="rest", user_id=principal.subject, role=principal.role)
 
 
 def idempotency_key(request: web.Request) -> str | None:

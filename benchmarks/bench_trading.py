@@ -15,7 +15,7 @@ import tempfile
 import time
 from datetime import datetime
 
-from mt5bot.config import RiskSettings
+from mt5bot.config import RiskSettings, Role
 from mt5bridge.client import MT5Client
 from mt5bridge.models import PositionSide
 from mt5bridge.simulator import Simulator
@@ -31,7 +31,7 @@ async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(f"sqlite+aiosqlite:///{tmp}/bench.db")
         service = TradingService(client, db, RiskSettings(max_total_positions=10_000, max_daily_loss=0))
-        actor = Actor(platform="bench", user_id="bench")
+        actor = Actor(platform="bench", user_id="bench", role=Role.ADMIN)
         buy = OpenRequest(symbol="EURUSD", side=PositionSide.BUY, volume=0.01)
         await service.execute(buy, actor)  # warm-up
         laps = []

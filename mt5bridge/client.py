@@ -380,25 +380,28 @@ class MT5Client:
         except TimeoutError:
             return None
 
-    async def find_by_tag(self, tag: str, request: Mapping[str, Any]) -> M.TradeResult | None:
+    async def find_by_tag(
+        self, tag: str, request: Mapping[str, Any], *, since: int | None = None
+    ) -> M.TradeResult | None:
         """The outcome of the request tagged `tag` from deals, orders and positions; None if no trace.
 
         Only market deals and pending placements leave a trace; SL/TP changes, modifications and removals
-        cannot be confirmed this way and always give None.
+        cannot be confirmed this way and always give None. History is searched from a day before now, or
+        before `since` (server-scale epoch seconds) when the request may be older.
         """
         comment = tag_comment(tag)
         action = request.get("action")
         if action == C.TRADE_ACTION_PENDING:
             orders = await self._call(self._terminal.orders_get)
             order = first_tagged(orders, comment) or first_tagged(
-                await self._recent_history_orders(request), comment
+                await self._recent_history_orders(request, since), comment
             )
             if order is not None:
                 return found_result(
                     tag, C.TRADE_RETCODE_PLACED, 0, order.ticket, order.volume_initial, order.price_open
                 )
         elif action in (C.TRADE_ACTION_DEAL, C.TRADE_ACTION_CLOSE_BY):
-            deal = first_tagged(await self._recent_deals(request), comment)
+            deal = first_tagged(await self._recent_deals(request, since), comment)
             if deal is not None:
                 return found_result(
                     tag, C.TRADE_RETCODE_DONE, deal.ticket, deal.order, deal.volume, deal.price
@@ -408,10 +411,11 @@ class MT5Client:
                 return found_result(tag, C.TRADE_RETCODE_DONE, 0, pos.ticket, pos.volume, pos.price_open)
         return None
 
-    async def _window(self, request: Mapping[str, Any]) -> tuple[int, int]:
-        """A server-scale window around now: the symbol's last tick and the wall clock, a day either side."""
+    async def _window(self, request: Mapping[str, Any], since: int | None) -> tuple[int, int]:
+        """A server-scale window around now (the symbol's last tick and the wall clock, and `since`), a day
+        either side."""
         now = int(time.time()) + self._offset
-        stamps = [now]
+        stamps = [now] if since is None else [now, since]
         symbol = request.get("symbol")
         if symbol:
             tick, _ = await self._submit(self._terminal.symbol_info_tick, symbol)
@@ -419,16 +423,16 @@ class MT5Client:
                 stamps.append(int(tick.time))
         return min(stamps) - DAY, max(stamps) + DAY
 
-    async def _recent_deals(self, request: Mapping[str, Any]) -> tuple[Any, ...]:
-        lo, hi = await self._window(request)
+    async def _recent_deals(self, request: Mapping[str, Any], since: int | None) -> tuple[Any, ...]:
+        lo, hi = await self._window(request, since)
         deals = await self._history(self._terminal.history_deals_get, lo, hi)
         position = request.get("position")
         if position:
             deals += await self._history(self._terminal.history_deals_get, position=position)
         return deals
 
-    async def _recent_history_orders(self, request: Mapping[str, Any]) -> tuple[Any, ...]:
-        lo, hi = await self._window(request)
+    async def _recent_history_orders(self, request: Mapping[str, Any], since: int | None) -> tuple[Any, ...]:
+        lo, hi = await self._window(request, since)
         return await self._history(self._terminal.history_orders_get, lo, hi)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Connector
 from storage.models import AuditEntry
@@ -19,15 +20,8 @@ class AuditLog:
 
     async def append(self, entry: AuditEntry) -> int:
         """Store one entry and return its id."""
-        if entry.id is not None:
-            raise ValueError(f"audit entry {entry.id} is already stored; append a new entry instead")
-        values = entry.model_dump(mode="python", exclude={"id"})
-        values["outcome"] = entry.outcome.value
         async with self._db.write() as conn:
-            new_id = await conn.scalar(sa.insert(audit_log).values(**values).returning(audit_log.c.id))
-        if new_id is None:
-            raise RuntimeError("the database returned no id for the audit entry")
-        return int(new_id)
+            return await append_in(conn, entry)
 
     async def recent(
         self,
@@ -57,3 +51,15 @@ class AuditLog:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [AuditEntry.model_validate(dict(row)) for row in rows]
+
+
+async def append_in(conn: AsyncConnection, entry: AuditEntry) -> int:
+    """Store one entry inside the caller's transaction (so it commits, or not, with the caller's rows)."""
+    if entry.id is not None:
+        raise ValueError(f"audit entry {entry.id} is already stored; append a new entry instead")
+    values = entry.model_dump(mode="python", exclude={"id"})
+    values["outcome"] = entry.outcome.value
+    new_id = await conn.scalar(sa.insert(audit_log).values(**values).returning(audit_log.c.id))
+    if new_id is None:
+        raise RuntimeError("the database returned no id for the audit entry")
+    return int(new_id)

@@ -67,11 +67,22 @@ class ClaimState(StrEnum):
 
 
 class Claim(_Record):
-    """The answer to `RequestStore.begin`."""
+    """The answer to `RequestStore.begin` and `RequestStore.lookup`."""
 
     request_id: str
     state: ClaimState
     result: JsonObject | None = None
+
+
+class OpenClaim(_Record):
+    """A claim still in progress: what a restart must settle from the terminal's records."""
+
+    request_id: str
+    actor: str
+    plan: JsonObject | None
+    created_at: AwareDatetime
+
+    _utc = field_validator("created_at")(_to_utc)
 
 
 class AccountSnapshot(_Record):

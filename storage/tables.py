@@ -64,8 +64,10 @@ request_ids = sa.Table(
     sa.Column("result", json_type()),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("completed_at", UTCDateTime()),
+    sa.Column("plan", json_type()),
     sa.CheckConstraint(_in("state", REQUEST_STATES), name="state"),
     sa.Index(None, "completed_at"),
+    sa.Index(None, "state"),
 )
 
 account_snapshots = sa.Table(

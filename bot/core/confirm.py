@@ -1,9 +1,10 @@
 """Confirmations: a small single-use state machine held in the core; adapters only pass the id back.
 
-A confirmation has an id, an owner (platform, chat, user), the command and the trading request, the
-preview the user saw, an expiry and a state. `claim` moves PENDING -> EXECUTING exactly once, so a
-second tap (or a tap after expiry, or by someone else) never executes; the id is also the trading
-core's request id, so the database refuses a repeat even if this memory were lost.
+A confirmation has an id, an owner (platform, chat, user) and the owner's role when it asked, the
+command and the trading request, the preview the user saw, an expiry and a state. `claim` moves
+PENDING -> EXECUTING exactly once, so a second tap (or a tap after expiry, or by someone else, or by the
+same subject under another role, such as a read-only JWT of the same account) never executes; the id is
+also the trading core's request id, so the database refuses a repeat even if this memory were lost.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.messages import Reply
+from mt5bot.config import Role
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, Preview
 from nlu import Command
 
@@ -51,6 +53,7 @@ def new_id() -> str:
 class Confirmation:
     id: str
     owner: Owner
+    role: Role
     command: Command
     raw: str
     request: TradeRequest | None  # None: a query under `confirm: always`
@@ -70,21 +73,28 @@ class ConfirmationBook:
     _items: dict[str, Confirmation] = field(default_factory=dict)
 
     def create(
-        self, owner: Owner, command: Command, raw: str, request: TradeRequest | None, preview: Preview | None
+        self,
+        owner: Owner,
+        role: Role,
+        command: Command,
+        raw: str,
+        request: TradeRequest | None,
+        preview: Preview | None,
     ) -> Confirmation:
-        conf = Confirmation(new_id(), owner, command, raw, request, preview, self.clock() + self.ttl)
+        conf = Confirmation(new_id(), owner, role, command, raw, request, preview, self.clock() + self.ttl)
         self._items[conf.id] = conf
         return conf
 
     def get(self, conf_id: str) -> Confirmation | None:
         return self._items.get(conf_id)
 
-    def claim(self, conf_id: str, owner: Owner) -> tuple[Verdict, Confirmation | None]:
-        """Take the confirmation for execution (or cancellation): GO at most once per id."""
+    def claim(self, conf_id: str, owner: Owner, role: Role) -> tuple[Verdict, Confirmation | None]:
+        """Take the confirmation for execution (or cancellation): GO at most once per id, and only for the
+        principal who asked for it (same owner, same role)."""
         conf = self._items.get(conf_id)
         if conf is None:
             return Verdict.UNKNOWN, None
-        if conf.owner != owner:
+        if conf.owner != owner or conf.role is not role:
             return Verdict.NOT_OWNER, conf
         if conf.state is ConfirmState.PENDING and self.clock() >= conf.expires:
             self._finish(conf, ConfirmState.EXPIRED, None)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from bot.account_tools import ServiceAccountTools
-from bot.core.auth import Gate, Principal
+from bot.core.auth import Gate, Permission, Principal
 from bot.core.commands import Commands, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
 from bot.core.context import Deps, audit
@@ -153,7 +153,7 @@ class ChatCore:
     async def _press(self, p: Principal, press: Press) -> list[Reply]:
         if press.kind is PressKind.QUESTION:
             return await self.trades.press(p, press)
-        verdict, conf = self.deps.confirmations.claim(press.id, p.owner)
+        verdict, conf = self.deps.confirmations.claim(press.id, p.owner, p.role)
         match verdict:
             case Verdict.GO if conf is not None:
                 return await self._go(p, conf, accept=press.choice == "y")
@@ -180,6 +180,12 @@ class ChatCore:
 
     async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> list[Reply]:
         p = Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, conf.raw)
+        needed = Permission.QUERY if conf.request is None else Permission.TRADE
+        if accept and not p.may(needed):  # the role may have changed since the preview (a config reload)
+            self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, None)
+            await self.deps.audit(p, "confirm", Outcome.DENIED, command=conf.command, confirmation=conf.id,
+                                  error_code="role")  # fmt: skip
+            return [self.deps.reply(p, "access", "denied_role", role=p.role.value, needed=needed.value)]
         if not accept:
             reply = self.deps.render(p, "trade", "cancelled").reply(edit=True)
             self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, reply)
@@ -218,12 +224,14 @@ class ChatCore:
             return [await self.commands.slash(p, *slash)]
         cmd = await self._parse(strip_bot_name(text))
         await self.deps.audit(p, "message", Outcome.OK, command=cmd)
+        if cmd.problem is not None:  # "买入-1手黄金", "0.01-0.05手": explained, never traded nor guessed
+            return [self.deps.reply(p, "numbers", "problem", problem=cmd.problem)]
         if cmd.intent is Intent.UNKNOWN:
             return [await self._free_form(p, text)]
         if cmd.is_trading:
             return await self.trades.start(p, cmd)
         if p.confirm is ConfirmMode.ALWAYS:
-            conf = self.deps.confirmations.create(p.owner, cmd, p.raw, None, None)
+            conf = self.deps.confirmations.create(p.owner, p.role, cmd, p.raw, None, None)
             rendered = self.deps.render(p, "query", "ask_query", what=text)
             return [rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)]
         return [await self.commands.query(p, cmd)]

@@ -168,7 +168,7 @@ class TradeFlow:
             return await self._deny_symbol(p, cmd, outside)
         if p.confirm is ConfirmMode.NEVER:
             return [await self._execute(p, request, cmd, preview, new_id(), edit=edit)]
-        conf = self.d.confirmations.create(p.owner, cmd, p.raw, request, preview)
+        conf = self.d.confirmations.create(p.owner, p.role, cmd, p.raw, request, preview)
         dump = preview.model_dump(mode="json")
         await self.d.audit(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
         ttl = self.d.settings.chat.confirm_ttl_sec
@@ -213,9 +213,7 @@ class TradeFlow:
         *,
         edit: bool,
     ) -> Reply:
-        actor = Actor(
-            platform=p.platform, user_id=p.user_id, chat_id=p.chat_id, role=p.role.value, raw_input=p.raw
-        )
+        actor = Actor(platform=p.platform, user_id=p.user_id, chat_id=p.chat_id, role=p.role, raw_input=p.raw)
         try:
             result = await self.d.trading.execute(
                 request, actor, request_id=request_id, confirmation=request_id, expected=preview

@@ -48,3 +48,11 @@ class IdempotencyConflict(TradingError):
 class RequestInProgress(TradingError):
     def __init__(self, request_id: str) -> None:
         super().__init__("request_in_progress", f"request {request_id!r} is being executed right now")
+
+
+class Forbidden(TradingError):
+    """The actor's role may not do this; the core refuses even if a front-end forgot to check."""
+
+    def __init__(self, role: str | None, action: str) -> None:
+        super().__init__("forbidden_role", f"role {role or 'none'} may not {action}")
+        self.role = role

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mt5bot.config import Role
 from mt5bridge.models import PositionSide
 from mt5bridge.trading.selectors import Selector
 
@@ -32,13 +33,18 @@ class Action(StrEnum):
 
 
 class Actor(_Model):
-    """Who asks, from where: every action is audited under this."""
+    """Who asks, from where, with which role: every action is audited under this, and only a trader or an
+    admin may execute one (the core checks it itself)."""
 
     platform: str = Field(min_length=1, max_length=32)
     user_id: str = Field(min_length=1, max_length=128)
+    role: Role
     chat_id: str | None = None
-    role: str | None = None
     raw_input: str | None = None
+
+    @property
+    def may_trade(self) -> bool:
+        return self.role in (Role.TRADER, Role.ADMIN)
 
 
 def _finite_positive(value: float | None) -> float | None:
@@ -168,6 +174,8 @@ class ActionResult(_Model):
     preview: Preview
     outcomes: list[LegOutcome]
     replayed: bool = False
+    # Settled after a restart from the terminal's records (the service stopped before answering).
+    recovered: bool = False
 
     @property
     def tickets(self) -> list[int]:

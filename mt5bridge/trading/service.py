@@ -23,7 +23,13 @@ from mt5bridge.errors import ClientCode, MT5Error, OrderOutcomeUnknown, Terminal
 from mt5bridge.heartbeat import Heartbeat, LinkState
 from mt5bridge.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
-from mt5bridge.trading.errors import IdempotencyConflict, RequestInProgress, RiskRefused, TradingError
+from mt5bridge.trading.errors import (
+    Forbidden,
+    IdempotencyConflict,
+    RequestInProgress,
+    RiskRefused,
+    TradingError,
+)
 from mt5bridge.trading.models import (
     Action,
     ActionResult,
@@ -38,9 +44,12 @@ from mt5bridge.trading.models import (
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.planner import Planner
 from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report
+from mt5bridge.trading.records import audit_entry, leg_tag
+from mt5bridge.trading.recovery import settle_open_claims
+from mt5bridge.trading.refusals import CORE_ERRORS, Refusal, ReplayedRefusal, is_temporary, refusal_of
 from mt5bridge.trading.resolve import AliasLookup, SymbolResolver
 from storage.database import Database
-from storage.models import AuditEntry, ClaimState, Outcome
+from storage.models import Claim, ClaimState, JsonObject
 
 TradeRequestModel = OpenRequest | CloseRequest | ModifyRequest | CancelRequest
 _ACTIONS: dict[type, Action] = {
@@ -60,11 +69,6 @@ _RISK_KIND = {
 def _fingerprint(action: Action, req: TradeRequestModel) -> str:
     body = json.dumps({"action": action, **req.model_dump(mode="json")}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _tag(request_id: str, leg: int) -> str:
-    """A short, unique, comment-safe tag per leg of a request (the client writes it as mb:<tag>)."""
-    return hashlib.sha256(request_id.encode()).hexdigest()[:8] + f"-{leg}"
 
 
 class TradingService:
@@ -242,33 +246,55 @@ class TradingService:
         confirmation: str | None = None,
         expected: Preview | None = None,
     ) -> ActionResult:
-        """Run a trading action once per request id; a repeated id returns the first result.
+        """Run a trading action once per request id; a repeated id gets the first answer again.
 
-        `expected` is the preview the user confirmed: if the plan now differs (other tickets or
-        volumes), nothing is sent and `preview_changed` is raised so the user can confirm again.
+        Only a trader or an admin may execute (`Forbidden` otherwise, before anything else). A refusal is
+        stored under the id like a result, so a retry is refused the same way; a temporary one (terminal
+        unreachable) is not, so a retry may run. `expected` is the preview the user confirmed: if the plan
+        now differs (other tickets or volumes), nothing is sent and `preview_changed` is raised.
         """
         action = _ACTIONS[type(req)]
-        request_id = request_id or uuid.uuid4().hex
         started = time.perf_counter()
-        actor_key = f"{actor.platform}:{actor.user_id}"
-        claim = await self.db.requests.begin(request_id, _fingerprint(action, req), actor_key)
-        if claim.state is ClaimState.DONE and claim.result is not None:
-            return ActionResult.model_validate({**claim.result, "replayed": True})
-        if claim.state is ClaimState.CONFLICT:
-            raise IdempotencyConflict(request_id)
-        if claim.state is ClaimState.IN_PROGRESS:
-            raise RequestInProgress(request_id)
+        command = req.model_dump(mode="json")
+        rid = request_id or uuid.uuid4().hex
+        if not actor.may_trade:
+            refused = Forbidden(actor.role, action.value)
+            await self.db.audit.append(audit_entry(actor, action, command, rid, error=refused,
+                                                   confirmation=confirmation, started=started))  # fmt: skip
+            raise refused
+        fingerprint, actor_key = _fingerprint(action, req), f"{actor.platform}:{actor.user_id}"
+        if request_id is not None:
+            prior = await self.db.requests.lookup(rid, fingerprint, actor_key)
+            if prior is not None:
+                return _answer(prior)
         try:
             preview = await self.preview(req)
             _same_plan(expected, preview)
-        except (TradingError, MT5Error) as refused:
-            await self.db.requests.abandon(request_id)
-            await self._audit(actor, action, req, None, request_id, confirmation, started, error=refused)
+        except CORE_ERRORS as refused:
+            entry = audit_entry(actor, action, command, rid, error=refused, confirmation=confirmation,
+                                started=started)  # fmt: skip
+            if is_temporary(refused):
+                await self.db.audit.append(entry)
+                raise
+            stored: JsonObject = {"refusal": refusal_of(refused).model_dump(mode="json")}
+            claim = await self.db.requests.record(rid, fingerprint, actor_key, stored, audit=entry)
+            if claim.state is not ClaimState.NEW:
+                return _answer(claim)  # a duplicate claimed it meanwhile: answer as that one
             raise
-        result = await self._send(request_id, action, preview)
-        await self.db.requests.complete(request_id, result.model_dump(mode="json"))
-        await self._audit(actor, action, req, result, request_id, confirmation, started)
+        claim = await self.db.requests.begin(
+            rid, fingerprint, actor_key, plan=preview.model_dump(mode="json")
+        )
+        if claim.state is not ClaimState.NEW:
+            return _answer(claim)
+        result = await self._send(rid, action, preview)
+        entry = audit_entry(actor, action, command, rid, result=result, confirmation=confirmation,
+                            started=started)  # fmt: skip
+        await self.db.requests.complete(rid, result.model_dump(mode="json"), audit=entry)
         return result
+
+    async def settle_open_claims(self, *, created_before: datetime) -> int:
+        """Settle requests a crash left in progress from the terminal's records (see recovery.py)."""
+        return await settle_open_claims(self.client, self.db, created_before=created_before)
 
     def _require_link(self) -> None:
         """Fail fast when the heartbeat says the terminal (or its broker link) is down."""
@@ -281,7 +307,7 @@ class TradingService:
         outcomes = []
         for index, leg in enumerate(preview.legs):
             try:
-                sent = await self.client.order_send(leg.request, tag=_tag(request_id, index))
+                sent = await self.client.order_send(leg.request, tag=leg_tag(request_id, index))
             except OrderOutcomeUnknown as unknown:
                 outcomes.append(
                     LegOutcome(
@@ -318,48 +344,17 @@ class TradingService:
         ok = bool(outcomes) and all(o.ok for o in outcomes) and len(outcomes) == len(preview.legs)
         return ActionResult(request_id=request_id, action=action, ok=ok, preview=preview, outcomes=outcomes)
 
-    async def _audit(
-        self,
-        actor: Actor,
-        action: Action,
-        req: TradeRequestModel,
-        result: ActionResult | None,
-        request_id: str,
-        confirmation: str | None,
-        started: float,
-        error: Exception | None = None,
-    ) -> None:
-        outcome, retcode, code = Outcome.OK, None, None
-        if error is not None:
-            code = getattr(error, "code", type(error).__name__)
-            outcome = Outcome.REJECTED if isinstance(error, MT5Error) else Outcome.REFUSED
-            retcode = getattr(error, "mt5_code", None)
-        elif result is not None and not result.ok:
-            failed = next(o for o in result.outcomes if not o.ok) if result.outcomes else None
-            outcome = Outcome.FAILED if failed is None or failed.unknown else Outcome.REJECTED
-            retcode = failed.retcode if failed else None
-        elif result is not None and result.outcomes:
-            retcode = result.outcomes[-1].retcode
-        entry = AuditEntry(
-            at=datetime.now(UTC),
-            platform=actor.platform,
-            user_id=actor.user_id,
-            chat_id=actor.chat_id,
-            role=actor.role,
-            action=action.value,
-            raw_input=actor.raw_input,
-            command=req.model_dump(mode="json"),
-            preview=result.preview.model_dump(mode="json") if result else None,
-            confirmation=confirmation,
-            outcome=outcome,
-            result=result.model_dump(mode="json") if result else ({"error": str(error)} if error else None),
-            retcode=retcode,
-            tickets=result.tickets if result else [],
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            request_id=request_id,
-            error_code=code,
-        )
-        await self.db.audit.append(entry)
+
+def _answer(claim: Claim) -> ActionResult:
+    """What an id already holds: its result again (`replayed`), its refusal again, or why it is busy."""
+    if claim.state is ClaimState.CONFLICT:
+        raise IdempotencyConflict(claim.request_id)
+    if claim.state is not ClaimState.DONE or claim.result is None:
+        raise RequestInProgress(claim.request_id)
+    refusal = claim.result.get("refusal")
+    if refusal is not None:
+        raise ReplayedRefusal(Refusal.model_validate(refusal))
+    return ActionResult.model_validate({**claim.result, "replayed": True})
 
 
 def _same_plan(expected: Preview | None, now: Preview) -> None:

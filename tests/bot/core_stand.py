@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core import ChatCore
 from bot.messages import Incoming, Reply
-from mt5bot.config import Settings
+from mt5bot.config import Role, Settings
 from mt5bridge.models import PositionSide
 from mt5bridge.trading.models import Actor, OpenRequest
 from tests.trading.conftest import Core, make_core
@@ -23,7 +23,7 @@ USERS: list[dict[str, Any]] = [
     {"platform": "telegram", "id": "5", "role": "trader", "lang": "en"},
     {"platform": "telegram", "id": "6", "role": "trader", "confirm": "never"},
 ]
-SETUP = Actor(platform="test", user_id="setup")
+SETUP = Actor(platform="test", user_id="setup", role=Role.ADMIN)
 
 
 @dataclass

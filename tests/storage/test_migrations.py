@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,8 @@ def _diff(connection: Connection) -> list[object]:
 
 async def test_up_from_empty_creates_every_table_at_head(db: Database) -> None:
     await db.ping()
-    assert head_revision() == "0001"
-    assert await current_revision(db.connector) == "0001"
+    assert head_revision() == "0002"
+    assert await current_revision(db.connector) == "0002"
     async with db.connector.read() as conn:
         names = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
     assert names == TABLES
@@ -44,7 +45,7 @@ async def test_second_open_is_a_no_op_that_keeps_data(target: Target) -> None:
     await first.close()
     second = await target.open()
     try:
-        assert await current_revision(second.connector) == "0001"
+        assert await current_revision(second.connector) == "0002"
         assert [e.action for e in await second.audit.recent()] == ["buy"]
     finally:
         await second.close()
@@ -114,3 +115,26 @@ async def test_unusable_urls_are_refused(url: str) -> None:
 async def test_schema_is_refused_on_sqlite(tmp_path: Path) -> None:
     with pytest.raises(StorageConfigError):
         await Database.open(sqlite_url(tmp_path / "a.db"), schema="x")
+
+
+async def test_upgrade_from_0001_keeps_open_claims_without_a_plan(target: Target) -> None:
+    from alembic import command
+
+    from storage.engine import Connector, create_engine
+    from storage.migrate import alembic_config
+
+    connector = Connector(create_engine(target.url, schema=target.schema))
+    async with connector.write() as conn:
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
+        await conn.exec_driver_sql(
+            "INSERT INTO request_ids (request_id, fingerprint, actor, state, created_at) "
+            "VALUES ('old', 'fp', 'rest:a', 'in_progress', '2026-11-30 10:00:00+00:00')"
+        )
+    await connector.engine.dispose()
+    db = await target.open()
+    try:
+        assert await current_revision(db.connector) == "0002"
+        [claim] = await db.requests.open_claims(created_before=datetime.now(UTC))
+        assert (claim.request_id, claim.actor, claim.plan) == ("old", "rest:a", None)
+    finally:
+        await db.close()

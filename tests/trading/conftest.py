@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mt5bot.config import RiskSettings
+from mt5bot.config import RiskSettings, Role
 from mt5bridge.client import MT5Client
 from mt5bridge.simulator import Simulator
 from mt5bridge.trading.models import Actor
@@ -17,7 +17,7 @@ from mt5bridge.trading.service import TradingService
 from storage.database import Database
 
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)
-ACTOR = Actor(platform="test", user_id="alice", role="trader", raw_input="test")
+ACTOR = Actor(platform="test", user_id="alice", role=Role.TRADER, raw_input="test")
 
 
 @dataclass

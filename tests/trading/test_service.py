@@ -6,11 +6,13 @@ import asyncio
 
 import pytest
 
+from mt5bot.config import Role
 from mt5bridge.errors import TradeRejected
 from mt5bridge.models import PositionSide
-from mt5bridge.trading.errors import IdempotencyConflict, InvalidOrder, TradingError, UnknownSymbol
+from mt5bridge.trading.errors import Forbidden, IdempotencyConflict, InvalidOrder, TradingError, UnknownSymbol
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, OrderKind
 from mt5bridge.trading.selectors import AmbiguousSelection, Selector
+from storage.models import Outcome
 from tests.trading.conftest import ACTOR, Core
 
 BUY, SELL = PositionSide.BUY, PositionSide.SELL
@@ -237,3 +239,22 @@ async def test_traders_names_resolve_to_the_broker_symbol(core: Core) -> None:
     with_aliases = SymbolResolver(core.client, lexicon(None).resolve)
     assert (await with_aliases.resolve("黄金")).name == "XAUUSD.m"
     assert (await with_aliases.resolve("纳指")).name == "NAS100.m"
+
+
+@pytest.mark.parametrize("action", ["open", "close"])
+async def test_the_core_refuses_a_viewer_on_its_own_and_audits_it(core: Core, action: str) -> None:
+    ticket = await open_(core, "XAUUSD", BUY, 0.02)
+    request = (
+        OpenRequest(symbol="XAUUSD", side=BUY, volume=0.01)
+        if action == "open"
+        else CloseRequest(ticket=ticket)
+    )
+    viewer = ACTOR.model_copy(update={"role": Role.VIEWER})
+    with pytest.raises(Forbidden) as refused:
+        await core.service.execute(request, viewer, request_id=f"v-{action}")
+    assert refused.value.code == "forbidden_role"
+    assert [p.ticket for p in core.sim.positions_get()] == [ticket]
+    [entry] = await core.db.audit.for_request(f"v-{action}")
+    assert (entry.outcome, entry.role, entry.error_code) == (Outcome.DENIED, "viewer", "forbidden_role")
+    # Nothing was claimed: the same id from a trader then runs.
+    await core.service.execute(request, ACTOR, request_id=f"v-{action}")
