@@ -3,10 +3,15 @@
 Volumes are checked against the symbol's min/step/max and refused, never rounded. The filling mode is
 chosen from what the symbol allows (FOK, then IOC, else RETURN; pending orders RETURN), never by passing
 the symbol's bit mask as the request's enum (a classic 10030 bug).
+
+Every number from a request is checked before any arithmetic on it: NaN, infinity and values so large that
+their position on the grid overflows are refused as InvalidOrder, never an OverflowError, whichever
+front-end (REST, chat) sent them.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from mt5bridge import constants as C
@@ -14,9 +19,16 @@ from mt5bridge.models import PositionSide, SymbolSpec
 from mt5bridge.trading.errors import InvalidOrder
 from mt5bridge.trading.models import OrderKind
 
+# A float holds every integer up to 2**53: past that many steps a grid position is meaningless.
+_MAX_GRID_STEPS = 2.0**53
+
 
 def check_volume(spec: SymbolSpec, volume: float) -> None:
     """Refuse a volume off the symbol's grid or outside min/max, with the numbers in the message."""
+    if not math.isfinite(volume):
+        raise InvalidOrder("invalid_volume", f"{volume} lots is not a number of lots")
+    if spec.volume_step <= 0:
+        raise InvalidOrder("invalid_volume", f"{spec.name} has no volume step; it cannot be traded")
     if volume < spec.volume_min - 1e-9 or volume > spec.volume_max + 1e-9:
         raise InvalidOrder(
             "invalid_volume",
@@ -56,12 +68,22 @@ def pending_type(side: PositionSide, kind: OrderKind, price: float, bid: float, 
 
 
 def normalize_price(spec: SymbolSpec, price: float, what: str) -> float:
-    """A price on the symbol's tick grid; refuse one that is not (never silently move a stop)."""
-    rounded = round(round(price / spec.tick_size) * spec.tick_size, spec.digits)
-    if abs(rounded - price) > spec.point / 100:
-        raise InvalidOrder(
-            "invalid_price", f"{what} {price} is not on {spec.name}'s price grid ({spec.tick_size:g})"
-        )
+    """A price on the symbol's tick grid; refuse one that is not (never silently move a stop).
+
+    A non-zero price that would round to 0 is refused too: 0 means "no level", so a stop of 1e-300 must
+    not quietly remove a stop.
+    """
+    tick = spec.tick_size or spec.point
+    if not math.isfinite(price):
+        raise InvalidOrder("invalid_price", f"{what} {price} is not a price")
+    if tick <= 0:
+        raise InvalidOrder("invalid_price", f"{spec.name} has no price grid; it cannot be traded")
+    steps = price / tick
+    if abs(steps) >= _MAX_GRID_STEPS:
+        raise InvalidOrder("invalid_price", f"{what} {price:g} is out of range for {spec.name}")
+    rounded = round(round(steps) * tick, spec.digits)
+    if abs(rounded - price) > spec.point / 100 or (rounded == 0 and price != 0):
+        raise InvalidOrder("invalid_price", f"{what} {price} is not on {spec.name}'s price grid ({tick:g})")
     return rounded
 
 

@@ -244,8 +244,9 @@ class _Grid:
 
     def steps_of(self, volume: float, what: str) -> int:
         ratio = volume / self.rule.volume_step
-        steps = round(ratio)
-        if volume <= 0 or abs(ratio - steps) > 1e-6:
+        # NaN, infinity or 1e308 lots: refused before round() could raise (an OverflowError is a 500).
+        steps = round(ratio) if math.isfinite(ratio) else 0
+        if volume <= 0 or steps == 0 or abs(ratio - steps) > 1e-6:
             raise SelectionError(
                 SelectionCode.INVALID_VOLUME,
                 f"{what} {volume:g} lots is not a positive multiple of {self.symbol}'s volume step "
