@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,11 +34,42 @@ def fail(status: int, code: str, message: str, **extra: Any) -> web.Response:
     return web.Response(body=dumps(body), status=status, content_type=JSON_TYPE)
 
 
+_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd"})
+
+
+class UnreadableBody(Exception):
+    """The body could not be read: a corrupt compressed stream, or a broken chunked transfer."""
+
+    def __init__(self, request: web.BaseRequest) -> None:
+        encoding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
+        how = f" as {encoding}" if encoding in _ENCODINGS else ""  # never echo an arbitrary header
+        super().__init__(f"the request body could not be decoded{how}")
+
+
+async def read_raw(request: web.BaseRequest) -> bytes:
+    """The whole body, decoded from its Content-Encoding and bounded by the app's `client_max_size`.
+
+    Raises UnreadableBody when it cannot be decoded (aiohttp's RequestPayloadError, which would otherwise
+    be an unexplained 500) and HTTPRequestEntityTooLarge (413) past `client_max_size`, counted after
+    decompression, so a small compressed bomb is refused as soon as it expands past the limit.
+    """
+    try:
+        return await request.read()
+    except web.RequestPayloadError:
+        raise UnreadableBody(request) from None
+
+
 async def read_body(request: web.Request, model: type[M]) -> M:
     """The request body validated as `model` (strict JSON types, unknown fields refused).
 
-    Raises pydantic's ValidationError (400 through the error middleware) for bad JSON or bad fields, and
-    HTTPRequestEntityTooLarge (413) past the application's `client_max_size`.
+    Raises pydantic's ValidationError (400 through the error middleware) for bad JSON or bad fields,
+    ApiError 400 for a body that cannot be decoded, and HTTPRequestEntityTooLarge (413) past the
+    application's `client_max_size`.
     """
-    raw = await request.read()
+    from api.envelope import ApiError  # the envelope encodes with this module: imported late
+
+    try:
+        raw = await read_raw(request)
+    except UnreadableBody as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from None
     return model.model_validate_json(raw or b"null", strict=True)

@@ -7,8 +7,6 @@ without them the current one.
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,32 +15,44 @@ from api.jsonio import ok
 from api.routing import Endpoint, parse_query
 from reports.keys import REPORTS
 from reports.models import Report, ReportKind
-from reports.service import parse_month
+from reports.service import YEARS, parse_day, parse_month
 
 PNG = "image/png"
 
 
+_YEARS = f"years {YEARS[0]}-{YEARS[1]}"
+
+
+# The values stay strings here: `reports.service` parses them (strictly: `0` is not 1970-01-01) and refuses
+# a malformed one as `400 invalid_report`, as the chat and the CLI do.
 class DayQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    day: date | None = Field(
-        None, alias="date", description="YYYY-MM-DD on the reporting calendar; default today"
+    day: str | None = Field(
+        None,
+        alias="date",
+        description=f"YYYY-MM-DD on the reporting calendar ({_YEARS}); default today",
+        json_schema_extra={"format": "date"},
     )
 
 
 class MonthQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default this month")
+    month: str | None = Field(
+        None,
+        description=f"YYYY-MM ({_YEARS}); default this month",
+        json_schema_extra={"pattern": r"^\d{4}-\d{2}$"},
+    )
 
 
 async def _build(request: web.Request, kind: ReportKind) -> Report:
     reports = request.app[REPORTS]
     if kind is ReportKind.MONTHLY:
         q = parse_query(request, MonthQuery)
-        return await reports.build(kind, month=parse_month(q.month) if q.month else None)
+        return await reports.build(kind, month=parse_month(q.month) if q.month is not None else None)
     day = parse_query(request, DayQuery).day
-    return await reports.build(kind, day=day)
+    return await reports.build(kind, day=parse_day(day) if day is not None else None)
 
 
 def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -36,6 +37,45 @@ class Endpoint:
     media: str | None = None  # a non-JSON success body (e.g. image/png); `response` is then unused
 
 
+_NAMES_SHOWN = 10
+
+
+def query_names(model: type[BaseModel] | None) -> frozenset[str]:
+    """The query parameters a model reads: each field's alias (`from`, `to`, `date`) or its name."""
+    if model is None:
+        return frozenset()
+    return frozenset(field.alias or name for name, field in model.model_fields.items())
+
+
+def unknown_query(request: web.BaseRequest, allowed: frozenset[str]) -> str | None:
+    """The refusal message for query parameters outside `allowed`, naming them; None if there are none."""
+    unknown = sorted({key for key in request.query if key not in allowed})
+    if not unknown:
+        return None
+    names = ", ".join(repr(name[:32]) for name in unknown[:_NAMES_SHOWN])
+    more = f" and {len(unknown) - _NAMES_SHOWN} more" if len(unknown) > _NAMES_SHOWN else ""
+    known = f" (this route takes {', '.join(sorted(allowed))})" if allowed else " (this route takes none)"
+    return f"unknown query parameter{'s' if len(unknown) > 1 else ''} {names}{more}{known}"
+
+
+def _checked(ep: Endpoint) -> Handler:
+    """`ep.handler` behind the query check: unknown or repeated parameters are a 400 on every route."""
+    if ep.open_query:
+        return ep.handler  # the handler names the parameters it does not know (the indicator's own)
+    allowed = query_names(ep.query)
+    handler = ep.handler
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        message = unknown_query(request, allowed)
+        if message is not None:
+            raise ApiError(400, "invalid_request", message)
+        query_dict(request)
+        return await handler(request)
+
+    return checked
+
+
 def query_dict(request: web.Request) -> dict[str, str]:
     """The query string as a dict; a parameter given twice is refused rather than one of them picked."""
     seen: dict[str, str] = {}
@@ -52,5 +92,6 @@ def parse_query(request: web.Request, model: type[Q]) -> Q:
 
 
 def add_routes(app: web.Application, endpoints: tuple[Endpoint, ...]) -> None:
+    """Mount each endpoint; its query string is checked against its query model before the handler."""
     for ep in endpoints:
-        app.router.add_route(ep.method, BASE + ep.path, ep.handler)
+        app.router.add_route(ep.method, BASE + ep.path, _checked(ep))

@@ -18,8 +18,15 @@ from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest,
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.selectors import Selector
 
-Volume = Annotated[float, Field(gt=0, allow_inf_nan=False, description="Lots; a multiple of the volume step")]
-Price = Annotated[float, Field(ge=0, allow_inf_nan=False, description="A price; 0 means none")]
+# Far beyond any instrument (a bitcoin in dong is ~3e9): a larger number is a mistake or an attack, and is
+# refused here with the field named rather than reaching the core's grid arithmetic.
+MAX_PRICE = 1e12
+MAX_VOLUME = 1e9
+Volume = Annotated[
+    float,
+    Field(gt=0, le=MAX_VOLUME, allow_inf_nan=False, description="Lots; a multiple of the volume step"),
+]
+Price = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False, description="A price; 0 means none")]
 Symbol = Annotated[
     str,
     Field(

@@ -14,6 +14,7 @@ import logging
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, LooseHeaders, Middleware
 
+from api.jsonio import UnreadableBody, read_raw
 from api.security.auth import NO_TOKEN_MESSAGE, PRINCIPAL, Authenticator, bearer
 from api.security.ipfilter import IpPolicy
 from api.security.ratelimit import RateLimiter, retry_after_header
@@ -158,12 +159,28 @@ class Guard:
             log.warning("refused %s %s from %s: %s", request.method, request.path, address_key[3:], reason)
 
 
+async def read_admitted_body(request: web.Request) -> web.Response | None:
+    """Read an admitted request's whole body here, once, so no handler meets one it cannot read.
+
+    The body is bounded by `client_max_size` after decompression (a compressed bomb is a 413) and a body
+    that cannot be decoded (corrupt deflate/gzip, a broken chunked transfer) is a 400, both with the
+    envelope, on every route, the chat platforms' callbacks included. Handlers then read the cached bytes.
+    """
+    try:
+        await read_raw(request)
+    except UnreadableBody as exc:
+        return refusal(400, "invalid_request", str(exc))
+    except web.HTTPRequestEntityTooLarge:
+        return refusal(413, "body_too_large", "request body too large")
+    return None
+
+
 def security_middleware(guard: Guard) -> Middleware:
-    """The aiohttp middleware running `guard` before every handler."""
+    """The aiohttp middleware running `guard` before every handler, then reading the body it admitted."""
 
     @web.middleware
     async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
-        refused = guard.check(request)
+        refused = guard.check(request) or (await read_admitted_body(request) if request.body_exists else None)
         if refused is not None:
             return refused
         return await handler(request)

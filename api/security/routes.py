@@ -16,7 +16,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from api.routing import Endpoint
+from api.routing import Endpoint, unknown_query
 from api.security.auth import NO_TOKEN_MESSAGE, Authenticator, bearer
 from api.security.jwt import MIN_SECRET_BYTES
 from api.security.middleware import refusal
@@ -58,6 +58,9 @@ def _problem(error: ValidationError) -> str:
 
 
 async def _parse(request: web.Request) -> LoginRequest | web.Response:
+    unknown = unknown_query(request, frozenset())
+    if unknown is not None:
+        return refusal(400, "bad_request", unknown)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return refusal(400, "bad_request", f"body larger than {MAX_BODY_BYTES} bytes")
     body = await request.read()
