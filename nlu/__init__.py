@@ -1,6 +1,17 @@
 """Intent parser: one chat message in, one exact `Command` out (offline first, LLM when configured)."""
 
-from nlu.command import Command, Intent, OrderType, Period, Report, Selector, Side
+from nlu.command import Command, Intent, OrderType, Period, Problem, ProblemCode, Report, Selector, Side
 from nlu.parser import parse
 
-__all__ = ["Command", "Intent", "OrderType", "Period", "Report", "Selector", "Side", "parse"]
+__all__ = [
+    "Command",
+    "Intent",
+    "OrderType",
+    "Period",
+    "Problem",
+    "ProblemCode",
+    "Report",
+    "Selector",
+    "Side",
+    "parse",
+]

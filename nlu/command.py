@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,6 +72,30 @@ class Report(StrEnum):
     HEDGE = "hedge"
 
 
+class ProblemCode(StrEnum):
+    """Why a number in the message cannot be used as written (see docs/nlu.md, "Numbers")."""
+
+    NEGATIVE_NUMBER = "negative_number"  # a minus sign (- － − 负) before the number
+    SIGNED_NUMBER = "signed_number"  # a plus sign (+ ±): a relative offset, which the command cannot carry
+    ZERO_VOLUME = "zero_volume"
+    ZERO_NUMBER = "zero_number"  # a price or ticket of 0; an SL/TP of 0 on an open
+    AMBIGUOUS_RANGE = "ambiguous_range"  # 0.01-0.05手, 3600~3650, 0.01到0.05手: never one end of it
+    AMBIGUOUS_SEPARATOR = "ambiguous_separator"  # 0,5 / 1,5 / 3.600.000, or 1,000 where it cannot be a price
+
+
+NumberField = Literal["volume", "price", "sl", "tp", "ticket", "magic"]
+
+
+class Problem(BaseModel):
+    """A number the parser refused to read: the chat explains it; the command is `unknown`, never a trade."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: ProblemCode
+    field: NumberField | None = Field(default=None, description="where the number stood, when known")
+    text: str = Field(description="the offending text, as normalised (half-width, lower case)")
+
+
 class Command(BaseModel):
     """One parsed message. Null means "the message did not say (or the parser is not sure)"."""
 
@@ -89,6 +114,9 @@ class Command(BaseModel):
     magic: int | None = Field(default=None, ge=0, description="EA filter")
     period: Period | None = None
     report: Report | None = None
+    problem: Problem | None = Field(
+        default=None, description="set by the parser only, with intent unknown: why a number was refused"
+    )
 
     @property
     def is_trading(self) -> bool:

@@ -37,8 +37,15 @@ SYMBOLS: dict[str, tuple[str, ...]] = {
 }
 
 # Broker suffixes: `.m`, `.pro`, `.i#`, `_ecn`, `-std`, `#`; on codes (not words) a bare letter: `XAUUSDm`.
-_SUFFIX_SEP = r"(?:[._\-][a-z0-9]{1,5}#?|#)?"
-_SUFFIX_CODE = r"(?:[._\-][a-z0-9]{1,5}#?|[a-z]#?|#)?"
+# After "-" the suffix starts with a letter: in "gold-1手" the "-1" is a negative number, not a suffix.
+_SUFFIX_SEP = r"(?:[._][a-z0-9]{1,5}#?|-[a-z][a-z0-9]{0,4}#?|#)?"
+_SUFFIX_CODE = r"(?:[._][a-z0-9]{1,5}#?|-[a-z][a-z0-9]{0,4}#?|[a-z]#?|#)?"
+
+# Instruments quoted in the thousands: only for these is "3,600" read as 3600 (a price, SL or TP).
+# Every other symbol (currency pairs, silver, oil, a canonical name added in config) never is.
+THOUSANDS_QUOTED: frozenset[str] = frozenset(
+    {"XAUUSD", "US30", "NAS100", "US500", "GER40", "HK50", "BTCUSD", "ETHUSD"}
+)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from nlu.command import UNKNOWN, Command, Intent
 from nlu.lexicon import lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.normalize import normalize
-from nlu.parser import has_safety_cue, has_trading_verb, parse
+from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,34 @@ ANSWER_PROMPT = (
 )
 
 
+def _command_schema() -> dict[str, Any]:
+    """The Command's JSON schema without `problem`: only the offline parser reports number problems."""
+    schema = Command.model_json_schema()
+    schema["properties"].pop("problem", None)
+    defs = schema.get("$defs", {})
+    for name in ("Problem", "ProblemCode"):
+        defs.pop(name, None)
+    return schema
+
+
 def _command_tool() -> dict[str, Any]:
     return {
         "type": "function",
         "function": {
             "name": COMMAND_TOOL,
             "description": "Submit the parsed command.",
-            "parameters": Command.model_json_schema(),
+            "parameters": _command_schema(),
         },
     }
 
 
 def needs_llm(command: Command) -> bool:
-    """True when the offline answer is unknown or a trading command missing what identifies it."""
+    """True when the offline answer is unknown or a trading command missing what identifies it.
+
+    Never for a number problem ("买入-1手黄金"): the LLM must not read -1 as 1; the chat explains instead.
+    """
+    if command.problem is not None:
+        return False
     if command.intent is Intent.UNKNOWN:
         return True
     if command.intent is Intent.OPEN:
@@ -112,8 +127,10 @@ class LLMParser:
             candidate = Command.model_validate(json.loads(arguments))
         except (ValueError, ValidationError, RecursionError):  # RecursionError: absurdly nested JSON
             return offline
-        if candidate.intent is Intent.UNKNOWN:
+        if candidate.intent is Intent.UNKNOWN or candidate.problem is not None:
             return offline
+        if _carries_number(candidate) and has_number_finding(text, self._aliases):
+            return offline  # a signed number, a range or an unclear separator is never read by the LLM
         if candidate.is_trading and has_safety_cue(text):
             return offline  # a question, negation, past or hypothetical never becomes a trade
         checked = self._canonical(text, candidate)
@@ -188,6 +205,11 @@ class LLMParser:
 
     def _deadline(self) -> float:
         return self._settings.timeout_sec * (self._settings.max_retries + 1) + 1.0
+
+
+def _carries_number(candidate: Command) -> bool:
+    numbers = (candidate.volume, candidate.price, candidate.sl, candidate.tp, candidate.ticket)
+    return candidate.is_trading or candidate.magic is not None or any(n is not None for n in numbers)
 
 
 def _numbers_ok(text: str, candidate: Command) -> bool:

@@ -12,15 +12,21 @@ MAX_CHARS = 300  # nobody types a trade longer than this; longer text is refused
 _TRAD = (
     "黃銀歐鎊紐納標恆幣倉單買賣損虧帳賬戶餘額週報掛銷價設開關現錢個這請幫嗎麼別時對們盤進點兩幾淨"
     "訂動調刪條獲還應該會過經從後裡資號碼萬網鎖長與離場歷錄覽詢問題較讓給說務擬盪漲蝕撥擔標準貨"
-    "額鐘頭總結虧筆邊億澳紐瑞營綫線倫敦達瓊斯漢數張沒見劃處為並運贏輸損價漲跌",
+    "額鐘頭總結虧筆邊億澳紐瑞營綫線倫敦達瓊斯漢數張沒見劃處為並運贏輸損價漲跌負",
     "黄银欧镑纽纳标恒币仓单买卖损亏账账户余额周报挂销价设开关现钱个这请帮吗么别时对们盘进点两几净"
     "订动调删条获还应该会过经从后里资号码万网锁长与离场历录览询问题较让给说务拟荡涨蚀拨担标准货"
-    "额钟头总结亏笔边亿澳纽瑞营线线伦敦达琼斯汉数张没见划处为并运赢输损价涨跌",
+    "额钟头总结亏笔边亿澳纽瑞营线线伦敦达琼斯汉数张没见划处为并运赢输损价涨跌负",
 )
-_TRAD_TABLE = str.maketrans(_TRAD[0], _TRAD[1])
 assert len(_TRAD[0]) == len(_TRAD[1])  # noqa: S101 - a broken table must fail at import, not silently
+# Minus and dash look-alikes that NFKC leaves alone (−, ‐, ‒, –, —, ―, ⁃, ➖) become "-", and wave dashes
+# (〜, ∼, ⁓) "~": a sign or a range must not hide behind a typographic variant (see nlu/numbers.py).
+# NFKC already maps full-width －, ＋, ～ and the small ﹣ to their ASCII forms.
+_DASHES = "\u2212\u2010\u2012\u2013\u2014\u2015\u2043\u2796"
+_WAVES = "\u301c\u223c\u2053"
+_TRAD_TABLE = str.maketrans(_TRAD[0] + _DASHES + _WAVES, _TRAD[1] + "-" * len(_DASHES) + "~" * len(_WAVES))
 
-_MENTION = re.compile(r"@(?!\d)[\w.\-]+")
+# "@bot" is a mention; "@2300", "@-2300", "@负2300", "@.5" are a price (a sign is never a name's start).
+_MENTION = re.compile(r"@(?![\d\-+.±负])[\w.\-]+")
 _SPACES = re.compile(r"\s+")
 
 _CN_DIGITS = {
@@ -79,7 +85,7 @@ def _cn_integer(text: str) -> int | None:
 
 
 def cn_to_number(text: str) -> float | None:
-    """Chinese numerals to a number: 一 -> 1, 半 -> 0.5, 零点五 -> 0.5, 十 -> 10; None if not a number."""
+    """Chinese numerals to a number: 一 -> 1, 半 -> 0.5, 零点五 -> 0.5, 十 -> 10, 零 -> 0; None if not one."""
     if text == "半":
         return 0.5
     if text.endswith("半") and len(text) > 1:
@@ -91,5 +97,5 @@ def cn_to_number(text: str) -> float | None:
         if whole is None or not tail or any(ch not in _CN_DIGITS for ch in tail):
             return None
         return float(f"{whole}." + "".join(str(_CN_DIGITS[ch]) for ch in tail))
-    value = _cn_integer(text)
-    return None if value is None or value == 0 else float(value)
+    value = _cn_integer(text) if text else None
+    return None if value is None else float(value)  # 零 is 0: "买入零手" is a zero volume, not no volume

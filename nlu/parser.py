@@ -13,7 +13,19 @@ from pydantic import ValidationError
 
 from nlu import patterns as P
 from nlu import scan as S
-from nlu.command import UNKNOWN, Command, Intent, OrderType, Period, Report, Selector, Side
+from nlu.command import (
+    UNKNOWN,
+    Command,
+    Intent,
+    NumberField,
+    OrderType,
+    Period,
+    Problem,
+    ProblemCode,
+    Report,
+    Selector,
+    Side,
+)
 from nlu.lexicon import lexicon
 from nlu.normalize import normalize
 
@@ -63,12 +75,48 @@ def parse(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> Comm
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
     scan = S.run(norm, lexicon(aliases))
-    if forced is not None:
-        return _query(scan, forced)
-    kind = _trading_kind(scan)
+    kind = None if forced is not None else _trading_kind(scan)
+    if scan.findings or scan.zero:
+        refused = _number_problem(scan, kind)
+        if refused is not None:
+            return refused
     if kind is not None:
         return _trading(scan, kind)
-    return _query(scan, None)
+    return _query(scan, forced)
+
+
+def has_number_finding(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
+    """True if a number in the message is signed, a range, or has a separator it cannot be read with."""
+    norm, _forced = prepare(text)
+    return bool(norm.strip()) and bool(S.run(norm, lexicon(aliases)).findings)
+
+
+def _number_problem(scan: S.Scan, kind: Intent | None) -> Command | None:
+    """`unknown` with the problem when a number cannot be read as written (docs/nlu.md, "Numbers").
+
+    With a trading verb every finding counts; without one (a query), only a finding that stands in a
+    field (a volume, price, SL, TP, ticket, magic): "今天盈亏-50" is still a P&L question.
+    """
+    for finding in scan.findings:
+        if kind is not None or S.field_of(scan, finding) is not None:
+            return Command(problem=S.problem(scan, finding))
+    zero = _zero(scan, kind)
+    return None if zero is None else Command(problem=zero)
+
+
+def _zero(scan: S.Scan, kind: Intent | None) -> Problem | None:
+    """A volume, price or ticket of 0, or a typed SL/TP of 0 on an open (in a modify, 0 removes it)."""
+    checks: list[tuple[NumberField, float | None]] = [("ticket", scan.ticket)]
+    if kind is not None:
+        checks += [("volume", scan.volume), ("price", scan.price)]
+    if kind is Intent.OPEN:
+        checks += [("sl", scan.sl), ("tp", scan.tp)]
+    for name, value in checks:
+        if value == 0 and name in scan.spans:
+            code = ProblemCode.ZERO_VOLUME if name == "volume" else ProblemCode.ZERO_NUMBER
+            start, end = scan.spans[name]
+            return Problem(code=code, field=name, text=scan.source[start:end].strip())
+    return None
 
 
 def _trading_kind(scan: S.Scan) -> Intent | None:
@@ -137,11 +185,13 @@ def _refused(scan: S.Scan) -> bool:
     text = scan.text
     if scan.ambiguous or len(scan.symbols) > 1 or _unsafe(text):
         return True
+    if scan.sl_tp_mentioned and P.SL_TP_MENTION.search(text):
+        return True  # an SL/TP word left without a number we read ("止损三千六"): never dropped silently
     return bool(P.DIGIT.search(text) or P.COUNT.search(text) or P.PERIODS.first(text))
 
 
 def _trading(scan: S.Scan, kind: Intent) -> Command:
-    if kind is Intent.UNKNOWN or _refused(scan):
+    if kind is Intent.UNKNOWN or scan.findings or _refused(scan):
         return UNKNOWN
     sides = _sides(scan.text, kind)
     if kind is Intent.OPEN and len(sides) > 1:

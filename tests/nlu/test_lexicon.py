@@ -70,7 +70,7 @@ def test_config_aliases_extend_and_add_symbols() -> None:
         ("一点五", 1.5),
         ("三半", 3.5),
         ("一二", None),
-        ("零", None),
+        ("零", 0.0),
         ("点", None),
     ],
 )
@@ -99,6 +99,7 @@ def test_command_dump_has_exactly_the_contract_keys() -> None:
         "magic",
         "period",
         "report",
+        "problem",
     ]
     assert list(Command().model_dump()) == keys
     assert Command().intent is Intent.UNKNOWN

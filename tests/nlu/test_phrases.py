@@ -48,4 +48,7 @@ def test_table_is_large_and_covers_every_value() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), ROWS, ids=[r[0] or "<empty>" for r in ROWS])
 def test_phrase(text: str, expected: dict[str, object]) -> None:
-    assert parse(text).model_dump(mode="json") == expected
+    dump = parse(text).model_dump(mode="json")
+    if dump["problem"] is not None:  # the table states the code; test_numbers.py checks field and text
+        dump["problem"] = dump["problem"]["code"]
+    assert dump == expected
