@@ -38,6 +38,7 @@ from mt5bot.keys import (
 )
 from mt5bridge.backends import open_backend
 from mt5bridge.client import MT5Client
+from mt5bridge.errors import MT5Error
 from mt5bridge.events import EventBus
 from mt5bridge.events.ticks import TickPoller
 from mt5bridge.events.watcher import TradeWatcher
@@ -137,10 +138,37 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     app[REPORTS] = ReportService(app[TRADING], settings)
     for part in parts:
         part.start()
+    started = datetime.now(UTC)
+    grace = settings.mt5.call_timeout_sec + 5.0
+    recovery = asyncio.create_task(_settle_open_claims(app[TRADING], started, grace), name="claim-recovery")
     yield
+    recovery.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await recovery
     for part in reversed(parts):
         await part.stop()
     await bus.close()  # ends the consumers' tasks (notifier, WS feeds) instead of leaving them pending
+
+
+async def _settle_open_claims(trading: TradingService, started: datetime, grace: float) -> None:
+    """Settle the requests a crash left in progress, once the terminal answers (never resending).
+
+    It waits `grace` (one terminal call timeout and a margin) first: should another process still be
+    sending under one of those claims, its answer or its timeout comes within that time.
+    """
+    await asyncio.sleep(grace)
+    delay = 1.0
+    while True:
+        try:
+            settled = await trading.settle_open_claims(created_before=started)
+        except MT5Error as exc:
+            log.warning("cannot settle open requests yet (%s); retrying in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+            continue
+        if settled:
+            log.warning("settled %d request(s) left open by the previous run", settled)
+        return
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
