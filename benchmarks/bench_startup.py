@@ -2,7 +2,8 @@
 
 For each demo_days value: a fresh data directory (the demo account is built from scratch), then a second
 start on the same directory (resumed from the saved simulator state). Each start is timed from spawning the
-process to the first 200 from /api/v1/health, and its memory read from /proc/<pid>/status: VmRSS at ready,
+process to the first 200 from /api/v1/health (wall clock, and the CPU time the process used by then,
+which other load on the machine disturbs less), and its memory read from /proc/<pid>/status: VmRSS at ready,
 VmRSS two seconds later (the tick poller, snapshots and reports have started), VmRSS after a first use
 (symbols, 1,000 H1 bars, the daily report; this is where lazily built history gets built) and VmHWM, the
 peak resident size over the whole run.
@@ -51,6 +52,12 @@ def proc_status(pid: int) -> dict[str, int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all threads): less noisy than wall time on a busy box."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def get(port: int, path: str, token: bool = True) -> bytes:
     headers = {"Authorization": f"Bearer {TOKEN}"} if token else {}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", headers=headers)
@@ -87,6 +94,7 @@ def start(data: Path, demo_days: int) -> dict[str, float]:
                     sys.exit("the service did not answer /health within 120 s")
                 time.sleep(0.02)
         ready = time.perf_counter() - began
+        cpu = cpu_seconds(proc.pid)
         at_ready = proc_status(proc.pid)["VmRSS"]
         time.sleep(2)
         settled = proc_status(proc.pid)["VmRSS"]
@@ -97,6 +105,7 @@ def start(data: Path, demo_days: int) -> dict[str, float]:
         used = proc_status(proc.pid)
         return {
             "ready_s": ready,
+            "cpu_s": cpu,
             "rss_ready": at_ready,
             "rss_settled": settled,
             "rss_used": used["VmRSS"],
@@ -117,7 +126,8 @@ def report(label: str, runs: list[dict[str, float]]) -> None:
         return f"{min(values):.{digits}f}/{statistics.median(values):.{digits}f}{unit}"
 
     print(
-        f"{label:22} ready {fmt('ready_s', ' s', 2):>14}  RSS ready {fmt('rss_ready', ' MB', 0):>12}"
+        f"{label:22} ready {fmt('ready_s', ' s', 2):>14} (CPU {fmt('cpu_s', ' s', 2)})"
+        f"  RSS ready {fmt('rss_ready', ' MB', 0):>12}"
         f"  +2 s {fmt('rss_settled', ' MB', 0):>12}  after use {fmt('rss_used', ' MB', 0):>12}"
         f" (use {fmt('first_use_s', ' s', 2)})  peak {fmt('hwm', ' MB', 0):>12}",
         flush=True,
