@@ -223,9 +223,10 @@ class ChatCore:
             await self.deps.audit(p, f"command.{slash[0].value}", Outcome.OK)
             return [await self.commands.slash(p, *slash)]
         cmd = await self._parse(strip_bot_name(text))
-        await self.deps.audit(p, "message", Outcome.OK, command=cmd)
         if cmd.problem is not None:  # "买入-1手黄金", "0.01-0.05手": explained, never traded nor guessed
+            await self.deps.audit(p, "message", Outcome.REFUSED, command=cmd, error_code=cmd.problem.code)
             return [self.deps.reply(p, "numbers", "problem", problem=cmd.problem)]
+        await self.deps.audit(p, "message", Outcome.OK, command=cmd)
         if cmd.intent is Intent.UNKNOWN:
             return [await self._free_form(p, text)]
         if cmd.is_trading:

@@ -49,8 +49,10 @@ async def stand(tmp_path: Path) -> AsyncIterator[Stand]:
 async def _nothing_traded(stand: Stand, user: str) -> None:
     assert stand.core.sim.positions_total() == 0
     assert stand.core.sim.orders_total() == 0
-    actions = {entry.action for entry in await stand.core.db.audit.recent(actor=user)}
+    entries = await stand.core.db.audit.recent(actor=user)
+    actions = {entry.action for entry in entries}
     assert actions == {"chat.message"}, actions  # no preview, confirmation or execution was recorded
+    assert all(e.outcome == "refused" and e.error_code for e in entries)  # refused, with the problem's code
 
 
 @pytest.mark.parametrize(("text", "quoted", "words"), REFUSED)
