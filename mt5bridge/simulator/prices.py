@@ -16,7 +16,7 @@ Nothing after the clock is visible: quotes, bars and ticks all stop at `now`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,7 @@ class _State:
     history: SymbolHistory | None = None
     sealed_d1: np.ndarray | None = None  # backfill + one D1 bar per whole history day before the start day
     quote: tuple[int, tuple[int, float, float]] | None = None  # replay: (clock, tick) of the last tick()
+    stats: tuple[Hashable, tuple[float, float, float, float, float]] | None = None  # day_stats memo
 
 
 class NewTicks(Mapping[str, np.ndarray]):
@@ -251,7 +252,8 @@ class PriceEngine:
             found = self._cache.get(key)
             if found is not None:
                 return found
-        m1 = self._day_m1(state, day, cut=cut, keep=timeframe == c.TIMEFRAME_M1)
+        # a whole day aggregated once need not stay in the cache as M1; the clock's own day is read again
+        m1 = self._day_m1(state, day, cut=cut, keep=timeframe == c.TIMEFRAME_M1 or not sealed)
         if timeframe == c.TIMEFRAME_M1:
             bars = m1.copy() if sealed else m1  # sealed live bars: a copy, not a view of the live buffer
         else:
@@ -413,6 +415,13 @@ class PriceEngine:
     def day_stats(self, name: str) -> tuple[float, float, float, float, float]:
         """(bidhigh, bidlow, askhigh, asklow, session open) of the last server day with trading."""
         state = self._state(name)
+        # symbol_info asks this for every symbol on every call: unchanged until a tick or the clock moves
+        key = (self._now_msc if self._now_msc < self._start_msc else self.now // DAY, state.last)
+        if state.stats is None or state.stats[0] != key:
+            state.stats = (key, self._day_stats(state))
+        return state.stats[1]
+
+    def _day_stats(self, state: _State) -> tuple[float, float, float, float, float]:
         now = self.now
         day, first = now - now % DAY, self._first_day(state)
         while day >= first:
