@@ -1,7 +1,8 @@
 """Market data: symbols, one symbol with its tick, bars (by count or by range) and indicators.
 
-Bars are turned into JSON column by column (numpy formats the times, orjson the rest): the 1,000-bar
-answer is the API's heaviest, see docs/api.md "Performance".
+Bars are turned into JSON column by column (numpy formats the times, orjson the rest), see docs/api.md
+"Performance". A bar range longer than 1,000 bars is streamed piece by piece, encoded off the event loop
+(api/bulk.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
+from api.bulk import PIECE_BARS, pieces, stream_rates
 from api.envelope import ApiError
 from api.jsonio import JSON_TYPE, ok
 from api.routing import Endpoint, parse_query, query_dict
@@ -72,8 +74,8 @@ async def rates(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=JSON_TYPE)
 
 
-async def rates_range(request: web.Request) -> web.Response:
-    """GET /rates/{symbol}/range?tf=&from=&to=: bars opened in [from, to]."""
+async def rates_range(request: web.Request) -> web.StreamResponse:
+    """GET /rates/{symbol}/range?tf=&from=&to=: bars opened in [from, to] (long ranges streamed)."""
     q = parse_query(request, RangeQuery)
     trading = request.app[TRADING]
     offset = trading.client.server_utc_offset
@@ -83,6 +85,13 @@ async def rates_range(request: web.Request) -> web.Response:
     if (hi - lo) // q.tf.seconds > MAX_RANGE_BARS:
         raise ApiError(400, "range_too_large", f"the range spans more than {MAX_RANGE_BARS} {q.tf} bars")
     spec = await _resolve(trading, request.match_info["symbol"])
+    parts = pieces(lo, hi, PIECE_BARS * q.tf.seconds)
+    if len(parts) > 1:  # long ranges are read, encoded and sent a piece at a time (api/bulk.py)
+
+        async def fetch(a: int, b: int) -> np.ndarray:
+            return await trading.client.rates_range(spec.name, q.tf.mt5, a, b)
+
+        return await stream_rates(request, {"symbol": spec.name, "tf": q.tf.value}, fetch, parts, offset)
     bars = await trading.client.rates_range(spec.name, q.tf.mt5, lo, hi)
     data = bars_json(bars, offset)
     return ok({"symbol": spec.name, "tf": q.tf.value, "count": len(data), "rates": data})
