@@ -4,6 +4,7 @@ requests, and a small self-contained HTML page rendering it at /docs (no CDN: th
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
@@ -17,8 +18,32 @@ from api.routing import BASE, Endpoint
 from api.schemas_out import ErrorOut
 from mt5bot import __version__
 
-OPENAPI_JSON = web.AppKey("openapi_json", bytes)
-DOCS_HTML = web.AppKey("docs_html", str)
+
+class ApiDocs:
+    """The OpenAPI document and the /docs page, built by the first request for either.
+
+    Generating the schemas takes about 0.2 s of pydantic work, which every start of the service used to
+    pay for pages few ever open; it runs on a worker thread, so the loop keeps serving meanwhile.
+    """
+
+    def __init__(self, endpoints: tuple[Endpoint, ...]) -> None:
+        self._endpoints = endpoints
+        self._built: tuple[bytes, str] | None = None
+        self._lock = asyncio.Lock()
+
+    def _build(self) -> tuple[bytes, str]:
+        spec = build_spec(self._endpoints)
+        return dumps(spec), render_docs(spec)
+
+    async def get(self) -> tuple[bytes, str]:
+        """(openapi.json bytes, /docs HTML)."""
+        async with self._lock:
+            if self._built is None:
+                self._built = await asyncio.to_thread(self._build)
+        return self._built
+
+
+API_DOCS = web.AppKey("api_docs", ApiDocs)
 
 _REF = "#/components/schemas/{model}"
 _ERROR_TEXT = {
@@ -217,17 +242,17 @@ def render_docs(spec: dict[str, Any]) -> str:
 
 async def openapi_json(request: web.Request) -> web.Response:
     """GET /api/v1/openapi.json (no authentication)."""
-    return web.Response(body=request.app[OPENAPI_JSON], content_type=JSON_TYPE)
+    body, _ = await request.app[API_DOCS].get()
+    return web.Response(body=body, content_type=JSON_TYPE)
 
 
 async def docs_page(request: web.Request) -> web.Response:
     """GET /docs (no authentication)."""
-    return web.Response(text=request.app[DOCS_HTML], content_type="text/html")
+    _, page = await request.app[API_DOCS].get()
+    return web.Response(text=page, content_type="text/html")
 
 
 def setup_openapi(app: web.Application, endpoints: tuple[Endpoint, ...]) -> None:
-    spec = build_spec(endpoints)
-    app[OPENAPI_JSON] = dumps(spec)
-    app[DOCS_HTML] = render_docs(spec)
+    app[API_DOCS] = ApiDocs(endpoints)
     app.router.add_get(BASE + "/openapi.json", openapi_json)
     app.router.add_get("/docs", docs_page)
