@@ -33,8 +33,11 @@ __all__ = ["BACKFILL_DAYS", "MIN_H1_BARS", "PriceEngine"]
 _P0, _LIVE = 0, 2
 _NO_BARS = np.empty(0, b.BAR_DTYPE)
 _NO_TICKS = np.empty(0, TICK_DTYPE)
+_NO_TIMES = np.empty(0, np.int64)
 _RAW = 0  # cache key "timeframe" of a whole history day's M1 bars (no TIMEFRAME_* constant is 0)
 _SYNTH_OFFSETS = (0, 20_000, 40_000, 59_000)  # as ticks.synthesize places its four ticks
+TICK_BUFFER = 100_000
+"""Live ticks kept per symbol (about 2.3 days at one tick per 2 s, 2.6 MB); older ones are synthesized."""
 CACHE_BYTES = 16 << 20
 """Default budget of the engine's cache of generated days (a day of M1 bars is at most 109 KB)."""
 
@@ -98,7 +101,7 @@ class PriceEngine:
         always_open: bool = False,
         history_days: int = 60,
         tick_interval: float = 2.0,
-        tick_buffer: int = 200_000,
+        tick_buffer: int = TICK_BUFFER,
         start_prices: Mapping[str, float] | None = None,
         cache_bytes: int = CACHE_BYTES,
     ) -> None:
@@ -164,7 +167,8 @@ class PriceEngine:
         when = start_msc if is_open(spec.session, self._start, self._always) else self._last_close_msc(spec)
         walk = Walk(math.log(p0), p0_pts, spec.spread, when)
         sigma = spec.daily_vol / math.sqrt(self._day_seconds(spec))
-        state = _State(spec, p0_pts, sigma, walk, (when, p0, ask0), TickBuffer(self._tick_buffer))
+        buffer = TickBuffer(self._tick_buffer, spec.digits)
+        state = _State(spec, p0_pts, sigma, walk, (when, p0, ask0), buffer)
         if when == start_msc:
             self._record(state, make_ticks(np.array([when]), np.array([p0]), np.array([ask0]), BID_ASK))
         return state
@@ -372,10 +376,9 @@ class PriceEngine:
         state = self._state(name)
         time_msc = min(time_msc, self._now_msc)
         if self._now_msc >= self._start_msc:
-            held = state.buffer.ticks
-            if len(held) and time_msc >= held["time_msc"][0]:
-                i = int(np.searchsorted(held["time_msc"], time_msc, side="right")) - 1
-                return float(held["bid"][i]), float(held["ask"][i])
+            held = state.buffer.times
+            if len(held) and time_msc >= held[0]:
+                return state.buffer.quote(int(np.searchsorted(held, time_msc, side="right")) - 1)
         _, bid, ask = self._synth_at(state, time_msc)
         return bid, ask
 
@@ -563,14 +566,14 @@ class PriceEngine:
     # ----- ticks -----
 
     def _held(self, state: _State) -> np.ndarray:
-        """Retained live ticks (none while replaying: they all lie after the clock)."""
-        return state.buffer.ticks if self._now_msc >= self._start_msc else _NO_TICKS
+        """Times of the retained live ticks (none while replaying: they all lie after the clock)."""
+        return state.buffer.times if self._now_msc >= self._start_msc else _NO_TIMES
 
     def _synth(self, state: _State, bars: np.ndarray, lo_msc: int, held: np.ndarray) -> np.ndarray:
         """Ticks synthesized from M1 bars, from lo_msc up to the clock and before the oldest held tick."""
         synth = synthesize(bars, state.spec.digits)
         times = synth["time_msc"]
-        upper = self._now_msc if not len(held) else min(self._now_msc, int(held["time_msc"][0]) - 1)
+        upper = self._now_msc if not len(held) else min(self._now_msc, int(held[0]) - 1)
         return synth[
             int(np.searchsorted(times, lo_msc, "left")) : int(np.searchsorted(times, upper, "right"))
         ]
@@ -583,11 +586,12 @@ class PriceEngine:
         state = self._state(name)
         held = self._held(state)
         old = _NO_TICKS
-        if not len(held) or date_from_msc < held["time_msc"][0]:
+        if not len(held) or date_from_msc < held[0]:
             first_bar = -((59_000 - date_from_msc) // 1000)  # the first bar whose +59 s tick is not before
             old = self._synth(state, self._first_bars(state, first_bar, count), date_from_msc, held)
-        recent = held[int(np.searchsorted(held["time_msc"], date_from_msc, side="left")) :]
-        return np.concatenate((old, recent[: max(0, count - len(old))]))[:count]
+        lo = int(np.searchsorted(held, date_from_msc, side="left"))
+        recent = state.buffer.slice(lo, lo + max(0, count - len(old)))
+        return np.concatenate((old, recent))[:count]
 
     def ticks_range(self, name: str, date_from_msc: int, date_to_msc: int, flags: int) -> np.ndarray:
         """Ticks with date_from_msc <= time_msc <= date_to_msc."""
@@ -596,14 +600,14 @@ class PriceEngine:
         state = self._state(name)
         held = self._held(state)
         old = _NO_TICKS
-        if not len(held) or date_from_msc < held["time_msc"][0]:
+        if not len(held) or date_from_msc < held[0]:
             first_bar = -((59_000 - date_from_msc) // 1000)
             bars = self._range(state, c.TIMEFRAME_M1, first_bar, date_to_msc // 1000, cut=False)
             old = self._synth(state, bars, date_from_msc, held)
             old = old[old["time_msc"] <= date_to_msc]
-        lo = int(np.searchsorted(held["time_msc"], date_from_msc, side="left"))
-        hi = int(np.searchsorted(held["time_msc"], date_to_msc, side="right"))
-        return np.concatenate((old, held[lo:hi]))
+        lo = int(np.searchsorted(held, date_from_msc, side="left"))
+        hi = int(np.searchsorted(held, date_to_msc, side="right"))
+        return np.concatenate((old, state.buffer.slice(lo, hi)))
 
 
 def _reader(chunk: Mapping[str, np.ndarray]) -> Callable[[str], np.ndarray]:

@@ -140,59 +140,92 @@ def synthesize(bars: np.ndarray, digits: int) -> np.ndarray:
     return make_ticks(times[changed], bid[changed], ask[changed], BID_ASK)
 
 
-def _copy(dst: np.ndarray, at: int, src: np.ndarray) -> None:
-    """dst[at : at + len(src)] = src as a byte copy (structured assignment is far slower)."""
-    size = TICK_DTYPE.itemsize
-    dst.view(np.uint8)[at * size : (at + len(src)) * size] = np.ascontiguousarray(src).view(np.uint8)
-
-
 class TickBuffer:
-    """The most recent `capacity` ticks of one symbol: a ring buffer, read back time-ascending."""
+    """The most recent `capacity` ticks of one symbol, stored compactly, read back time-ascending.
 
-    def __init__(self, capacity: int) -> None:
+    A tick is kept as its time, Bid in points, spread in points and flags: 21 bytes instead of the
+    60 of MT5's layout, which `ticks` rebuilds on reading. Prices are exact either way: the engine's
+    prices are points / 10**digits, and so are the rebuilt ones. The columns are linear arrays a
+    quarter longer than the capacity; when they fill, the ticks to keep move to the front.
+    """
+
+    def __init__(self, capacity: int, digits: int = 5) -> None:
         if capacity < 1:
             raise ValueError("tick buffer capacity must be positive")
         self._capacity = capacity
-        self._buf = np.empty(min(capacity, 4096), TICK_DTYPE)
-        self._n = 0
-        self._head = 0  # index of the oldest tick; stays 0 until the buffer first overflows
-        self._ordered: np.ndarray | None = None
+        self._size = capacity + max(capacity // 4, 1024)  # the columns' full length
+        self._scale = 10.0**digits
+        self._lo = self._hi = 0  # the retained ticks are [lo, hi)
+        self._alloc(min(self._size, 4096))
+
+    def _alloc(self, size: int) -> None:
+        n = self._hi - self._lo
+        cols: list[np.ndarray] = [
+            np.empty(size, np.int64),  # time_msc
+            np.empty(size, np.int64),  # bid points
+            np.empty(size, np.int32),  # spread points
+            np.empty(size, np.uint8),  # flags
+        ]
+        if n:
+            for new, old in zip(cols, self._cols(), strict=True):
+                new[:n] = old[self._lo : self._hi]
+        self._time, self._bid, self._spread, self._flags = cols
+        self._lo, self._hi = 0, n
+
+    def _cols(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self._time, self._bid, self._spread, self._flags
+
+    def __len__(self) -> int:
+        return self._hi - self._lo
 
     @property
-    def ticks(self) -> np.ndarray:
-        """The retained ticks, oldest first (a view or a cached copy; do not modify or keep)."""
-        if self._head == 0:
-            return self._buf[: self._n]
-        if self._ordered is None:
-            self._ordered = np.concatenate((self._buf[self._head :], self._buf[: self._head]))
-        return self._ordered
+    def nbytes(self) -> int:
+        """Memory held by the columns."""
+        return sum(col.nbytes for col in self._cols())
+
+    @property
+    def times(self) -> np.ndarray:
+        """time_msc of the retained ticks, ascending (a view: do not modify or keep)."""
+        return self._time[self._lo : self._hi]
 
     @property
     def oldest_msc(self) -> int | None:
         """Time of the oldest retained tick, None when empty."""
-        return int(self._buf["time_msc"][self._head]) if self._n else None
+        return int(self._time[self._lo]) if self._hi > self._lo else None
+
+    def quote(self, i: int) -> tuple[float, float]:
+        """(bid, ask) of the i-th retained tick."""
+        bid = int(self._bid[self._lo + i])
+        return bid / self._scale, (bid + int(self._spread[self._lo + i])) / self._scale
+
+    def slice(self, i: int = 0, j: int | None = None) -> np.ndarray:
+        """Retained ticks i to j (positions among the retained, as in a list) in MT5's layout."""
+        i, j, _ = slice(i, j).indices(len(self))
+        a, b = self._lo + i, self._lo + max(i, j)
+        bid = self._bid[a:b]
+        return make_ticks(
+            self._time[a:b], bid / self._scale, (bid + self._spread[a:b]) / self._scale, self._flags[a:b]
+        )
+
+    @property
+    def ticks(self) -> np.ndarray:
+        """Every retained tick, oldest first, in MT5's layout (a new array)."""
+        return self.slice()
 
     def append(self, new: np.ndarray) -> None:
         """Add ticks (time ascending, not older than the newest held), dropping the oldest beyond capacity."""
-        self._ordered = None
-        k, cap = len(new), self._capacity
-        if k >= cap:
-            self._buf, self._n, self._head = new[-cap:].copy(), cap, 0
-            return
-        if self._n + k > len(self._buf) and len(self._buf) < cap:
-            grown = np.empty(min(cap, max(self._n + k, 2 * len(self._buf))), TICK_DTYPE)
-            _copy(grown, 0, self._buf[: self._n])
-            self._buf = grown
-        if self._n + k <= len(self._buf):
-            _copy(self._buf, self._n, new)
-            self._n += k
-            return
-        # full-size ring: write at the tail with wrap-around, advancing the head past evicted ticks
-        tail = (self._head + self._n) % cap
-        first = min(k, cap - tail)
-        _copy(self._buf, tail, new[:first])
-        _copy(self._buf, 0, new[first:])
-        overflow = self._n + k - cap
-        if overflow > 0:
-            self._head = (self._head + overflow) % cap
-        self._n = min(cap, self._n + k)
+        cap = self._capacity
+        new = new[-cap:]
+        k = len(new)
+        if self._hi + k > len(self._time):  # full: keep what survives, at the front of (larger) columns
+            keep = min(self._hi - self._lo, cap - k)
+            self._lo = self._hi - keep
+            self._alloc(min(self._size, max(len(self._time), 2 * (keep + k))))
+        a, b = self._hi, self._hi + k
+        bid = np.rint(new["bid"] * self._scale).astype(np.int64)
+        self._time[a:b] = new["time_msc"]
+        self._bid[a:b] = bid
+        self._spread[a:b] = np.rint(new["ask"] * self._scale).astype(np.int64) - bid
+        self._flags[a:b] = new["flags"]
+        self._hi = b
+        self._lo = max(self._lo, b - cap)

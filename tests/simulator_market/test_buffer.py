@@ -50,3 +50,13 @@ def test_evicted_ticks_are_synthesized_from_bars(make_engine: Factory) -> None:
     first = bars[0]
     quotes = {first["open"], first["high"], first["low"], first["close"]}
     assert engine.price_at("EURUSD", MONDAY * 1000 + 59_000)[0] in quotes
+
+
+def test_buffer_memory_is_bounded_and_compact() -> None:
+    buffer = TickBuffer(10_000, digits=1)
+    for start in range(0, 100_000, 700):
+        buffer.append(_ticks(start, 700))
+    assert len(buffer) == 10_000 and buffer.oldest_msc == 100_100 - 10_000
+    # 21 bytes a tick (MT5's layout takes 60), in columns at most a quarter longer than the capacity
+    assert buffer.nbytes <= 21 * 12_500
+    assert np.array_equal(buffer.slice(-3)["bid"], np.arange(100_097, 100_100) / 10.0)
