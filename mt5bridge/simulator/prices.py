@@ -53,6 +53,7 @@ class _State:
     live: b.LiveBars = field(default_factory=b.LiveBars)
     rng: np.random.Generator | None = None
     history: SymbolHistory | None = None
+    seeded_pts: int = 0  # the seeded price at history_end (where a resumed history keeps the first one)
     sealed_d1: np.ndarray | None = None  # backfill + one D1 bar per whole history day before the start day
     quote: tuple[int, tuple[int, float, float]] | None = None  # replay: (clock, tick) of the last tick()
     stats: tuple[Hashable, tuple[float, float, float, float, float]] | None = None  # day_stats memo
@@ -103,6 +104,7 @@ class PriceEngine:
         tick_interval: float = 2.0,
         tick_buffer: int = TICK_BUFFER,
         start_prices: Mapping[str, float] | None = None,
+        history_end: int | None = None,
         cache_bytes: int = CACHE_BYTES,
     ) -> None:
         if history_days < 7 or tick_interval <= 0:
@@ -118,8 +120,10 @@ class PriceEngine:
         self._now_msc = self._start_msc
         self._live_moved = False
         self._cache = ByteLRU(cache_bytes)
-        # Resuming a saved simulator: history is generated to end at the saved Bid, so no gap appears.
+        # Resuming a saved simulator: history is generated to end at the saved Bid, so no gap appears;
+        # before `history_end` (when the first simulator started) it is the seeded history it had.
         self._start_prices = dict(start_prices or {})
+        self._history_end = history_end if history_end is not None and history_end < self._start else None
         self._states = {spec.name: self._new_state(spec) for spec in specs}
 
     @property
@@ -159,7 +163,8 @@ class PriceEngine:
 
     def _new_state(self, spec: SymbolSpec) -> _State:
         shock = rng(self._seed, spec.name, _P0).standard_normal() * spec.daily_vol * 3
-        level = self._start_prices.get(spec.name, spec.base_price * math.exp(shock))
+        seeded = spec.base_price * math.exp(shock)
+        level = self._start_prices.get(spec.name, seeded)
         p0_pts = int(b.quantize(np.array([level]), spec)[0])
         scale = 10.0**spec.digits
         p0, ask0 = p0_pts / scale, (p0_pts + spec.spread) / scale
@@ -169,6 +174,7 @@ class PriceEngine:
         sigma = spec.daily_vol / math.sqrt(self._day_seconds(spec))
         buffer = TickBuffer(self._tick_buffer, spec.digits)
         state = _State(spec, p0_pts, sigma, walk, (when, p0, ask0), buffer)
+        state.seeded_pts = int(b.quantize(np.array([seeded]), spec)[0])
         if when == start_msc:
             self._record(state, make_ticks(np.array([when]), np.array([p0]), np.array([ask0]), BID_ASK))
         return state
@@ -198,6 +204,7 @@ class PriceEngine:
                 spec, seed=self._seed, start=self._start, end_pts=state.p0_pts,
                 history_days=self._history_days, tick_interval=self._interval,
                 day_seconds=self._day_seconds(spec), always=self._always,
+                anchor=None if self._history_end is None else (self._history_end, state.seeded_pts),
             )  # fmt: skip
         return state.history
 
@@ -206,13 +213,12 @@ class PriceEngine:
     def _history_day(self, state: _State, day: int, *, keep: bool = True) -> np.ndarray:
         """Every history M1 bar of the server day `day` (cached when `keep`); none outside the history."""
         history = self._history(state)
-        i = history.index(day)
-        if i < 0:
+        if not history.first_day <= day <= history.last_day:
             return _NO_BARS
         key = (state.spec.name, _RAW, day)
         found = self._cache.get(key)
         if found is None:
-            found = history.day_bars(i)
+            found = history.day_bars(day)
             if keep:
                 self._cache.put(key, found)
         return found

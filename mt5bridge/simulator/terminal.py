@@ -93,6 +93,7 @@ class Simulator:
         tick_interval: float = 2.0,
         book: Book | None = None,
         start_prices: dict[str, float] | None = None,
+        history_end: int | None = None,
     ) -> None:
         if margin_mode not in ("hedging", "netting"):
             raise ValueError("margin_mode must be 'hedging' or 'netting'")
@@ -105,9 +106,13 @@ class Simulator:
             "history_days": history_days, "tick_interval": tick_interval,
         }  # fmt: skip
         now = sessions.server_now() if start is None else to_server_epoch(start)
+        # Where the seeded price history ends: this start, or the first simulator's when resumed (kept
+        # in the options, so a saved state brings it back and the history before it stays the same).
+        self.options["history_end"] = now if history_end is None else history_end
         engine = PriceEngine(
             CATALOGUE, seed=seed, start=now, always_open=market_hours == "always",
             history_days=history_days, tick_interval=tick_interval, start_prices=start_prices,
+            history_end=self.options["history_end"],
         )  # fmt: skip
         self.market = Market(
             CATALOGUE, engine, suffix=suffix, currency=currency, always_open=market_hours == "always"

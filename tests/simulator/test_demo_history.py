@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import calendar
 import tracemalloc
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mt5bridge.simulator import Simulator
+from mt5bridge.simulator.persist import load_state, save_state
 from tests.simulator.conftest import WEDNESDAY
 
 END = calendar.timegm(WEDNESDAY.timetuple())
@@ -19,8 +22,14 @@ def demo() -> Simulator:
 
 
 def test_every_deal_is_at_a_quoted_price_inside_its_bar(demo: Simulator) -> None:
+    _check_deals(demo)
+
+
+def _check_deals(demo: Simulator, until_msc: int = 2**62) -> None:
     deals = [
-        d for d in demo.history_deals_get(0, 2**40) if d.type in (demo.DEAL_TYPE_BUY, demo.DEAL_TYPE_SELL)
+        d
+        for d in demo.history_deals_get(0, 2**40)
+        if d.type in (demo.DEAL_TYPE_BUY, demo.DEAL_TYPE_SELL) and d.time_msc <= until_msc
     ]
     assert len(deals) > 50
     reasons = {d.reason for d in deals}
@@ -62,3 +71,21 @@ def test_a_month_of_demo_takes_little_memory() -> None:
     assert len(sim.history_deals_get(0, 2**40)) > 100
     # Ticks for 22 symbols over 30 days, as the demo used to generate them, peaked above 400 MB.
     assert peak < 60 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_a_restart_keeps_the_demo_history(tmp_path: Path) -> None:
+    sim = Simulator.demo(days=4, seed=6, end=END)
+    sim.advance(2 * 3600)  # live after the demo, then saved and resumed
+    path = tmp_path / "state.json"
+    save_state(sim, path)
+    again = load_state(path)
+    again.initialize()
+    for symbol in ("XAUUSD", "EURUSD", "USDJPY"):
+        before = sim.copy_rates_range(symbol, sim.TIMEFRAME_M1, END - 10 * 86_400, END - 60)
+        after = again.copy_rates_range(symbol, again.TIMEFRAME_M1, END - 10 * 86_400, END - 60)
+        assert len(before) > 5000 and np.array_equal(before, after)  # not a new path to the saved price
+        bars = again.copy_rates_range(symbol, again.TIMEFRAME_M1, END - 3600, again.now)
+        assert (np.diff(bars["time"]) > 0).all()
+        assert bars["close"][-1] == again.symbol_info_tick(symbol).bid == sim.symbol_info_tick(symbol).bid
+    # The demo's deals still sit on the resumed bars (the two live hours after it are a new path).
+    _check_deals(again, until_msc=END * 1000)
