@@ -197,7 +197,8 @@ class CloseBody(_Strict):
         return self
 
     def to_core(self) -> CloseRequest:
-        return CloseRequest(**self.model_dump())
+        # Only CloseBody's own fields: a ClosePreview also carries `action`, which the core does not take.
+        return CloseRequest(**self.model_dump(include=set(CloseBody.model_fields)))
 
 
 class CloseAllBody(_Strict):

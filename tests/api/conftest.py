@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from mt5bot.app import create_app
 from mt5bot.config import Settings
-from mt5bot.keys import SIMULATOR
+from mt5bot.keys import HEARTBEAT, SIMULATOR
+from mt5bridge.heartbeat import LinkState
 from mt5bridge.simulator import Simulator
 
 TOKEN = "test-master-token-0123456789"
@@ -79,6 +81,13 @@ async def start_api(tmp_path: Path, **overrides: Any) -> Api:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
+    # Ready as a user would find it: the trading core refuses orders until the heartbeat has seen the
+    # terminal connected, which its first check does shortly after start (a backend that cannot connect
+    # simply times out here and the test sees it disconnected).
+    for _ in range(1000):  # 10 s at most
+        if app[HEARTBEAT].state is LinkState.CONNECTED:
+            break
+        await asyncio.sleep(0.01)
     return Api(f"http://127.0.0.1:{port}", app, runner)
 
 

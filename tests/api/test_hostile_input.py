@@ -272,3 +272,14 @@ async def test_known_query_parameters_still_pass(api: Api) -> None:
 async def test_login_refuses_query_parameters(api: Api) -> None:
     status, answer = await call(api, "POST", f"{LOGIN}?role=viewer", {})
     assert "'role'" in error(status, answer, 400)["error"]
+
+
+# --- found by the fuzzer (test_fuzz_hostile.py) -----------------------------------------------------
+async def test_a_close_can_be_previewed(api: Api) -> None:
+    """The preview's `action` reached the core's CloseRequest, which refused it as an unknown field."""
+    ticket = market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.02)
+    preview = ok_data(
+        *await call(api, "POST", "/order/preview", {"action": "close", "ticket": ticket, "volume": 0.01})
+    )
+    assert (preview["action"], preview["volume"]) == ("close", 0.01)
+    assert api.sim.positions_get()[0].volume == pytest.approx(0.02)  # a preview sends nothing
