@@ -126,10 +126,14 @@ class DatabaseSettings(_Section):
 
 
 class LoggingSettings(_Section):
+    """`sql: true` logs the database's SQL statements (at INFO); their values (chat text, account data)
+    are never logged. Off, the database drivers' loggers stay at WARNING even when `level` is DEBUG."""
+
     level: str = "INFO"
     file: str | None = "logs/mt5bot.log"
     max_bytes: int = 10 * 1024 * 1024
     backup_count: int = 30
+    sql: bool = False
 
 
 class NLUSettings(_Section):

@@ -1,8 +1,14 @@
 """Logging for the service: console plus a rotating file, with every secret masked on the way out.
 
 The redaction filter knows the configured secret values (tokens, passwords, API keys) and also masks
-anything that looks like a bearer token, so a secret that slips into a message or an exception text
-never reaches a log line.
+anything that looks like a bearer token, a JWT or an Authorization header's value, so a secret that slips
+into a message or an exception text never reaches a log line.
+
+The database drivers log every statement with its values at DEBUG (aiosqlite prints the chat text it
+stores): their loggers stay at WARNING whatever `logging.level` is, unless `logging.sql` asks for the
+statements, which SQLAlchemy then logs without their values (the engine hides them: storage/engine.py).
+Request refusals and aiohttp's protocol errors are logged one short line at a time, a few per minute per
+address (api/security/refusals.py).
 """
 
 from __future__ import annotations
@@ -19,6 +25,11 @@ from mt5bot.config import Settings
 
 MASK = "***"
 _BEARER = re.compile(r"(?i)(bearer\s+|token=|api_key=|password=)([^\s&\"',;]+)")
+# An Authorization header's value whatever its scheme (aiohttp quotes raw header lines in parse errors).
+_AUTHORIZATION = re.compile(r"(?i)(authorization\s*[:=]\s*(?:bearer\s+|basic\s+|token\s+)?)([^\s\"',;&\\]+)")
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.?[\w-]*")
+# Loggers that print SQL with its values at DEBUG/INFO (chat text, account data).
+SQL_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg")
 FORMAT = "%(asctime)s.%(msecs)03d | %(levelname)s | %(name)s:%(funcName)s:%(lineno)d - %(message)s"
 
 
@@ -44,6 +55,8 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
+        text = _JWT.sub(MASK, text)
+        text = _AUTHORIZATION.sub(lambda m: m.group(1) + MASK, text)
         return _BEARER.sub(lambda m: m.group(1) + MASK, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -80,3 +93,13 @@ def setup_logging(settings: Settings) -> None:
     # Third-party loggers that print request URLs (with tokens in them) stay at WARNING.
     for noisy in ("httpx", "telegram", "aiohttp.access", "apscheduler", "openai", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    quiet_sql(conf.sql, root.level)
+
+
+def quiet_sql(sql: bool, level: int = logging.INFO) -> None:
+    """Database drivers at WARNING (or the root's level if higher); with `sql`, SQLAlchemy's statements
+    at INFO. aiosqlite and asyncpg stay quiet either way: they would print the values."""
+    for name in SQL_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+    if sql:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)

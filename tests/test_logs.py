@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 
+import aiohttp
 import pytest
 
 from mt5bot.config import load_settings
-from mt5bot.logs import RedactingFilter, secret_values
+from mt5bot.logs import SQL_LOGGERS, RedactingFilter, secret_values, setup_logging
+from tests.api.conftest import api_settings, start_api
 
 
 def test_configured_secrets_and_bearer_tokens_are_masked(caplog: pytest.LogCaptureFixture) -> None:
@@ -30,3 +35,63 @@ def test_configured_secrets_and_bearer_tokens_are_masked(caplog: pytest.LogCaptu
         assert secret not in text
     assert "Bearer ***" in text
     assert "token=***" in text
+
+
+def test_jwts_and_authorization_values_are_masked_whatever_their_place() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    redact = RedactingFilter([]).redact
+    assert redact(f"refused GET /api/v1/{jwt}/x from 1.2.3.4") == "refused GET /api/v1/***/x from 1.2.3.4"
+    assert redact(f"GET /?id={jwt}&x=1") == "GET /?id=***&x=1"
+    # aiohttp quotes raw header lines in its parse errors, with or without a scheme:
+    assert redact("b'Authorization: tok-AAAA1111\\x01'") == "b'Authorization: ***\\x01'"
+    assert redact("Authorization: Basic dXNlcjpwYXNz") == "Authorization: Basic ***"
+
+
+# --- SQL values at DEBUG (issue 10, point 6) ----------------------------------------------------------
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """setup_logging reconfigures the root logger: put pytest's handlers and every level back after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    names = (*SQL_LOGGERS, "sqlalchemy.engine", "httpx", "telegram", "aiohttp.access", "apscheduler", "openai",
+             "alembic")  # fmt: skip
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)
+
+
+@pytest.mark.parametrize("sql", [False, True], ids=["default", "logging.sql"])
+async def test_debug_logging_keeps_sql_values_and_chat_text_out(
+    tmp_path: Path, restore_logging: None, sql: bool
+) -> None:
+    log_file = tmp_path / "mt5bot.log"
+    chosen = {"level": "DEBUG", "file": str(log_file), "sql": sql}
+    setup_logging(api_settings(tmp_path, logging=chosen))
+    api = await start_api(tmp_path, logging=chosen)
+    text = "买入0.01手黄金 canaryzebra"
+    try:
+        async with aiohttp.ClientSession(headers=api.headers()) as http:
+            async with http.post(f"{api.url}/api/v1/chat", json={"text": text}) as resp:
+                pending = (await resp.json())["data"]["confirmation_id"]
+            assert pending, "the chat core should ask to confirm the trade"
+            async with http.post(
+                f"{api.url}/api/v1/chat/confirm", json={"id": pending, "accept": True}
+            ) as resp:
+                assert resp.status == 200
+    finally:
+        await api.runner.cleanup()
+    with sqlite3.connect(tmp_path / "api.db") as db:  # the text went through SQL: it is in the audit log
+        assert db.execute("SELECT count(*) FROM audit_log WHERE raw_input LIKE '%canaryzebra%'").fetchone()[0]
+    logged = log_file.read_text(encoding="utf-8")
+    assert "canaryzebra" not in logged
+    assert "aiosqlite" not in logged  # the driver prints every statement with its values
+    assert ("INSERT INTO audit_log" in logged) is sql  # statements only when asked for
