@@ -1,6 +1,7 @@
 """Authentication, IP allow-list, rate limiting and roles for the API (docs/security.md).
 
-`security_middlewares(settings)` is the REST gate; `setup_routes(app)` adds `POST /api/v1/auth/login`;
+`security_middlewares(settings)` is the REST gate; `setup_routes(app)` adds `POST /api/v1/auth/login` and,
+while the app runs, routes aiohttp's protocol errors to the gate's refusal log (api/security/refusals.py);
 `authenticate(settings, token)` is for the WebSocket handshake.
 """
 
@@ -14,7 +15,8 @@ from aiohttp.typedefs import Middleware
 from api.security import routes
 from api.security.auth import PRINCIPAL, Authenticator, Principal, authenticate, principal_of
 from api.security.jwt import MIN_SECRET_BYTES
-from api.security.middleware import Guard, security_middleware
+from api.security.middleware import Guard, SecurityMiddleware, security_middleware
+from api.security.refusals import ProtocolErrorFilter, install_protocol_filter, remove_protocol_filter
 from mt5bot.config import ConfigError, SecuritySettings, Settings
 from mt5bot.keys import SETTINGS
 
@@ -37,9 +39,25 @@ def security_middlewares(settings: Settings) -> list[Middleware]:
     return [security_middleware(Guard(settings.security))]
 
 
+_PROTOCOL_FILTER = web.AppKey("protocol_error_filter", ProtocolErrorFilter)
+
+
 def setup_routes(app: web.Application) -> None:
-    """Add `POST /api/v1/auth/login`."""
+    """Add `POST /api/v1/auth/login`; log aiohttp's protocol errors through the gate's refusal log."""
     routes.setup_routes(app, app[SETTINGS].security)
+    gates = [m.guard for m in app.middlewares if isinstance(m, SecurityMiddleware)]
+    if not gates:
+        return
+
+    async def install(app: web.Application) -> None:
+        app[_PROTOCOL_FILTER] = install_protocol_filter(gates[0].refusals)
+
+    async def remove(app: web.Application) -> None:
+        if _PROTOCOL_FILTER in app:
+            remove_protocol_filter(app[_PROTOCOL_FILTER])
+
+    app.on_startup.append(install)
+    app.on_cleanup.append(remove)
 
 
 def _check(security: SecuritySettings) -> None:

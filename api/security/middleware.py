@@ -9,19 +9,16 @@ allow-list is for REST); only its failed handshakes are rate limited here, per a
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler, LooseHeaders, Middleware
+from aiohttp.typedefs import Handler, LooseHeaders
 
 from api.jsonio import UnreadableBody, read_raw
 from api.security.auth import NO_TOKEN_MESSAGE, PRINCIPAL, Authenticator, bearer
 from api.security.ipfilter import IpPolicy
 from api.security.ratelimit import RateLimiter, retry_after_header
+from api.security.refusals import RefusalLog, loggable_path
 from mt5bot.config import SecuritySettings
 from storage.models import Role
-
-log = logging.getLogger(__name__)
 
 WS_ROUTE = "/api/v1/ws"
 PUBLIC_ROUTES = frozenset(
@@ -46,7 +43,6 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 VIEWER_ROUTES = frozenset({("POST", "/api/v1/order/preview"), ("POST", "/api/v1/chat")})
 
 _PEER_CACHE_SIZE = 4096
-_LOG_LINES_PER_MINUTE = 6
 
 _CHALLENGE = {hdrs.WWW_AUTHENTICATE: 'Bearer realm="mt5bot"'}
 _CHALLENGE_INVALID = {hdrs.WWW_AUTHENTICATE: 'Bearer realm="mt5bot", error="invalid_token"'}
@@ -81,8 +77,10 @@ class Guard:
         self.limiter = RateLimiter(security.requests_per_minute)
         # peer -> (rate-limit key, admitted) for requests without a proxy chain; bounded below.
         self._peers: dict[str, tuple[str, bool]] = {}
-        # A few log lines per minute per address at most, so refusals cannot flood the log.
-        self._log_gate = RateLimiter(_LOG_LINES_PER_MINUTE)
+        # A few short lines per minute per address at most, secrets masked: refusals cannot flood the log
+        # nor put a token in it. aiohttp's protocol errors go there too (see security.setup_routes).
+        secrets = (security.token, security.read_only_token, security.jwt_secret)
+        self.refusals = RefusalLog(s.get_secret_value() for s in secrets if s is not None)
 
     def check(self, request: web.Request) -> web.Response | None:
         """A refusal for `request`, or None after storing its principal (if it needs one)."""
@@ -154,9 +152,9 @@ class Guard:
         return refusal(401, "unauthorized", "invalid or expired token", _CHALLENGE_INVALID)
 
     def _log(self, address_key: str, request: web.Request, reason: str) -> None:
-        # Never the Authorization header or the query string: either may carry a token.
-        if not self._log_gate.take((address_key,)):
-            log.warning("refused %s %s from %s: %s", request.method, request.path, address_key[3:], reason)
+        # Never the Authorization header nor the query string, and the path only as its route (or masked):
+        # any of them may carry a token.
+        self.refusals.refused(address_key[3:], f"{request.method} {loggable_path(request)}", reason)
 
 
 async def read_admitted_body(request: web.Request) -> web.Response | None:
@@ -175,14 +173,23 @@ async def read_admitted_body(request: web.Request) -> web.Response | None:
     return None
 
 
-def security_middleware(guard: Guard) -> Middleware:
+class SecurityMiddleware:
     """The aiohttp middleware running `guard` before every handler, then reading the body it admitted."""
 
-    @web.middleware
-    async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
-        refused = guard.check(request) or (await read_admitted_body(request) if request.body_exists else None)
+    __middleware_version__ = 1  # a new-style middleware, as @web.middleware marks functions
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        refused = self.guard.check(request)
+        if refused is None and request.body_exists:
+            refused = await read_admitted_body(request)
         if refused is not None:
             return refused
         return await handler(request)
 
-    return security
+
+def security_middleware(guard: Guard) -> SecurityMiddleware:
+    """The gate as a middleware; `.guard` is reachable from the app (security.setup_routes uses it)."""
+    return SecurityMiddleware(guard)
