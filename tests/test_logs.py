@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -95,3 +96,58 @@ async def test_debug_logging_keeps_sql_values_and_chat_text_out(
     assert "canaryzebra" not in logged
     assert "aiosqlite" not in logged  # the driver prints every statement with its values
     assert ("INSERT INTO audit_log" in logged) is sql  # statements only when asked for
+
+
+# --- the whole service: `mt5bot serve` as a user runs it ----------------------------------------------
+async def test_a_flood_of_malformed_requests_against_mt5bot_serve_leaves_a_small_log(tmp_path: Path) -> None:
+    """1,000 malformed requests, several carrying the master token or a JWT, against the real process:
+    the log file and stderr grow by a few masked lines, no traceback."""
+    from tests.test_serve import Service
+
+    token = "tok-flood-secret-0123456789"
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXh5eg"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"""
+server: {{host: 127.0.0.1, port: 0}}
+mt5: {{backend: simulator, simulator: {{demo_days: 0, market_hours: always, state_file: "{tmp_path}/sim.json"}}}}
+database: {{url: "sqlite+aiosqlite:///{tmp_path}/mt5bot.db"}}
+logging: {{file: "{tmp_path}/mt5bot.log"}}
+"""
+    )
+    service = Service(config, {"MT5BOT_SECURITY__TOKEN": token})
+    try:
+        host, port = service.url.removeprefix("http://").rsplit(":", 1)
+        log_file = tmp_path / "mt5bot.log"
+        before = log_file.stat().st_size
+        kinds = [
+            b"GARBAGE\r\n\r\n",
+            f"GET /api/v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\x01\r\n\r\n".encode(),
+            f"GET /api/v1/{jwt} HTTP/1.1\r\nHost: x\r\nBad\x01: {jwt}\r\n\r\n".encode(),
+            b"POST /api/v1/order/open HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        ]
+
+        async def one(data: bytes) -> None:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(data)
+            await writer.drain()
+            await reader.read()
+            writer.close()
+
+        for batch in range(50):
+            await asyncio.gather(*(one(kinds[(batch + i) % len(kinds)]) for i in range(20)))
+        async with aiohttp.ClientSession() as http:  # still serving
+            async with http.get(f"{service.url}/api/v1/health") as resp:
+                assert resp.status == 200
+        assert service.stop() == 0
+        added = log_file.read_text(encoding="utf-8")[before:]
+        stderr = "".join(service.lines)
+    finally:
+        if service.proc.poll() is None:
+            service.proc.kill()
+    flood = [line for line in added.splitlines() if "refused" in line]
+    assert 1 <= len(flood) <= 6, added[-3000:]
+    assert len(added) < 5000, len(added)
+    for text in (added, stderr):
+        assert "Traceback" not in text
+        assert token not in text and jwt not in text
