@@ -136,6 +136,10 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         aliases=lexicon(settings.nlu.aliases).resolve,
     )
     app[REPORTS] = ReportService(app[TRADING], settings)
+    if client.connected:
+        # One check before serving, so the first order after "listening" is not refused as "terminal
+        # not connected" while the heartbeat's first round is still pending.
+        await heartbeat.check_once()
     for part in parts:
         part.start()
     started = datetime.now(UTC)
