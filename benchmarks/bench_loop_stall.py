@@ -3,8 +3,9 @@
 Starts `mt5bot serve` with the shipped config.yaml (30 demo days, fresh data directory), then fires 16
 concurrent `GET /rates/EURUSD/range?tf=m1` requests of about 8 MB each (45 calendar days of M1 bars,
 ~46,000 bars) with curl, while this process asks /api/v1/health every 10 ms on its own keep-alive
-connection. Prints the /health latency (p50, p99, max) before and during the burst, how long the burst
-took, and the service's VmRSS before, right after and 2 s after the burst (and VmHWM, the peak).
+connection. With `taskset`, the service runs on CPU 0 and the clients (curl, this probe) on CPU 1.
+Prints the /health latency (p50, p99, max) before and during the burst, how long the burst took, and
+the service's VmRSS before, right after and 2 s after the burst (and VmHWM, the peak).
 
 Run: .venv/bin/python benchmarks/bench_loop_stall.py [ROUNDS]   (default 3; figures are min/median)
 Target: /health max latency under 50 ms during the burst.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -29,6 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789abcdef"
 REQUESTS = 16
 RANGE_DAYS = 45
+# The service on CPU 0, curl and this probe on CPU 1 (as bench_api.py does), so that 16 curls do not
+# compete with the service for its core: the figures are the service's, not the box's run queue.
+PIN_SERVER = ["taskset", "-c", "0"] if shutil.which("taskset") and os.cpu_count() != 1 else []
+PIN_CLIENTS = ["taskset", "-c", "1"] if PIN_SERVER else []
 
 
 def free_port() -> int:
@@ -57,7 +63,7 @@ def start(data: Path) -> tuple[subprocess.Popen[bytes], int]:
         "MT5BOT_LOGGING__FILE": str(data / "mt5bot.log"),
         "MT5BOT_MT5__BACKEND": "simulator",
     }
-    cmd = [sys.executable, "-m", "mt5bot", "--config", str(ROOT / "config.yaml"), "serve"]
+    cmd = [*PIN_SERVER, sys.executable, "-m", "mt5bot", "--config", str(ROOT / "config.yaml"), "serve"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -103,7 +109,7 @@ def one_round(port: int, pid: int) -> dict[str, float]:
         f"http://127.0.0.1:{port}/api/v1/rates/EURUSD/range?tf=m1"
         f"&from={begin.isoformat().replace('+00:00', 'Z')}&to={end.isoformat().replace('+00:00', 'Z')}"
     )
-    curl = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}\n"]
+    curl = [*PIN_CLIENTS, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}\n"]
     sample = subprocess.run(
         [*curl, "-H", f"Authorization: Bearer {TOKEN}", url], capture_output=True, text=True
     )
@@ -147,6 +153,8 @@ def one_round(port: int, pid: int) -> dict[str, float]:
 
 
 def main(rounds: int) -> None:
+    if PIN_CLIENTS:
+        os.sched_setaffinity(0, {1})
     with tempfile.TemporaryDirectory() as tmp:
         proc, port = start(Path(tmp))
         try:
