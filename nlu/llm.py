@@ -17,7 +17,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import openai
 from pydantic import ValidationError
 
 from mt5bot.config import LLMSettings
@@ -93,6 +92,8 @@ class LLMParser:
         self._settings = settings
         self._aliases = aliases
         self._model = settings.model or ""
+        import openai  # here: it costs 0.4-0.7 s at start-up, and only a configured LLM needs it
+
         self._client = openai.AsyncOpenAI(
             base_url=settings.base_url,
             api_key=settings.api_key.get_secret_value(),

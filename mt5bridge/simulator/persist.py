@@ -140,8 +140,9 @@ def load_state(path: str | Path) -> Simulator:
                 replay.apply(entry)
     replay.finish()
     suffix = data["options"].get("suffix", "")
-    # The price history is generated to end at the saved quotes, so prices continue without a gap.
-    # (Bars before the restart are a fresh path to that price; deals and positions keep their prices.)
+    # Prices continue from the saved quotes without a gap. The seeded history (up to `history_end`, the
+    # first start) is regenerated identically; only the live stretch since then is a fresh path to the
+    # saved price, so deals made live keep their prices but may not sit on the rebuilt bars.
     start_prices = {
         name[: len(name) - len(suffix)] if suffix else name: float(bid)
         for name, (_time, bid, _ask) in replay.quotes.items()
