@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -53,6 +54,10 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
         scheme = "https" if context else "http"
         urls = [f"{scheme}://{settings.server.host}:{port}" for port in _ports(runner)]
         log.info("mt5bot listening on %s", ", ".join(urls))
+        # What start-up built (modules, settings, the book, caches) lives as long as the service: moved out
+        # of the collector's generations, a full collection no longer walks it while requests wait.
+        gc.collect()
+        gc.freeze()
         if ready:
             ready(urls)
         await stop.wait()
