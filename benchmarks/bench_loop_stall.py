@@ -17,7 +17,6 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from procinfo import free_port, proc_status
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789abcdef"
 REQUESTS = 16
@@ -35,21 +36,6 @@ RANGE_DAYS = 45
 # compete with the service for its core: the figures are the service's, not the box's run queue.
 PIN_SERVER = ["taskset", "-c", "0"] if shutil.which("taskset") and os.cpu_count() != 1 else []
 PIN_CLIENTS = ["taskset", "-c", "1"] if PIN_SERVER else []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def status(pid: int) -> dict[str, int]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) // 1024
-    return out
 
 
 def start(data: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -120,7 +106,7 @@ def one_round(port: int, pid: int) -> dict[str, float]:
     quiet_until = time.monotonic() + 2
     quiet = probe(conn, lambda: time.monotonic() > quiet_until)
     time.sleep(1)
-    before = status(pid)["VmRSS"]
+    before = proc_status(pid)["VmRSS"]
     began = time.perf_counter()
     burst = [
         subprocess.Popen(
@@ -130,12 +116,12 @@ def one_round(port: int, pid: int) -> dict[str, float]:
     ]
     during = probe(conn, lambda: all(p.poll() is not None for p in burst))
     took = time.perf_counter() - began
-    after = status(pid)
+    after = proc_status(pid)
     codes = [p.communicate()[0].split()[0] for p in burst]
     if set(codes) != {"200"}:
         sys.exit(f"burst answers: {codes}")
     time.sleep(2)
-    settled = status(pid)["VmRSS"]
+    settled = proc_status(pid)["VmRSS"]
     conn.close()
     print(f"  body {int(size) / 2**20:.1f} MB; idle /health {summary(quiet)}")
     print(f"  during {REQUESTS} range requests ({took:.2f} s): /health {summary(during)}")
