@@ -27,7 +27,7 @@ from aiohttp import web
 
 from api.barcache import bars_json
 from api.jsonio import JSON_TYPE, dumps
-from mt5bridge.errors import MT5Error
+from mt5bridge.terminal.errors import MT5Error
 
 log = logging.getLogger(__name__)
 

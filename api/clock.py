@@ -12,7 +12,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from mt5bridge.client import MT5Client
+from mt5bridge.terminal.client import MT5Client
 
 
 class ServerClock:

@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler, Middleware
 from pydantic import ValidationError
 
 from api.jsonio import fail
-from mt5bridge.indicators import IndicatorError
+from mt5bridge.trading.indicators import IndicatorError
 from mt5bridge.trading.periods import PeriodError
 from mt5bridge.trading.refusals import CORE_ERRORS, ErrorKind, Refusal, refusal_of
 from reports.errors import ReportRequestError

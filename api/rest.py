@@ -21,8 +21,8 @@ from api.schemas_out import HealthOut
 from api.security.routes import LOGIN_DOC
 from mt5bot import __version__
 from mt5bot.keys import CLIENT, HEARTBEAT, STARTED, WS_CONNECTIONS
-from mt5bridge.errors import MT5Error
-from mt5bridge.heartbeat import LinkState
+from mt5bridge.terminal.errors import MT5Error
+from mt5bridge.terminal.heartbeat import LinkState
 
 
 def middlewares() -> list[Middleware]:

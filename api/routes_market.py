@@ -19,10 +19,10 @@ from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
 from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut, TickOut
 from mt5bot.keys import CLIENT, TRADING
-from mt5bridge.errors import ClientCode, InvalidRequest
-from mt5bridge.indicators import IndicatorRequest, bars_needed, compute
-from mt5bridge.models import SymbolSpec
+from mt5bridge.terminal.errors import ClientCode, InvalidRequest
+from mt5bridge.terminal.models import SymbolSpec
 from mt5bridge.trading.errors import UnknownSymbol
+from mt5bridge.trading.indicators import IndicatorRequest, bars_needed, compute
 from mt5bridge.trading.service import TradingService
 
 MAX_RANGE_BARS = 100_000

@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
 
-from mt5bridge import constants as C
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, OrderKind
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.selectors import Selector

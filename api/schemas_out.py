@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
-from mt5bridge.models import (
+from mt5bridge.terminal.models import (
     Account,
     AccountTradeMode,
     Deal,

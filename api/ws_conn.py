@@ -34,9 +34,9 @@ from api.ws_protocol import (
     parse_message,
     position_data,
 )
-from mt5bridge.errors import MT5Error
-from mt5bridge.events import Subscription, TickEvent
+from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
+from mt5bridge.trading.events import Subscription, TickEvent
 
 if TYPE_CHECKING:
     from api.ws_hub import WsHub

@@ -18,8 +18,8 @@ from api.ws_conn import CLOSE_GOING_AWAY, Connection
 from api.ws_protocol import Channel, encode, event_data, tick_data
 from mt5bot.keys import BUS, CLIENT, SETTINGS, TRADING, WS_CONNECTIONS
 from mt5bot.tls import server_ssl_context
-from mt5bridge.client import MT5Client
-from mt5bridge.events import Event, EventBus, TickEvent
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.trading.events import Event, EventBus, TickEvent
 from mt5bridge.trading.service import TradingService
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from mt5bridge import models as M
-from mt5bridge.events.models import (
+from mt5bridge.terminal import models as M
+from mt5bridge.trading.events.models import (
     CLOSE_KINDS,
     TRADE_KINDS,
     AccountUpdate,

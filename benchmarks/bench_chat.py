@@ -19,8 +19,8 @@ from datetime import datetime
 from bot.core import ChatCore
 from bot.messages import Incoming
 from mt5bot.config import RiskSettings, Settings
-from mt5bridge.client import MT5Client
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.service import TradingService
 from storage.database import Database
 

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
 
 SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "EURJPY")
 

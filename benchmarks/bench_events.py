@@ -15,7 +15,7 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from mt5bridge.events import EventBus, EventKind, Subscription, TickEvent
+from mt5bridge.trading.events import EventBus, EventKind, Subscription, TickEvent
 
 SYMBOLS = ("EURUSD", "GBPUSD", "XAUUSD")
 

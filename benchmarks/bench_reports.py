@@ -16,8 +16,8 @@ import tempfile
 import time
 
 from mt5bot.config import Settings
-from mt5bridge.client import MT5Client
 from mt5bridge.simulator.demo import build_demo
+from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.service import TradingService
 from reports.models import ReportKind
 from reports.service import ReportService

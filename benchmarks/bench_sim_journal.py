@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import Simulator
 from mt5bridge.simulator.journal import journal_generations, journal_path
 from mt5bridge.simulator.persist import attach_journal, save_state
+from mt5bridge.terminal import constants as C
 
 START = datetime(2026, 11, 25, 10, 0)
 SYMBOLS = ("EURUSD", "XAUUSD", "GBPUSD", "USDJPY", "BTCUSD")

@@ -16,9 +16,9 @@ import time
 from datetime import datetime
 
 from mt5bot.config import RiskSettings, Role
-from mt5bridge.client import MT5Client
-from mt5bridge.models import PositionSide
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, CloseRequest, OpenRequest
 from mt5bridge.trading.service import TradingService
 from storage.database import Database

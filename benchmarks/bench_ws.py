@@ -29,7 +29,7 @@ from aiohttp import web
 from mt5bot.app import create_app
 from mt5bot.config import Settings
 from mt5bot.keys import BUS, CLIENT
-from mt5bridge.events import TickEvent
+from mt5bridge.trading.events import TickEvent
 
 TOKEN = "bench-master-token-0123456789"
 MARK = 100_000.0  # bench bids start here, so snapshots and poller ticks are told apart

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mt5bridge.errors import MT5Error
+from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.pnl import PnLLine

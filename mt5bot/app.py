@@ -36,17 +36,17 @@ from mt5bot.keys import (
     TRADING,
     WS_CONNECTIONS,
 )
-from mt5bridge.backends import open_backend
-from mt5bridge.client import MT5Client
-from mt5bridge.errors import MT5Error
-from mt5bridge.events import EventBus
-from mt5bridge.events.ticks import TickPoller
-from mt5bridge.events.watcher import TradeWatcher
-from mt5bridge.heartbeat import Heartbeat
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import detach_journal, save_state
-from mt5bridge.snapshots import SnapshotRecorder
+from mt5bridge.terminal.backends import open_backend
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import MT5Error
+from mt5bridge.terminal.heartbeat import Heartbeat
+from mt5bridge.trading.events import EventBus
+from mt5bridge.trading.events.ticks import TickPoller
+from mt5bridge.trading.events.watcher import TradeWatcher
 from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.snapshots import SnapshotRecorder
 from nlu.lexicon import lexicon
 from nlu.llm import LLMParser
 from reports.keys import REPORT_SCHEDULER, REPORTS

@@ -9,10 +9,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from mt5bot.config import Settings
-from mt5bridge.client import MT5Client
-from mt5bridge.events import EventBus
-from mt5bridge.heartbeat import Heartbeat
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.heartbeat import Heartbeat
+from mt5bridge.trading.events import EventBus
 from mt5bridge.trading.service import TradingService
 from storage.database import Database
 

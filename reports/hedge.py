@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mt5bot.config import HedgeRules
-from mt5bridge.models import Account, Position, PositionSide
+from mt5bridge.terminal.models import Account, Position, PositionSide
 from mt5bridge.trading.selectors import net_profit
 from nlu import Command, Intent, Selector, parse
 from nlu.lexicon import lexicon

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mt5bot.config import HedgeRules
-from mt5bridge.models import Account, Deal, Position, utc
+from mt5bridge.terminal.models import Account, Deal, Position, utc
 from mt5bridge.trading.periods import Window, range_window
 from mt5bridge.trading.pnl import PnLLine, pnl_report
 from reports.hedge import analyze_hedge

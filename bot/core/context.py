@@ -15,7 +15,7 @@ from bot.core.menu import MenuBook
 from bot.core.render import Rendered, Renderer
 from bot.messages import Reply
 from mt5bot.config import Settings
-from mt5bridge.errors import MT5Error
+from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.selectors import SelectionError
 from mt5bridge.trading.service import TradingService

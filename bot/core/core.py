@@ -25,7 +25,7 @@ from bot.core.reports import parse_do
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
 from mt5bot.config import ConfirmMode, Role, Settings
-from mt5bridge.errors import MT5Error
+from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.selectors import SelectionError
 from mt5bridge.trading.service import TradingService

@@ -21,8 +21,8 @@ from bot.core.render import Renderer
 from bot.core.reports import report_reply
 from bot.messages import Outgoing, Reply
 from mt5bot.config import Settings, UserEntry
-from mt5bridge.events import EventBus
-from mt5bridge.events.models import (
+from mt5bridge.trading.events import EventBus
+from mt5bridge.trading.events.models import (
     TRADE_KINDS,
     AccountUpdate,
     Event,
@@ -30,7 +30,7 @@ from mt5bridge.events.models import (
     TerminalDisconnected,
     TerminalReconnected,
 )
-from mt5bridge.events.tasks import TaskSet
+from mt5bridge.trading.events.tasks import TaskSet
 from mt5bridge.trading.service import TradingService
 from reports.models import Report
 from storage.database import Database

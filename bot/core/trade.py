@@ -13,8 +13,8 @@ from bot.core.context import CoreError, Deps
 from bot.core.dialog import Press, Question, QuestionKind, confirm_action, option_action
 from bot.messages import Button, Reply
 from mt5bot.config import ConfirmMode
-from mt5bridge.errors import MT5Error
-from mt5bridge.models import Position, PositionSide
+from mt5bridge.terminal.errors import MT5Error
+from mt5bridge.terminal.models import Position, PositionSide
 from mt5bridge.trading.errors import TradingError, UnknownSymbol
 from mt5bridge.trading.models import (
     Action,

@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.sessions import DAY, is_open_many, next_open
 from mt5bridge.simulator.symbols import SymbolSpec
-from mt5bridge.structs import RATES_DTYPE
+from mt5bridge.terminal import constants as c
+from mt5bridge.terminal.structs import RATES_DTYPE
 
 BAR_DTYPE = np.dtype([*RATES_DTYPE.descr, ("ask_high", "<f8"), ("ask_low", "<f8")])
 

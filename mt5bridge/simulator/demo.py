@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import sessions
 from mt5bridge.simulator.terminal import Simulator
+from mt5bridge.terminal import constants as C
 
 DAY = 86400
 

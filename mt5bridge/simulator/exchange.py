@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import random
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import validation as V
 from mt5bridge.simulator.fills import Fills
 from mt5bridge.simulator.ledger import Ledger
 from mt5bridge.simulator.records import Order, Position
 from mt5bridge.simulator.requests import Outcome, Request
 from mt5bridge.simulator.symbols import SymbolSpec
+from mt5bridge.terminal import constants as C
 
 
 class Refused(Exception):

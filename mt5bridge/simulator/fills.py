@@ -6,12 +6,12 @@ the ticket of the order that opened it; every later order and deal on it carries
 
 from __future__ import annotations
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import validation as V
 from mt5bridge.simulator.ledger import Ledger
 from mt5bridge.simulator.money import raw_profit
 from mt5bridge.simulator.records import Deal, Order, Position
 from mt5bridge.simulator.requests import Outcome, Request
+from mt5bridge.terminal import constants as C
 
 _ORDER_REASON = {
     C.DEAL_REASON_CLIENT: C.ORDER_REASON_CLIENT,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mt5bridge import constants as C
 from mt5bridge.simulator.market import Market
 from mt5bridge.simulator.money import SideExposure, hedged_margin, raw_profit
 from mt5bridge.simulator.records import Book, Position
+from mt5bridge.terminal import constants as C
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import sessions
 from mt5bridge.simulator.money import Route, find_route
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.symbols import SymbolSpec
+from mt5bridge.terminal import constants as C
 
 
 class Market:

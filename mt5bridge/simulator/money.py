@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from mt5bridge import constants as C
 from mt5bridge.simulator.symbols import SymbolSpec
+from mt5bridge.terminal import constants as C
 
 PriceOf = Callable[[str], float]
 """The current Bid of a symbol by its (broker) name."""

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mt5bridge import constants as c
 from mt5bridge.simulator import bars as b
 from mt5bridge.simulator.history import BACKFILL_DAYS, MIN_H1_BARS, ByteLRU, SymbolHistory, rng
 from mt5bridge.simulator.sessions import DAY, SESSIONS, is_open, next_close, next_open, window_start
 from mt5bridge.simulator.symbols import SymbolSpec
 from mt5bridge.simulator.ticks import BID_ASK, TICK_DTYPE, TickBuffer, Walk, generate, make_ticks, synthesize
+from mt5bridge.terminal import constants as c
 
 __all__ = ["BACKFILL_DAYS", "MIN_H1_BARS", "PriceEngine"]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import views
 from mt5bridge.simulator.clock import BadArgument, arg_epoch
 from mt5bridge.simulator.ledger import Ledger
 from mt5bridge.simulator.money import raw_margin, raw_profit
 from mt5bridge.simulator.records import Book
 from mt5bridge.simulator.requests import Request
-from mt5bridge.structs import BookInfo, TradeDeal, TradeOrder, TradePosition
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.structs import BookInfo, TradeDeal, TradeOrder, TradePosition
 
 
 class Queries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from mt5bridge.structs import TradeRequest
+from mt5bridge.terminal.structs import TradeRequest
 
 
 @dataclass(frozen=True, slots=True)

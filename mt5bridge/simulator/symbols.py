@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.sessions import SESSIONS, SessionName
+from mt5bridge.terminal import constants as c
 
 
 class Category(StrEnum):

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import sessions, views
 from mt5bridge.simulator.clock import BadArgument, arg_epoch, to_server_epoch
 from mt5bridge.simulator.exchange import Exchange
@@ -28,7 +27,8 @@ from mt5bridge.simulator.requests import Request
 from mt5bridge.simulator.symbols import CATALOGUE
 from mt5bridge.simulator.triggers import Triggers
 from mt5bridge.simulator.validation import RETCODE_TEXT, argument_error
-from mt5bridge.structs import OrderCheckResult, OrderSendResult
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.structs import OrderCheckResult, OrderSendResult
 
 if TYPE_CHECKING:
     from mt5bridge.simulator.journal import Recorder

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.bars import quantize
 from mt5bridge.simulator.sessions import DAY
 from mt5bridge.simulator.symbols import SymbolSpec
-from mt5bridge.structs import TICKS_DTYPE
+from mt5bridge.terminal import constants as c
+from mt5bridge.terminal.structs import TICKS_DTYPE
 
 TICK_DTYPE = TICKS_DTYPE
 """Ticks are kept in the MT5 layout itself, so returning them needs no conversion."""

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import validation as V
 from mt5bridge.simulator.exchange import Exchange
 from mt5bridge.simulator.records import Order, Position
+from mt5bridge.terminal import constants as C
 
 
 @dataclass(frozen=True, slots=True)

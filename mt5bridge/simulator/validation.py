@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mt5bridge import constants as C
 from mt5bridge.simulator.symbols import SymbolSpec
+from mt5bridge.terminal import constants as C
 
 # Client-side argument types of the MetaTrader5 package: a wrong type makes order_send return None
 # with (-2, 'Invalid "<field>" argument') before anything reaches the server.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from mt5bridge import constants as C
 from mt5bridge.simulator import validation as V
 from mt5bridge.simulator.ledger import AccountFigures, Ledger
 from mt5bridge.simulator.market import Market
 from mt5bridge.simulator.records import Account, Deal, Order, Position
 from mt5bridge.simulator.symbols import SymbolSpec
-from mt5bridge.structs import (
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.structs import (
     AccountInfo,
     SymbolInfo,
     TerminalInfo,

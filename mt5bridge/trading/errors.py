@@ -1,7 +1,7 @@
 """Errors of the trading core: a stable `code`, a human message, and the numbers behind it.
 
-Terminal errors (mt5bridge.errors) pass through unchanged; these are the core's own refusals. Only the
-edges (REST, chat) turn them into statuses or words.
+Terminal errors (mt5bridge.terminal.errors) pass through unchanged; these are the core's own refusals.
+Only the edges (REST, chat) turn them into statuses or words.
 """
 
 from __future__ import annotations

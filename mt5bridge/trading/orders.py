@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mt5bridge import constants as C
-from mt5bridge.models import PositionSide, SymbolSpec
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.models import PositionSide, SymbolSpec
 from mt5bridge.trading.errors import InvalidOrder
 from mt5bridge.trading.models import OrderKind
 

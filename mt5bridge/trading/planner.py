@@ -6,8 +6,8 @@ plan is shown for confirmation and then executed, so what the trader confirms is
 
 from __future__ import annotations
 
-from mt5bridge.client import MT5Client
-from mt5bridge.models import Order, Position, PositionSide, SymbolSpec
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.models import Order, Position, PositionSide, SymbolSpec
 from mt5bridge.trading import orders as O
 from mt5bridge.trading.errors import InvalidOrder
 from mt5bridge.trading.models import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mt5bridge.models import Deal, DealEntry, DealType, Position
+from mt5bridge.terminal.models import Deal, DealEntry, DealType, Position
 from mt5bridge.trading.periods import Window
 
 TRADE_TYPES = frozenset({DealType.BUY, DealType.SELL})

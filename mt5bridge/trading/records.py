@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from pydantic import JsonValue
 
-from mt5bridge.errors import MT5Error
+from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import Forbidden
 from mt5bridge.trading.models import Action, ActionResult, Actor
 from storage.models import AuditEntry, Outcome

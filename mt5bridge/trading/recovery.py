@@ -16,8 +16,8 @@ import logging
 from datetime import datetime
 
 from mt5bot.config import Role
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import ActionResult, Actor, LegOutcome, Preview
 from mt5bridge.trading.records import audit_entry, leg_tag
 from storage.database import Database

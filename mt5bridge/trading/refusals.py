@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from mt5bridge.errors import MT5Error, TerminalFailure, TerminalUnavailable, TradeRejected
+from mt5bridge.terminal.errors import MT5Error, TerminalFailure, TerminalUnavailable, TradeRejected
 from mt5bridge.trading.errors import (
     Forbidden,
     IdempotencyConflict,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from mt5bridge.client import MT5Client
-from mt5bridge.models import SymbolSpec, SymbolTradeMode
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.models import SymbolSpec, SymbolTradeMode
 from mt5bridge.trading.errors import UnknownSymbol
 
 # Broker names for the same instrument, seen across MT5 brokers.

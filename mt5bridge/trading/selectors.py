@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mt5bridge.models import Position, PositionSide
+from mt5bridge.terminal.models import Position, PositionSide
 
 
 class Selector(StrEnum):

@@ -17,11 +17,17 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from mt5bot.config import RiskSettings
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
-from mt5bridge.errors import ClientCode, MT5Error, OrderOutcomeUnknown, TerminalUnavailable, TradeRejected
-from mt5bridge.heartbeat import Heartbeat, LinkState
-from mt5bridge.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import (
+    ClientCode,
+    MT5Error,
+    OrderOutcomeUnknown,
+    TerminalUnavailable,
+    TradeRejected,
+)
+from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
+from mt5bridge.terminal.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
 from mt5bridge.trading.errors import (
     Forbidden,

@@ -18,8 +18,8 @@ from aiohttp import web
 from mt5bot.app import create_app
 from mt5bot.config import Settings
 from mt5bot.keys import HEARTBEAT, SIMULATOR
-from mt5bridge.heartbeat import LinkState
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.heartbeat import LinkState
 
 TOKEN = "test-master-token-0123456789"
 READ_ONLY_TOKEN = "test-read-only-token-0123456789"

@@ -6,7 +6,7 @@ from typing import Any
 
 import aiohttp
 
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from tests.api.conftest import TOKEN, Api
 
 

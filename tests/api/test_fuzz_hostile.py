@@ -40,7 +40,7 @@ from yarl import URL
 from api.rest import ENDPOINTS
 from api.routing import Endpoint
 from api.schemas import CancelBody, CloseAllBody, CloseBody, ModifyBody, OpenBody, PreviewBody
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
 from tests.api.rest_helpers import market
 

@@ -18,7 +18,7 @@ import pytest
 from aiohttp.compression_utils import HAS_BROTLI
 
 from api.rest import ENDPOINTS
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from tests.api.conftest import TOKEN, Api, start_api
 from tests.api.rest_helpers import call, error, market, ok_data
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mt5bot.keys import CLIENT, DATABASE, HEARTBEAT
-from mt5bridge import constants as C
-from mt5bridge.heartbeat import LinkState
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.heartbeat import LinkState
 from storage.models import Outcome
 from tests.api.conftest import Api
 from tests.api.rest_helpers import call, error, market, ok_data

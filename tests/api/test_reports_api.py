@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import aiohttp
 import pytest
 
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
 from tests.api.rest_helpers import call, error, market, ok_data
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from api.barcache import BAR_CACHE
 from mt5bot.keys import CLIENT
-from mt5bridge import constants as C
-from mt5bridge.indicators import IndicatorRequest, compute
+from mt5bridge.terminal import constants as C
+from mt5bridge.trading.indicators import IndicatorRequest, compute
 from tests.api.conftest import READ_ONLY_TOKEN, Api
 from tests.api.rest_helpers import call, error, market, ok_data
 

@@ -14,7 +14,7 @@ import pytest
 from api.security import jwt
 from api.security.auth import token_subject
 from mt5bot.keys import DATABASE
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from storage.models import Outcome, Role
 from tests.api.conftest import JWT_SECRET, READ_ONLY_TOKEN, TOKEN, Api
 from tests.api.rest_helpers import call, market

@@ -12,7 +12,7 @@ import pytest
 from api.security.auth import Authenticator
 from api.ws import ws_hub
 from mt5bot.keys import CLIENT, SETTINGS
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from storage.models import Role
 from tests.api.conftest import READ_ONLY_TOKEN, Api, start_api
 from tests.api.test_ws_helpers import eventually, is_tick, on_channel, receive, send, wait_for, ws_url

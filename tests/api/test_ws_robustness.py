@@ -15,7 +15,7 @@ import pytest
 from api.ws import WsOptions, set_ws_options, ws_hub
 from api.ws_protocol import Channel
 from mt5bot.keys import BUS
-from mt5bridge.events import TickEvent
+from mt5bridge.trading.events import TickEvent
 from tests.api.conftest import Api, start_api
 from tests.api.test_ws_helpers import eventually, on_channel, receive, send, wait_for, ws_url
 

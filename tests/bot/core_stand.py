@@ -11,7 +11,7 @@ from typing import Any
 from bot.core import ChatCore
 from bot.messages import Incoming, Reply
 from mt5bot.config import Role, Settings
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, OpenRequest
 from tests.trading.conftest import Core, make_core
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from bot.account_tools import ServiceAccountTools
 from mt5bot.config import LLMSettings
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import CloseRequest, OpenRequest
 from nlu.llm import LLMParser
 from tests.nlu.conftest import FakeLLM, fake_llm  # noqa: F401 - the fixture, reused

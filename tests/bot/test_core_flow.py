@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.messages import MAX_ACTION_BYTES
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from storage.models import Outcome
 from tests.bot.core_stand import Stand, action, only, running_stand
 

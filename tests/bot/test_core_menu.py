@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.messages import Outgoing
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from reports.models import ReportKind
 from tests.bot.core_stand import Stand, only, running_stand
 

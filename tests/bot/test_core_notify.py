@@ -12,8 +12,8 @@ import pytest
 from bot.core import Notifier
 from bot.messages import Outgoing
 from mt5bot.config import Settings
-from mt5bridge.events import AccountUpdate, EventBus, TerminalDisconnected, TradeWatcher
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
+from mt5bridge.trading.events import AccountUpdate, EventBus, TerminalDisconnected, TradeWatcher
 from storage.models import UserRecord
 from tests.bot.core_stand import Stand, running_stand
 

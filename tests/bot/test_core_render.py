@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.render import Renderer, to_markdown
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 from tests.bot.core_stand import Stand, only, running_stand
 
 _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.core import ChatCore
 from bot.messages import Outgoing
 from mt5bot.config import AlertSettings, ReportSettings, Role, Settings, UserEntry
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
 from reports.models import ReportKind
 from reports.schedule import ReportScheduler

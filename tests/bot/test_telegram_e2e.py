@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import ChatCore
 from mt5bot.config import Role, Settings, UserEntry
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, markup_of

@@ -6,8 +6,8 @@ import threading
 import time
 from typing import Any
 
-from mt5bridge import constants as C
-from mt5bridge.terminal_api import Terminal
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.protocol import Terminal
 
 
 def market(

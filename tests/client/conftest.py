@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import rpyc
 
-from mt5bridge.backends.mt5linux import RpycTerminal
-from mt5bridge.client import MT5Client
 from mt5bridge.simulator import Simulator
-from mt5bridge.terminal_api import Terminal
+from mt5bridge.terminal.backends.mt5linux import RpycTerminal
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.protocol import Terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = Path(__file__).with_name("rpyc_sim_server.py")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
-from mt5bridge.errors import InvalidRequest, TerminalUnavailable, TradeRejected
-from mt5bridge.models import DealEntry, MarginMode, PositionSide, SymbolTradeMode
-from mt5bridge.structs import RATES_DTYPE
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import InvalidRequest, TerminalUnavailable, TradeRejected
+from mt5bridge.terminal.models import DealEntry, MarginMode, PositionSide, SymbolTradeMode
+from mt5bridge.terminal.structs import RATES_DTYPE
 from tests.client.builders import close, market
 from tests.client.conftest import SATURDAY, Stand, StandFactory
 

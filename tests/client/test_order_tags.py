@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from mt5bridge.errors import InvalidRequest
-from mt5bridge.order_tags import first_tagged, tag_comment
+from mt5bridge.terminal.errors import InvalidRequest
+from mt5bridge.terminal.order_tags import first_tagged, tag_comment
 
 
 def test_tag_with_note_fits_31_chars_and_refuses_what_does_not_fit() -> None:
@@ -32,8 +32,8 @@ def test_first_tagged_matches_the_tag_not_a_longer_one() -> None:
 async def test_positions_reusing_rebuilds_only_what_trades_touched() -> None:
     from datetime import datetime
 
-    from mt5bridge.client import MT5Client
     from mt5bridge.simulator import Simulator
+    from mt5bridge.terminal.client import MT5Client
 
     sim = Simulator(seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7)
     client = MT5Client(sim)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
-from mt5bridge.errors import CallTimeout, OrderOutcomeUnknown
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import CallTimeout, OrderOutcomeUnknown
 from tests.client.builders import (
     DropAfterSend,
     EmptyHistoryAsNone,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
-from mt5bridge.events import EventBus, TradeWatcher
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.trading.events import EventBus, TradeWatcher
 
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)
 

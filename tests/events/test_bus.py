@@ -6,9 +6,9 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from mt5bridge import models as M
-from mt5bridge.events import AccountUpdate, EventBus, EventKind, TickEvent
-from mt5bridge.events.models import CloseReason, Event, PositionClosed
+from mt5bridge.terminal import models as M
+from mt5bridge.trading.events import AccountUpdate, EventBus, EventKind, TickEvent
+from mt5bridge.trading.events.models import CloseReason, Event, PositionClosed
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
 

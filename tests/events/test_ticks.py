@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from mt5bridge.client import MT5Client
-from mt5bridge.events import EventBus, EventKind, TickEvent, TickPoller
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.trading.events import EventBus, EventKind, TickEvent, TickPoller
 
 
 async def test_only_changed_ticks_are_published(sim: Simulator, client: MT5Client, bus: EventBus) -> None:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mt5bridge import constants as C
-from mt5bridge import models as M
-from mt5bridge.client import MT5Client
-from mt5bridge.events import (
+from mt5bridge.simulator import Simulator
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal import models as M
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.trading.events import (
     AccountUpdate,
     CancelState,
     CloseReason,
@@ -27,8 +28,7 @@ from mt5bridge.events import (
     TakeProfitHit,
     TradeWatcher,
 )
-from mt5bridge.events.diff import DealIndex, Snapshot, position_events
-from mt5bridge.simulator import Simulator
+from mt5bridge.trading.events.diff import DealIndex, Snapshot, position_events
 from tests.events.conftest import market
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from mt5bridge.structs import RATES_DTYPE
+from mt5bridge.terminal.structs import RATES_DTYPE
 
 H1 = 3600
 T0 = 1_700_000_000

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from mt5bridge.indicators import (
+from mt5bridge.trading.indicators import (
     IndicatorName,
     IndicatorRequest,
     IndicatorResult,

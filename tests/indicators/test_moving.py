@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mt5bridge.indicators import (
+from mt5bridge.trading.indicators import (
     AppliedPrice,
     IndicatorName,
     IndicatorRequest,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mt5bridge.indicators import IndicatorRequest, compute
+from mt5bridge.trading.indicators import IndicatorRequest, compute
 from tests.indicators.builders import random_walk
 
 N = 400

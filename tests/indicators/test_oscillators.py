@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mt5bridge.indicators import (
+from mt5bridge.trading.indicators import (
     AppliedPrice,
     CCIParams,
     IndicatorName,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mt5bridge.indicators import (
+from mt5bridge.trading.indicators import (
     AppliedPrice,
     BandsParams,
     IndicatorError,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mt5bridge.indicators import (
+from mt5bridge.trading.indicators import (
     ATRParams,
     BandsParams,
     IchimokuParams,

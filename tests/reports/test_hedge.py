@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mt5bot.config import HedgeRules
-from mt5bridge.models import Account, AccountTradeMode, MarginMode, Position, PositionSide, Reason
+from mt5bridge.terminal.models import Account, AccountTradeMode, MarginMode, Position, PositionSide, Reason
 from mt5bridge.trading.selectors import CloseFilter, Selector, select_positions
 from nlu import Intent, parse
 from nlu.lexicon import lexicon

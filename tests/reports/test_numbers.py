@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mt5bot.config import HedgeRules
-from mt5bridge.models import Account, Deal, DealEntry, DealType, Position, Reason, utc
 from mt5bridge.simulator.demo import build_demo
+from mt5bridge.terminal.models import Account, Deal, DealEntry, DealType, Position, Reason, utc
 from mt5bridge.trading.periods import range_window
 from mt5bridge.trading.pnl import entry_magics, pnl_report
 from reports.models import Report, ReportKind

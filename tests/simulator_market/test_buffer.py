@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.ticks import TickBuffer, make_ticks
+from mt5bridge.terminal import constants as c
 from tests.simulator_market.conftest import MONDAY
 
 Factory = Callable[..., PriceEngine]

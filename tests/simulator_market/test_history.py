@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.sessions import is_open_many
 from mt5bridge.simulator.symbols import CATALOGUE, get_spec
-from mt5bridge.structs import RATES_DTYPE
+from mt5bridge.terminal import constants as c
+from mt5bridge.terminal.structs import RATES_DTYPE
 from tests.simulator_market.conftest import MONDAY, SATURDAY
 
 Factory = Callable[..., PriceEngine]

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.symbols import get_spec
-from mt5bridge.structs import TICKS_DTYPE
+from mt5bridge.terminal import constants as c
+from mt5bridge.terminal.structs import TICKS_DTYPE
 from tests.simulator_market.conftest import MONDAY, SATURDAY, SMALL_SET
 
 Factory = Callable[..., PriceEngine]

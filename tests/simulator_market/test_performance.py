@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.symbols import CATALOGUE
+from mt5bridge.terminal import constants as c
 from tests.simulator_market.conftest import MONDAY
 
 

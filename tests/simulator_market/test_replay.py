@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.prices import PriceEngine
 from mt5bridge.simulator.symbols import CATALOGUE
+from mt5bridge.terminal import constants as c
 from tests.simulator_market.conftest import MONDAY
 
 Factory = Callable[..., PriceEngine]

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from mt5bridge import constants as c
 from mt5bridge.simulator.sessions import SESSIONS
 from mt5bridge.simulator.symbols import CATALOGUE, Category, SymbolSpec, get_spec
+from mt5bridge.terminal import constants as c
 
 REQUIRED = (
     "EURUSD GBPUSD USDJPY AUDUSD NZDUSD USDCAD USDCHF EURJPY GBPJPY EURGBP XAUUSD XAGUSD USOIL UKOIL "

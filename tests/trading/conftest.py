@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mt5bot.config import RiskSettings, Role
-from mt5bridge.client import MT5Client
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import Actor
 from mt5bridge.trading.service import TradingService
 from storage.database import Database

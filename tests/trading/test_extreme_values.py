@@ -11,7 +11,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from mt5bridge.models import PositionSide, SymbolSpec
+from mt5bridge.terminal.models import PositionSide, SymbolSpec
 from mt5bridge.trading import orders as O
 from mt5bridge.trading.errors import InvalidOrder, TradingError
 from mt5bridge.trading.models import CloseRequest, ModifyRequest, OpenRequest, OrderKind

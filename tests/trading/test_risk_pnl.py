@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mt5bot.config import RiskSettings
-from mt5bridge.errors import TradeRejected
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.errors import TradeRejected
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import RiskRefused
 from mt5bridge.trading.models import CloseRequest, OpenRequest
 from mt5bridge.trading.periods import Period

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from mt5bot.config import Role
-from mt5bridge.errors import TradeRejected
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.errors import TradeRejected
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import Forbidden, IdempotencyConflict, InvalidOrder, TradingError, UnknownSymbol
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, OrderKind
 from mt5bridge.trading.selectors import AmbiguousSelection, Selector
@@ -197,9 +197,9 @@ async def test_changed_plan_is_not_executed(core: Core) -> None:
 
 async def test_trades_fail_fast_while_the_heartbeat_says_disconnected(core: Core) -> None:
     from mt5bot.config import MT5Settings
-    from mt5bridge.errors import TerminalUnavailable
-    from mt5bridge.events import EventBus
-    from mt5bridge.heartbeat import Heartbeat, LinkState
+    from mt5bridge.terminal.errors import TerminalUnavailable
+    from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
+    from mt5bridge.trading.events import EventBus
 
     heartbeat = Heartbeat(core.client, EventBus(), MT5Settings())
     assert await heartbeat.check_once()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
-from mt5bridge.models import Deal, DealEntry, DealType, Position, PositionSide, Reason
+from mt5bridge.terminal.models import Deal, DealEntry, DealType, Position, PositionSide, Reason
 
 T0 = int(datetime(2026, 11, 25, 10, 0, tzinfo=UTC).timestamp())
 _tickets = count(1000)

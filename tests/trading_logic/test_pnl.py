@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mt5bridge.models import DealEntry, DealType
+from mt5bridge.terminal.models import DealEntry, DealType
 from mt5bridge.trading.periods import Window
 from mt5bridge.trading.pnl import PnLLine, entry_magics, pnl_report
 from tests.trading_logic.builders import T0, deal, position

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mt5bridge import constants as C
-from mt5bridge.client import MT5Client
-from mt5bridge.models import DealType
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.models import DealType
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.pnl import entry_magics, pnl_report
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mt5bridge.models import PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.selectors import (
     AmbiguousSelection,
     CloseFilter,

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from mt5bridge import models as M
+from mt5bridge.terminal import models as M
 
 
 class EventKind(StrEnum):

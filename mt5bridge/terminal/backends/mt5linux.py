@@ -5,7 +5,8 @@ Next to the terminal, the Windows Python (under Wine) runs an rpyc *classic* ser
 `rpyc.classic.connect`, define one helper on the server (`SERVER_CODE`) and call every function through it,
 so that each call is one round trip and every value crosses by value: structures come back as
 `(marker, type name, ((field, value), ...))`, numpy arrays as `(marker, dtype descr, bytes)`, and are rebuilt
-here as our named tuples (`mt5bridge.structs.STRUCTS`) and arrays. No netref and no pickle leaves this module.
+here as our named tuples (`mt5bridge.terminal.structs.STRUCTS`) and arrays. No netref and no pickle leaves
+this module.
 
 Link failures follow the package's codes: no connection -> None + (-10004, 'No IPC connection'); a link
 that breaks during a call -> (-10002, 'IPC recv failed') and a late answer -> (-10005, 'IPC timeout'), both
@@ -22,10 +23,10 @@ import numpy as np
 import rpyc
 
 from mt5bot.config import MT5Settings
-from mt5bridge import constants as C
-from mt5bridge.backends.native import init_kwargs
-from mt5bridge.structs import STRUCTS
-from mt5bridge.terminal_api import Array
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.backends.native import init_kwargs
+from mt5bridge.terminal.protocol import Array
+from mt5bridge.terminal.structs import STRUCTS
 
 STRUCT = "\x00struct"
 NDARRAY = "\x00ndarray"

@@ -12,8 +12,8 @@ import re
 import secrets
 from typing import Any
 
-from mt5bridge import models as M
-from mt5bridge.errors import RETCODE_NAMES, ClientCode, InvalidRequest
+from mt5bridge.terminal import models as M
+from mt5bridge.terminal.errors import RETCODE_NAMES, ClientCode, InvalidRequest
 
 TAG_PREFIX = "mb:"
 _TAG = re.compile(r"[A-Za-z0-9_-]{1,28}")

@@ -3,8 +3,8 @@
 See docs/events.md ("Heartbeat and events") for the delivery rules and the event scheme.
 """
 
-from mt5bridge.events.bus import EventBus, Subscription, SubscriptionClosed
-from mt5bridge.events.models import (
+from mt5bridge.trading.events.bus import EventBus, Subscription, SubscriptionClosed
+from mt5bridge.trading.events.models import (
     CLOSE_KINDS,
     TRADE_KINDS,
     AccountUpdate,
@@ -26,9 +26,9 @@ from mt5bridge.events.models import (
     TerminalReconnected,
     TickEvent,
 )
-from mt5bridge.events.tasks import TaskSet
-from mt5bridge.events.ticks import TickPoller
-from mt5bridge.events.watcher import TradeWatcher
+from mt5bridge.trading.events.tasks import TaskSet
+from mt5bridge.trading.events.ticks import TickPoller
+from mt5bridge.trading.events.watcher import TradeWatcher
 
 __all__ = [
     "CLOSE_KINDS",

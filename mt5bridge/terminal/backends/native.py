@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any, cast
 
 from mt5bot.config import MT5Settings
-from mt5bridge.terminal_api import Terminal
+from mt5bridge.terminal.protocol import Terminal
 
 
 def init_kwargs(settings: MT5Settings) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
-from mt5bridge.indicators.models import (
+from mt5bridge.trading.indicators.models import (
     IndicatorName,
     InvalidParameterError,
     MAMethod,
     UnknownIndicatorError,
 )
-from mt5bridge.indicators.params import PARAMS_MODEL, IndicatorRequest
+from mt5bridge.trading.indicators.params import PARAMS_MODEL, IndicatorRequest
 
 _N = IndicatorName
 _M = MAMethod

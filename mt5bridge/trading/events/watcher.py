@@ -14,11 +14,11 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from mt5bridge import models as M
-from mt5bridge.client import MT5Client
-from mt5bridge.errors import MT5Error, TerminalUnavailable
-from mt5bridge.events.bus import EventBus
-from mt5bridge.events.diff import (
+from mt5bridge.terminal import models as M
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import MT5Error, TerminalUnavailable
+from mt5bridge.trading.events.bus import EventBus
+from mt5bridge.trading.events.diff import (
     EXIT_ENTRIES,
     DealIndex,
     Snapshot,
@@ -27,8 +27,8 @@ from mt5bridge.events.diff import (
     order_events,
     position_events,
 )
-from mt5bridge.events.models import AccountUpdate, Event
-from mt5bridge.events.tasks import TaskSet, poll_forever
+from mt5bridge.trading.events.models import AccountUpdate, Event
+from mt5bridge.trading.events.tasks import TaskSet, poll_forever
 
 log = logging.getLogger(__name__)
 DAY = 86400

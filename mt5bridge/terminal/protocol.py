@@ -2,8 +2,9 @@
 
 Every backend (the real package, the rpyc link to a terminal under Wine, the simulator) satisfies it, so
 `MT5Client` is typed against one interface. Results keep the package's shapes: the named tuples of
-`mt5bridge.structs`, numpy arrays, ints, bools, or None on failure with `last_error()` set. Constants are
-not part of the protocol: callers use `mt5bridge.constants`, which has the package's names and values.
+`mt5bridge.terminal.structs`, numpy arrays, ints, bools, or None on failure with `last_error()` set.
+Constants are not part of the protocol: callers use `mt5bridge.terminal.constants`, which has the
+package's names and values.
 """
 
 from __future__ import annotations

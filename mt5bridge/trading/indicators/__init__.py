@@ -3,8 +3,8 @@
 Parse with `IndicatorRequest.from_query`, fetch `bars_needed(request, count)` bars, then `compute`.
 """
 
-from mt5bridge.indicators.engine import bars_needed, compute, min_bars, warmup_bars
-from mt5bridge.indicators.models import (
+from mt5bridge.trading.indicators.engine import bars_needed, compute, min_bars, warmup_bars
+from mt5bridge.trading.indicators.models import (
     AppliedPrice,
     IndicatorError,
     IndicatorName,
@@ -14,7 +14,7 @@ from mt5bridge.indicators.models import (
     PriceField,
     UnknownIndicatorError,
 )
-from mt5bridge.indicators.params import (
+from mt5bridge.trading.indicators.params import (
     ATRParams,
     BandsParams,
     CCIParams,
@@ -27,7 +27,7 @@ from mt5bridge.indicators.params import (
     RSIParams,
     StochasticParams,
 )
-from mt5bridge.indicators.query import parse_name
+from mt5bridge.trading.indicators.query import parse_name
 
 __all__ = [
     "ATRParams",

@@ -1,7 +1,8 @@
 """Terminal backends: the real package, a terminal under Wine over rpyc, or the simulator.
 
-`open_backend(settings)` picks one by `mt5.backend`; every backend satisfies `mt5bridge.terminal_api.Terminal`
-and keeps the package's conventions (None + last_error() on failure, the named tuples of mt5bridge.structs).
+`open_backend(settings)` picks one by `mt5.backend`; every backend satisfies
+`mt5bridge.terminal.protocol.Terminal` and keeps the package's conventions (None + last_error() on failure,
+the named tuples of mt5bridge.terminal.structs).
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from mt5bot.config import Backend, MT5Settings
-from mt5bridge.backends.mt5linux import RpycTerminal
-from mt5bridge.backends.native import import_package, open_native
-from mt5bridge.backends.simulator import build_simulator
-from mt5bridge.terminal_api import Terminal
+from mt5bridge.terminal.backends.mt5linux import RpycTerminal
+from mt5bridge.terminal.backends.native import import_package, open_native
+from mt5bridge.terminal.backends.simulator import build_simulator
+from mt5bridge.terminal.protocol import Terminal
 
 __all__ = ["RpycTerminal", "build_simulator", "open_backend"]
 

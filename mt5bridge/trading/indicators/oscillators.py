@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mt5bridge.indicators.models import MAMethod, PriceField
-from mt5bridge.indicators.moving import (
+from mt5bridge.trading.indicators.models import MAMethod, PriceField
+from mt5bridge.trading.indicators.moving import (
     Buffers,
     FloatArray,
     applied_price,
@@ -18,7 +18,7 @@ from mt5bridge.indicators.moving import (
     stable_offset,
     window_sum,
 )
-from mt5bridge.indicators.params import CCIParams, MACDParams, RSIParams, StochasticParams
+from mt5bridge.trading.indicators.params import CCIParams, MACDParams, RSIParams, StochasticParams
 
 
 def _wilder(first: float, moves: list[float], period: int) -> list[float]:

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mt5bridge.indicators.models import AppliedPrice, MAMethod
-from mt5bridge.indicators.params import MAParams
+from mt5bridge.trading.indicators.models import AppliedPrice, MAMethod
+from mt5bridge.trading.indicators.params import MAParams
 
 FloatArray = npt.NDArray[np.float64]
 Buffers = dict[str, FloatArray]

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mt5bridge.indicators.models import AppliedPrice, IndicatorName, MAMethod, PriceField
+from mt5bridge.trading.indicators.models import AppliedPrice, IndicatorName, MAMethod, PriceField
 
 # Bounds keep a request's fetch size sane (EMA warm-up grows ~23 bars per unit of period).
 MAX_PERIOD = 2000
@@ -180,7 +180,7 @@ class IndicatorRequest(BaseModel):
     @classmethod
     def from_query(cls, name: str, params: Mapping[str, str]) -> IndicatorRequest:
         """Parse a name and string query parameters; raises an IndicatorError subclass on bad input."""
-        from mt5bridge.indicators.query import parse_request  # query imports this module
+        from mt5bridge.trading.indicators.query import parse_request  # query imports this module
 
         return parse_request(name, params)
 

@@ -1,9 +1,10 @@
 """`MT5Client`: the blocking, process-global terminal API behind an asyncio interface.
 
 Every terminal call runs on one dedicated worker thread (the real package is not thread-safe), bounded by
-`call_timeout`; answers come back as the typed models of `mt5bridge.models` and failures as the exceptions
-of `mt5bridge.errors`. `order_send` never resends: when the answer is lost it looks for the request's tag
-(written into the comment as `mb:<tag>`) and returns what it finds, or raises `OrderOutcomeUnknown`.
+`call_timeout`; answers come back as the typed models of `mt5bridge.terminal.models` and failures as the
+exceptions of `mt5bridge.terminal.errors`. `order_send` never resends: when the answer is lost it looks for
+the request's tag (written into the comment as `mb:<tag>`) and returns what it finds, or raises
+`OrderOutcomeUnknown`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mt5bot.config import MT5Settings
-from mt5bridge import constants as C
-from mt5bridge import models as M
-from mt5bridge.backends import open_backend
-from mt5bridge.errors import (
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal import models as M
+from mt5bridge.terminal.backends import open_backend
+from mt5bridge.terminal.errors import (
     MAYBE_SENT_CODES,
     RETCODE_NAMES,
     CallTimeout,
@@ -34,9 +35,9 @@ from mt5bridge.errors import (
     from_last_error,
     rejected,
 )
-from mt5bridge.order_tags import first_tagged, found_result, tag_comment
-from mt5bridge.terminal_api import Terminal
-from mt5bridge.terminal_worker import Worker
+from mt5bridge.terminal.order_tags import first_tagged, found_result, tag_comment
+from mt5bridge.terminal.protocol import Terminal
+from mt5bridge.terminal.worker import Worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

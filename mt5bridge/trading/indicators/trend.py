@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mt5bridge.indicators.moving import Buffers, FloatArray, applied_price, shift_bars, sma, window_sum
-from mt5bridge.indicators.params import ATRParams, BandsParams, IchimokuParams
+from mt5bridge.trading.indicators.moving import (
+    Buffers,
+    FloatArray,
+    applied_price,
+    shift_bars,
+    sma,
+    window_sum,
+)
+from mt5bridge.trading.indicators.params import ATRParams, BandsParams, IchimokuParams
 
 
 def compute_bands(rates: np.ndarray, params: BandsParams) -> Buffers:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mt5bridge import models as M
-from mt5bridge.events.models import (
+from mt5bridge.terminal import models as M
+from mt5bridge.trading.events.models import (
     CancelState,
     CloseReason,
     Event,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 
 
 class ClientCode(StrEnum):

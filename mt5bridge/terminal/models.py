@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from mt5bridge import constants as C
+from mt5bridge.terminal import constants as C
 
 
 class PositionSide(StrEnum):

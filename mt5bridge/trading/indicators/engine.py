@@ -9,10 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from mt5bridge.indicators import moving, oscillators, trend
-from mt5bridge.indicators.models import InvalidParameterError, NotEnoughBarsError
-from mt5bridge.indicators.moving import Buffers
-from mt5bridge.indicators.params import (
+from mt5bridge.terminal.structs import RATES_DTYPE
+from mt5bridge.trading.indicators import moving, oscillators, trend
+from mt5bridge.trading.indicators.models import InvalidParameterError, NotEnoughBarsError
+from mt5bridge.trading.indicators.moving import Buffers
+from mt5bridge.trading.indicators.params import (
     ATRParams,
     BandsParams,
     CCIParams,
@@ -24,7 +25,6 @@ from mt5bridge.indicators.params import (
     RSIParams,
     StochasticParams,
 )
-from mt5bridge.structs import RATES_DTYPE
 
 MAX_COUNT = 100_000
 
