@@ -21,6 +21,7 @@ from bot.core.render import Renderer
 from bot.core.reports import report_reply
 from bot.messages import Outgoing, Reply
 from mt5bot.config import Settings, UserEntry
+from mt5bridge.common.tasks import TaskSet
 from mt5bridge.trading.events import EventBus
 from mt5bridge.trading.events.models import (
     TRADE_KINDS,
@@ -30,7 +31,6 @@ from mt5bridge.trading.events.models import (
     TerminalDisconnected,
     TerminalReconnected,
 )
-from mt5bridge.trading.events.tasks import TaskSet
 from mt5bridge.trading.service import TradingService
 from reports.models import Report
 from storage.database import Database

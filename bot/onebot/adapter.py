@@ -35,7 +35,7 @@ from bot.onebot.protocol import (
     to_incoming,
 )
 from mt5bot.config import OneBotSettings
-from mt5bridge.trading.events.tasks import TaskSet
+from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.messages import MAX_ACTION_BYTES, Button, Incoming, Outgoing, Reply
 from bot.wecom.api import CARD_MAX_BUTTONS, Card, CardButton, WeComAPI, WeComError
 from bot.wecom.callback import CallbackEvent, Deduper, EventKind
 from bot.wecom.crypto import WeComCrypto
-from mt5bridge.trading.events.tasks import TaskSet
+from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from mt5bot.config import MT5Settings
+from mt5bridge.common.tasks import TaskSet
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.events.bus import EventBus
 from mt5bridge.trading.events.models import TerminalDisconnected, TerminalReconnected
-from mt5bridge.trading.events.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

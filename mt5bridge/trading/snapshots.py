@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from mt5bridge.common.tasks import TaskSet, poll_forever
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
-from mt5bridge.trading.events.tasks import TaskSet, poll_forever
 from storage.database import Database
 from storage.models import AccountSnapshot
 

@@ -3,6 +3,7 @@
 See docs/events.md ("Heartbeat and events") for the delivery rules and the event scheme.
 """
 
+from mt5bridge.common.tasks import TaskSet
 from mt5bridge.trading.events.bus import EventBus, Subscription, SubscriptionClosed
 from mt5bridge.trading.events.models import (
     CLOSE_KINDS,
@@ -26,7 +27,6 @@ from mt5bridge.trading.events.models import (
     TerminalReconnected,
     TickEvent,
 )
-from mt5bridge.trading.events.tasks import TaskSet
 from mt5bridge.trading.events.ticks import TickPoller
 from mt5bridge.trading.events.watcher import TradeWatcher
 

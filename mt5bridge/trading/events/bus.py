@@ -15,8 +15,8 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
+from mt5bridge.common.tasks import TaskSet
 from mt5bridge.trading.events.models import Event, EventKind, TickEvent
-from mt5bridge.trading.events.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 DEFAULT_QUEUE_SIZE = 1000

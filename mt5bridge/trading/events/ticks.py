@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from mt5bridge.common.tasks import TaskSet, poll_forever
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import InvalidRequest, MT5Error, TerminalUnavailable
 from mt5bridge.trading.events.bus import EventBus
 from mt5bridge.trading.events.models import TickEvent
-from mt5bridge.trading.events.tasks import TaskSet, poll_forever
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from mt5bridge.common.tasks import TaskSet, poll_forever
 from mt5bridge.terminal import models as M
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error, TerminalUnavailable
@@ -28,7 +29,6 @@ from mt5bridge.trading.events.diff import (
     position_events,
 )
 from mt5bridge.trading.events.models import AccountUpdate, Event
-from mt5bridge.trading.events.tasks import TaskSet, poll_forever
 
 log = logging.getLogger(__name__)
 DAY = 86400

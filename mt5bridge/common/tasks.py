@@ -1,4 +1,5 @@
-"""`TaskSet`: the one way background tasks are started here — named, referenced, failures logged."""
+"""`TaskSet`: the one way background tasks are started here (named, referenced, failures logged), and
+`poll_forever`, the loop of every poller."""
 
 from __future__ import annotations
 
