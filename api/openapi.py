@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from api.jsonio import JSON_TYPE, dumps
 from api.routing import BASE, Endpoint
 from api.schemas_out import ErrorOut
-from mt5bot import __version__
+from mt5bridge.common.version import __version__
 
 
 class ApiDocs:

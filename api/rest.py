@@ -15,12 +15,12 @@ from api import envelope, routes_account, routes_chat, routes_market, routes_rep
 from api.barcache import BAR_CACHE, BarCache
 from api.clock import SERVER_CLOCK, ServerClock
 from api.jsonio import ok
+from api.keys import CLIENT, HEARTBEAT, STARTED, WS_CONNECTIONS
 from api.openapi import setup_openapi
 from api.routing import Endpoint, add_routes
 from api.schemas_out import HealthOut
 from api.security.routes import LOGIN_DOC
-from mt5bot import __version__
-from mt5bot.keys import CLIENT, HEARTBEAT, STARTED, WS_CONNECTIONS
+from mt5bridge.common.version import __version__
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.heartbeat import LinkState
 

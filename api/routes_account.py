@@ -6,10 +6,10 @@ from aiohttp import web
 
 from api.clock import SERVER_CLOCK
 from api.jsonio import ok
+from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
 from api.schemas_out import AccountOut, DealOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
-from mt5bot.keys import CLIENT, HEARTBEAT, TRADING
 from mt5bridge.trading.periods import Period, Window, range_window
 
 

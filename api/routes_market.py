@@ -15,10 +15,10 @@ from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
 from api.bulk import PIECE_BARS, pieces, stream_rates
 from api.envelope import ApiError
 from api.jsonio import JSON_TYPE, ok
+from api.keys import CLIENT, TRADING
 from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
 from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut, TickOut
-from mt5bot.keys import CLIENT, TRADING
 from mt5bridge.terminal.errors import ClientCode, InvalidRequest
 from mt5bridge.terminal.models import SymbolSpec
 from mt5bridge.trading.errors import UnknownSymbol

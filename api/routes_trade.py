@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from api.envelope import ApiError
 from api.jsonio import fail, ok, read_body
+from api.keys import TRADING
 from api.routing import Endpoint
 from api.schemas import CancelBody, CloseAllBody, CloseBody, ModifyBody, OpenBody, PreviewBody
 from api.security.auth import PRINCIPAL
-from mt5bot.keys import TRADING
 from mt5bridge.trading.models import ActionResult, Actor, Preview
 from mt5bridge.trading.service import TradeRequestModel
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import rest, security, ws
+from api.keys import SECURITY, SERVER
 from api.security import security_middlewares
-from mt5bot.keys import SETTINGS
+from api.settings import SecuritySettings, ServerSettings
 
 
-def setup_api(app: web.Application) -> None:
+def setup_api(app: web.Application, server: ServerSettings, security_settings: SecuritySettings) -> None:
     """Middlewares (security first, then the error envelope) and every route under /api/v1."""
-    settings = app[SETTINGS]
-    app.middlewares.extend(security_middlewares(settings))
+    app[SERVER], app[SECURITY] = server, security_settings
+    app.middlewares.extend(security_middlewares(security_settings))
     app.middlewares.extend(rest.middlewares())
     rest.setup_routes(app)
     ws.setup_routes(app)
-    security.setup_routes(app)
+    security.setup_routes(app, security_settings)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import orjson
 from aiohttp import web
 
+from api.keys import BUS, CLIENT, SECURITY, SERVER, TRADING, WS_CONNECTIONS
 from api.security.auth import authenticate, bearer
+from api.tls import server_ssl_context
 from api.ws_conn import CLOSE_GOING_AWAY, Connection
 from api.ws_protocol import Channel, encode, event_data, tick_data
-from mt5bot.keys import BUS, CLIENT, SETTINGS, TRADING, WS_CONNECTIONS
-from mt5bot.tls import server_ssl_context
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.events import Event, EventBus, TickEvent
 from mt5bridge.trading.service import TradingService
@@ -100,7 +100,7 @@ class WsHub:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """GET /api/v1/ws: authenticate, upgrade, serve until the client leaves."""
         token = request.query.get("token") or bearer(request.headers.get("Authorization"))
-        principal = authenticate(self.app[SETTINGS], token) if token else None
+        principal = authenticate(self.app[SECURITY], token) if token else None
         if principal is None:
             return _refusal(401, "unauthorized", "missing or invalid token")
         if len(self.connections) >= self.options.max_connections:
@@ -133,7 +133,7 @@ class WsHub:
 
     async def second_port(self, app: web.Application) -> AsyncIterator[None]:
         """Cleanup context: also listen on `server.ws_port` (WebSocket route only) when it is set."""
-        server = app[SETTINGS].server
+        server = app[SERVER]
         if server.ws_port is None or (server.ws_port == server.port and server.port != 0):
             yield
             return
@@ -141,7 +141,7 @@ class WsHub:
         ws_app.router.add_get(WS_PATH, self.handle)
         runner = web.AppRunner(ws_app, handle_signals=False, access_log=None)  # tokens ride the query
         await runner.setup()
-        site = web.TCPSite(runner, server.host, server.ws_port, ssl_context=server_ssl_context(app[SETTINGS]))
+        site = web.TCPSite(runner, server.host, server.ws_port, ssl_context=server_ssl_context(server.tls))
         await site.start()
         address = runner.addresses[0]
         self.ws_port = int(address[1]) if isinstance(address, tuple) else None

@@ -20,9 +20,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from api.keys import TRADING
 from mt5bot.app import create_app
 from mt5bot.config import Settings
-from mt5bot.keys import TRADING
 
 TOKEN = "overhead-bench-token-0123456789"
 

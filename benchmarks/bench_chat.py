@@ -18,10 +18,11 @@ from datetime import datetime
 
 from bot.core import ChatCore
 from bot.messages import Incoming
-from mt5bot.config import RiskSettings, Settings
+from mt5bot.config import Settings
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 
 TEXTS = ("买入0.01手欧美", "平仓0.01手欧美")

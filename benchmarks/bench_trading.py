@@ -15,12 +15,13 @@ import tempfile
 import time
 from datetime import datetime
 
-from mt5bot.config import RiskSettings, Role
+from mt5bridge.common.roles import Role
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, CloseRequest, OpenRequest
 from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 
 

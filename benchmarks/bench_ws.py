@@ -26,9 +26,9 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from api.keys import BUS, CLIENT
 from mt5bot.app import create_app
 from mt5bot.config import Settings
-from mt5bot.keys import BUS, CLIENT
 from mt5bridge.trading.events import TickEvent
 
 TOKEN = "bench-master-token-0123456789"

@@ -1,3 +1,5 @@
 """mt5bot: natural-language trading assistant and API bridge for MetaTrader 5."""
 
-__version__ = "0.1.0"
+from mt5bridge.common.version import __version__
+
+__all__ = ["__version__"]

@@ -18,24 +18,15 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from api.keys import BUS, CLIENT, HEARTBEAT, STARTED, TRADING, WS_CONNECTIONS
 from api.setup import setup_api
 from bot.core import ChatCore
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.onebot.app import setup_onebot
-from bot.telegram import setup_telegram
+from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
 from mt5bot.config import Settings
-from mt5bot.keys import (
-    BUS,
-    CLIENT,
-    DATABASE,
-    HEARTBEAT,
-    SETTINGS,
-    SIMULATOR,
-    STARTED,
-    TRADING,
-    WS_CONNECTIONS,
-)
+from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import detach_journal, save_state
 from mt5bridge.terminal.backends import open_backend
@@ -206,9 +197,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_terminal)
     app.cleanup_ctx.append(_live)
     app.cleanup_ctx.append(_chat)
-    setup_telegram(app)
-    setup_onebot(app)
-    setup_wecom(app)
+    setup_telegram(app, settings.telegram)
+    setup_onebot(app, settings.onebot)
+    setup_wecom(app, settings.wecom)
     app[WS_CONNECTIONS] = set()
-    setup_api(app)
+    setup_api(app, settings.server, settings.security)
     return app

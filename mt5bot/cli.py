@@ -21,7 +21,7 @@ Register = Callable[[argparse.ArgumentParser], Runner]
 # name -> (module path, one-line help); the module exposes `register(parser) -> runner`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("mt5bot.serve", "run the service (terminal layer, API, bots, scheduler)"),
-    "parse": ("nlu.cli", "parse trading messages into commands (JSON)"),
+    "parse": ("mt5bot.parse_cli", "parse trading messages into commands (JSON)"),
     "chat": ("mt5bot.chat_cli", "talk to the running service in plain language"),
     "report": ("mt5bot.report_cli", "print a daily, monthly or hedge report from the running service"),
 }

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from api.tls import TLSConfigError, server_ssl_context
 from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
 from mt5bot.logs import setup_logging
-from mt5bot.tls import TLSConfigError, server_ssl_context
 from storage.errors import StorageConfigError
 
 log = logging.getLogger("mt5bot")
@@ -42,7 +42,7 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
             pass
     try:
         try:
-            context = server_ssl_context(settings)
+            context = server_ssl_context(settings.server.tls)
         except TLSConfigError as exc:
             raise StartupError(str(exc)) from None
         host, port = settings.server.host, settings.server.port

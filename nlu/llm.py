@@ -19,12 +19,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mt5bot.config import LLMSettings
 from nlu.command import UNKNOWN, Command, Intent
 from nlu.lexicon import lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.normalize import normalize
 from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse
+from nlu.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mt5bot.config import HedgeRules
 from mt5bridge.terminal.models import Account, Position, PositionSide
 from mt5bridge.trading.selectors import net_profit
 from nlu import Command, Intent, Selector, parse
 from nlu.lexicon import lexicon
 from reports.models import MAX_ACTION_BYTES, HedgeAnalysis, HedgeBook, Severity, Suggestion, SuggestionKind
+from reports.settings import HedgeRules
 
 _SEVERITY_RANK = {Severity.ALERT: 0, Severity.WARN: 1, Severity.INFO: 2}
 _KIND_RANK = {kind: index for index, kind in enumerate(SuggestionKind)}

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mt5bot.config import HedgeRules
 from mt5bridge.terminal.models import Account, Deal, Position, utc
 from mt5bridge.trading.periods import Window, range_window
 from mt5bridge.trading.pnl import PnLLine, pnl_report
@@ -25,6 +24,7 @@ from reports.models import (
     StrategyRow,
     SymbolRow,
 )
+from reports.settings import HedgeRules
 
 
 def figures(line: PnLLine) -> PnLFigures:

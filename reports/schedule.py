@@ -17,9 +17,9 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from mt5bot.config import ReportSettings
 from reports.models import Report, ReportKind
 from reports.service import ReportService, last_month
+from reports.settings import ReportSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ import re
 from calendar import monthrange
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
-from mt5bot.config import Settings
 from mt5bridge.trading.periods import Window, range_window, reporting_date
 from mt5bridge.trading.service import TradingService
 from reports.charts import render_chart
 from reports.errors import ReportRequestError
 from reports.models import Report, ReportKind
 from reports.numbers import build_report, month_days
+from reports.settings import Settings
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

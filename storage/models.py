@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from mt5bot.config import Role
+from mt5bridge.common.roles import Role
 
 JsonObject = dict[str, JsonValue]
 

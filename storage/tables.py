@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from mt5bridge.common.roles import Role
 from storage.coltypes import UTCDateTime, id_type, json_type
-from storage.models import Outcome, Role
+from storage.models import Outcome
 
 metadata = sa.MetaData(
     naming_convention={

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from mt5bot.cli import main
-from mt5bot.config import Backend, ConfigError, load_settings, redacted
+from mt5bot.config import ConfigError, load_settings, redacted
+from mt5bridge.terminal.settings import Backend
 
 ROOT = Path(__file__).resolve().parents[1]
 

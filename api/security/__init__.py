@@ -1,8 +1,9 @@
 """Authentication, IP allow-list, rate limiting and roles for the API (docs/security.md).
 
-`security_middlewares(settings)` is the REST gate; `setup_routes(app)` adds `POST /api/v1/auth/login` and,
-while the app runs, routes aiohttp's protocol errors to the gate's refusal log (api/security/refusals.py);
-`authenticate(settings, token)` is for the WebSocket handshake.
+`security_middlewares(security)` is the REST gate; `setup_routes(app, security)` adds
+`POST /api/v1/auth/login` and, while the app runs, routes aiohttp's protocol errors to the gate's refusal
+log (api/security/refusals.py);
+`authenticate(security, token)` is for the WebSocket handshake.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from api.security.auth import PRINCIPAL, Authenticator, Principal, authenticate,
 from api.security.jwt import MIN_SECRET_BYTES
 from api.security.middleware import Guard, SecurityMiddleware, security_middleware
 from api.security.refusals import ProtocolErrorFilter, install_protocol_filter, remove_protocol_filter
-from mt5bot.config import ConfigError, SecuritySettings, Settings
-from mt5bot.keys import SETTINGS
+from api.settings import SecuritySettings
+from mt5bridge.common.settings_base import ConfigError
 
 __all__ = [
     "PRINCIPAL",
@@ -33,18 +34,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def security_middlewares(settings: Settings) -> list[Middleware]:
+def security_middlewares(security: SecuritySettings) -> list[Middleware]:
     """The security gate for REST routes; raises ConfigError on an unusable security section."""
-    _check(settings.security)
-    return [security_middleware(Guard(settings.security))]
+    _check(security)
+    return [security_middleware(Guard(security))]
 
 
 _PROTOCOL_FILTER = web.AppKey("protocol_error_filter", ProtocolErrorFilter)
 
 
-def setup_routes(app: web.Application) -> None:
+def setup_routes(app: web.Application, security: SecuritySettings) -> None:
     """Add `POST /api/v1/auth/login`; log aiohttp's protocol errors through the gate's refusal log."""
-    routes.setup_routes(app, app[SETTINGS].security)
+    routes.setup_routes(app, security)
     gates = [m.guard for m in app.middlewares if isinstance(m, SecurityMiddleware)]
     if not gates:
         return

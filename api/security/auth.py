@@ -16,8 +16,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from api.security import jwt
-from mt5bot.config import SecuritySettings, Settings
-from storage.models import Role
+from api.settings import SecuritySettings
+from mt5bridge.common.roles import Role
 
 NO_TOKEN_MESSAGE = "the API has no token configured: set MT5BOT_SECURITY__TOKEN (security.token) to use it"  # noqa: S105
 _JWT_CACHE_SIZE = 1024
@@ -151,9 +151,9 @@ class Authenticator:
         return principal
 
 
-def authenticate(settings: Settings, token: str | None) -> Principal | None:
+def authenticate(security: SecuritySettings, token: str | None) -> Principal | None:
     """The caller behind `token` (static master or read-only token, or JWT), or None if not accepted.
 
     For the WebSocket handshake; the REST middleware keeps one `Authenticator` per app instead.
     """
-    return Authenticator(settings.security).authenticate(token)
+    return Authenticator(security).authenticate(token)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt as pyjwt
 
-from storage.models import Role
+from mt5bridge.common.roles import Role
 
 ALGORITHM = "HS256"
 # RFC 7518 3.2: an HS256 key must be at least as long as the hash output (32 bytes).

@@ -17,8 +17,8 @@ from api.security.auth import NO_TOKEN_MESSAGE, PRINCIPAL, Authenticator, bearer
 from api.security.ipfilter import IpPolicy
 from api.security.ratelimit import RateLimiter, retry_after_header
 from api.security.refusals import RefusalLog, loggable_path
-from mt5bot.config import SecuritySettings
-from storage.models import Role
+from api.settings import SecuritySettings
+from mt5bridge.common.roles import Role
 
 WS_ROUTE = "/api/v1/ws"
 PUBLIC_ROUTES = frozenset(

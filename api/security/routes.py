@@ -20,8 +20,8 @@ from api.routing import Endpoint, unknown_query
 from api.security.auth import NO_TOKEN_MESSAGE, Authenticator, bearer
 from api.security.jwt import MIN_SECRET_BYTES
 from api.security.middleware import refusal
-from mt5bot.config import SecuritySettings
-from storage.models import Role
+from api.settings import SecuritySettings
+from mt5bridge.common.roles import Role
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mt5bot.config import ConfirmMode, Role, Settings, UserEntry
+from bot.settings import ConfirmMode, Settings, UserEntry
+from mt5bridge.common.roles import Role
 
 log = logging.getLogger(__name__)
 

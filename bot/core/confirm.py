@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.messages import Reply
-from mt5bot.config import Role
+from mt5bridge.common.roles import Role
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, Preview
 from nlu import Command
 

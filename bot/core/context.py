@@ -14,7 +14,7 @@ from bot.core.dialog import DialogBook
 from bot.core.menu import MenuBook
 from bot.core.render import Rendered, Renderer
 from bot.messages import Reply
-from mt5bot.config import Settings
+from bot.settings import Settings
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.selectors import SelectionError

@@ -24,7 +24,8 @@ from bot.core.render import Renderer
 from bot.core.reports import parse_do
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
-from mt5bot.config import ConfirmMode, Role, Settings
+from bot.settings import ConfirmMode, Settings
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
 from mt5bridge.trading.selectors import SelectionError

@@ -20,7 +20,7 @@ from bot.core.menu import MenuBook
 from bot.core.render import Renderer
 from bot.core.reports import report_reply
 from bot.messages import Outgoing, Reply
-from mt5bot.config import Settings, UserEntry
+from bot.settings import Settings, UserEntry
 from mt5bridge.common.tasks import TaskSet
 from mt5bridge.trading.events import EventBus
 from mt5bridge.trading.events.models import (

@@ -12,7 +12,7 @@ from bot.core.confirm import Confirmation, ConfirmState, TradeRequest, Verdict, 
 from bot.core.context import CoreError, Deps
 from bot.core.dialog import Press, Question, QuestionKind, confirm_action, option_action
 from bot.messages import Button, Reply
-from mt5bot.config import ConfirmMode
+from bot.settings import ConfirmMode
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.models import Position, PositionSide
 from mt5bridge.trading.errors import TradingError, UnknownSymbol

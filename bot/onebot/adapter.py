@@ -34,7 +34,7 @@ from bot.onebot.protocol import (
     reply_segments,
     to_incoming,
 )
-from mt5bot.config import OneBotSettings
+from bot.onebot.settings import OneBotSettings
 from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)

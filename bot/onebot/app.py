@@ -14,12 +14,12 @@ from aiohttp import web
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.onebot.adapter import OneBotAdapter
 from bot.onebot.protocol import PLATFORM
-from mt5bot.config import OneBotSettings
-from mt5bot.keys import SETTINGS
+from bot.onebot.settings import OneBotSettings
 
 log = logging.getLogger(__name__)
 
 ONEBOT = web.AppKey("onebot", OneBotAdapter)
+ONEBOT_SETTINGS = web.AppKey("onebot_settings", OneBotSettings)
 ROUTE_NAME = "onebot-ws"
 
 
@@ -30,7 +30,7 @@ def enabled(settings: OneBotSettings) -> bool:
 
 async def onebot_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the adapter over the chat core, registered with the notifier as platform "qq"."""
-    adapter = OneBotAdapter(app[SETTINGS].onebot, app[CHAT_CORE])
+    adapter = OneBotAdapter(app[ONEBOT_SETTINGS], app[CHAT_CORE])
     app[ONEBOT] = adapter
     notifier = app.get(NOTIFIER)
     if notifier is not None:
@@ -53,13 +53,13 @@ async def _ws(request: web.Request) -> web.StreamResponse:
     return await adapter.ws_handler(request)
 
 
-def setup_onebot(app: web.Application) -> None:
+def setup_onebot(app: web.Application, settings: OneBotSettings) -> None:
     """Wire the adapter into the app at build time (routes cannot be added once it runs)."""
-    settings = app[SETTINGS].onebot
     if not enabled(settings):
         if settings.access_token is not None:
             log.warning("onebot.access_token is empty: the qq adapter stays off")
         return
+    app[ONEBOT_SETTINGS] = settings
     app.router.add_get(settings.path, _ws, name=ROUTE_NAME)
     app.cleanup_ctx.append(onebot_context)
     app.on_shutdown.append(_close_sockets)

@@ -24,9 +24,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.messages import Outgoing
 from bot.telegram.adapter import ChatHandler, TelegramAdapter
+from bot.telegram.settings import TelegramSettings
 from bot.telegram.webhook import handle_webhook
-from mt5bot.config import TelegramSettings
-from mt5bot.keys import SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +192,12 @@ class TelegramRunner:
 
 
 TELEGRAM = web.AppKey("telegram", TelegramRunner)
+TELEGRAM_SETTINGS = web.AppKey("telegram_settings", TelegramSettings)
 
 
 async def telegram_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: run the bot beside the service while `telegram.token` is set (else do nothing)."""
-    settings = app[SETTINGS].telegram
+    settings = app[TELEGRAM_SETTINGS]
     if settings.token is None:
         yield
         return
@@ -215,11 +215,11 @@ async def _webhook(request: web.Request) -> web.Response:
     return await handle_webhook(request, request.app.get(TELEGRAM))
 
 
-def setup_telegram(app: web.Application) -> None:
+def setup_telegram(app: web.Application, settings: TelegramSettings) -> None:
     """Wire the adapter into the app at build time (routes cannot be added once it runs)."""
-    settings = app[SETTINGS].telegram
     if settings.token is None:
         return
+    app[TELEGRAM_SETTINGS] = settings
     if settings.webhook_url:
         app.router.add_post(webhook_path(settings), _webhook, name="telegram-webhook")
     app.cleanup_ctx.append(telegram_context)

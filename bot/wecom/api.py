@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from mt5bot.config import WeComSettings
+from bot.wecom.settings import WeComSettings
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from bot.wecom.adapter import PLATFORM, WeComAdapter
 from bot.wecom.api import WeComAPI
 from bot.wecom.callback import handle_get, handle_post
 from bot.wecom.crypto import WeComCrypto
-from mt5bot.config import WeComSettings
-from mt5bot.keys import SETTINGS
+from bot.wecom.settings import WeComSettings
 
 log = logging.getLogger(__name__)
 
 WECOM = web.AppKey("wecom", WeComAdapter)
+WECOM_SETTINGS = web.AppKey("wecom_settings", WeComSettings)
 ROUTE_NAME = "wecom-callback"
 
 
@@ -37,7 +37,7 @@ def build_crypto(settings: WeComSettings) -> WeComCrypto:
 
 async def wecom_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: HTTP session, API client and adapter; registered with the notifier as "wecom"."""
-    settings = app[SETTINGS].wecom
+    settings = app[WECOM_SETTINGS]
     session = aiohttp.ClientSession()
     try:
         adapter = WeComAdapter(app[CHAT_CORE], WeComAPI(settings, session), build_crypto(settings))
@@ -68,11 +68,11 @@ async def _post(request: web.Request) -> web.Response:
     return await handle_post(request, _adapter(request))
 
 
-def setup_wecom(app: web.Application) -> None:
+def setup_wecom(app: web.Application, settings: WeComSettings) -> None:
     """Wire the adapter into the app at build time (routes cannot be added once it runs)."""
-    settings = app[SETTINGS].wecom
     if not settings.configured:
         return
+    app[WECOM_SETTINGS] = settings
     app.router.add_get(settings.callback_path, _get, name=ROUTE_NAME, allow_head=False)
     app.router.add_post(settings.callback_path, _post, name=ROUTE_NAME)
     app.cleanup_ctx.append(wecom_context)

@@ -18,10 +18,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from mt5bot.config import MT5Settings
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal import models as M
-from mt5bridge.terminal.backends import open_backend
 from mt5bridge.terminal.errors import (
     MAYBE_SENT_CODES,
     RETCODE_NAMES,
@@ -58,11 +56,6 @@ class MT5Client:
         self._worker = Worker("mt5-terminal")
         self._connected = False
         self.last_failure: MT5Error | None = None
-
-    @classmethod
-    def from_settings(cls, settings: MT5Settings) -> MT5Client:
-        """A client over the backend `settings.backend` names (not yet connected)."""
-        return cls(open_backend(settings), call_timeout=settings.call_timeout_sec)
 
     @property
     def server_utc_offset(self) -> int:

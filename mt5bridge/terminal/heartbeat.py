@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from mt5bot.config import MT5Settings
 from mt5bridge.common.tasks import TaskSet
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
+from mt5bridge.terminal.settings import MT5Settings
 from mt5bridge.trading.events.bus import EventBus
 from mt5bridge.trading.events.models import TerminalDisconnected, TerminalReconnected
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mt5bot.config import Role
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.selectors import Selector
 

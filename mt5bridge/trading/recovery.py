@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from mt5bot.config import Role
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import ActionResult, Actor, LegOutcome, Preview

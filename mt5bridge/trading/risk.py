@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mt5bot.config import RiskSettings
+from mt5bridge.trading.settings import RiskSettings
 
 _EPS = 1e-9
 

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from mt5bot.config import RiskSettings
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import (
@@ -54,6 +53,7 @@ from mt5bridge.trading.records import audit_entry, leg_tag
 from mt5bridge.trading.recovery import settle_open_claims
 from mt5bridge.trading.refusals import CORE_ERRORS, Refusal, ReplayedRefusal, is_temporary, refusal_of
 from mt5bridge.trading.resolve import AliasLookup, SymbolResolver
+from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 from storage.models import Claim, ClaimState, JsonObject
 

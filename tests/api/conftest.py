@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from api.keys import HEARTBEAT
 from mt5bot.app import create_app
 from mt5bot.config import Settings
-from mt5bot.keys import HEARTBEAT, SIMULATOR
+from mt5bot.keys import SIMULATOR
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.heartbeat import LinkState
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from mt5bot.keys import CLIENT, DATABASE, HEARTBEAT
+from api.keys import CLIENT, HEARTBEAT
+from mt5bot.keys import DATABASE
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.heartbeat import LinkState
 from storage.models import Outcome

@@ -12,7 +12,7 @@ import orjson
 
 from api.barcache import bars_json
 from api.jsonio import dumps
-from mt5bot.keys import CLIENT
+from api.keys import CLIENT
 from mt5bridge.terminal import constants as C
 from tests.api.conftest import Api
 from tests.api.rest_helpers import call, error

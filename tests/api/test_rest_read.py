@@ -8,7 +8,7 @@ import aiohttp
 import numpy as np
 
 from api.barcache import BAR_CACHE
-from mt5bot.keys import CLIENT
+from api.keys import CLIENT
 from mt5bridge.terminal import constants as C
 from mt5bridge.trading.indicators import IndicatorRequest, compute
 from tests.api.conftest import READ_ONLY_TOKEN, Api

@@ -18,7 +18,8 @@ from api.security.auth import Authenticator, authenticate, bearer, token_subject
 from api.security.ipfilter import IpPolicy, forwarded_client, in_networks, parse_address, parse_networks
 from api.security.middleware import viewer_may
 from api.security.ratelimit import RateLimiter, retry_after_header
-from mt5bot.config import ConfigError, SecuritySettings, Settings
+from api.settings import SecuritySettings
+from mt5bot.config import ConfigError
 from storage.models import Role
 from tests.api.conftest import JWT_SECRET, READ_ONLY_TOKEN, TOKEN
 
@@ -224,8 +225,8 @@ def test_nothing_authenticates_without_a_master_token() -> None:
     auth = Authenticator(no_master)
     assert not auth.configured
     assert auth.authenticate(READ_ONLY_TOKEN) is None
-    assert authenticate(Settings(security=no_master), READ_ONLY_TOKEN) is None
-    assert authenticate(Settings(security=SECURITY), READ_ONLY_TOKEN) is not None
+    assert authenticate(no_master, READ_ONLY_TOKEN) is None
+    assert authenticate(SECURITY, READ_ONLY_TOKEN) is not None
 
 
 def test_bearer_header_parsing() -> None:
@@ -249,10 +250,10 @@ def test_viewer_routes() -> None:
 def test_startup_refuses_a_read_only_token_equal_to_the_master_token() -> None:
     same = SECURITY.model_copy(update={"read_only_token": SecretStr(TOKEN)})
     with pytest.raises(ConfigError, match="read_only_token must differ"):
-        security_middlewares(Settings(security=same))
+        security_middlewares(same)
     with pytest.raises(ConfigError, match=r"security\.trusted_proxies"):
-        security_middlewares(Settings(security=SECURITY.model_copy(update={"trusted_proxies": ("nope",)})))
-    assert len(security_middlewares(Settings(security=SECURITY))) == 1
+        security_middlewares(SECURITY.model_copy(update={"trusted_proxies": ("nope",)}))
+    assert len(security_middlewares(SECURITY)) == 1
 
 
 @given(

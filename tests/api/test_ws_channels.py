@@ -9,9 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from api.keys import CLIENT
 from api.security.auth import Authenticator
 from api.ws import ws_hub
-from mt5bot.keys import CLIENT, SETTINGS
+from mt5bot.keys import SETTINGS
 from mt5bridge.terminal import constants as C
 from storage.models import Role
 from tests.api.conftest import READ_ONLY_TOKEN, Api, start_api

@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from api.keys import BUS
 from api.ws import WsOptions, set_ws_options, ws_hub
 from api.ws_protocol import Channel
-from mt5bot.keys import BUS
 from mt5bridge.trading.events import TickEvent
 from tests.api.conftest import Api, start_api
 from tests.api.test_ws_helpers import eventually, on_channel, receive, send, wait_for, ws_url

@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.core import ChatCore
 from bot.messages import Incoming, Reply
-from mt5bot.config import Role, Settings
+from mt5bot.config import Settings
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, OpenRequest
 from tests.trading.conftest import Core, make_core

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from bot.messages import Button, Incoming, Reply
 from bot.telegram.app import TelegramRunner
-from mt5bot.config import TelegramSettings
+from bot.telegram.settings import TelegramSettings
 
 BOT_ID = 777000111
 BOT_USERNAME = "mt5_test_bot"

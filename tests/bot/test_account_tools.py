@@ -10,10 +10,10 @@ import pytest
 from pydantic import SecretStr
 
 from bot.account_tools import ServiceAccountTools
-from mt5bot.config import LLMSettings
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import CloseRequest, OpenRequest
 from nlu.llm import LLMParser
+from nlu.settings import LLMSettings
 from tests.nlu.conftest import FakeLLM, fake_llm  # noqa: F401 - the fixture, reused
 from tests.trading.conftest import ACTOR, Core, make_core
 

@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from bot.core import ChatCore
-from mt5bot.config import LLMSettings
 from mt5bridge.terminal.models import PositionSide
 from nlu.llm import LLMParser
+from nlu.settings import LLMSettings
 from tests.bot.core_stand import Stand, only, running_stand
 from tests.nlu.conftest import FakeLLM, fake_llm  # noqa: F401 - the fixture, reused
 

@@ -15,8 +15,7 @@ from bot.keys import CHAT_CORE
 from bot.messages import Button, Incoming, Outgoing, Reply
 from bot.onebot.adapter import FAILURE, NotConnected, OneBotAdapter, OneBotError
 from bot.onebot.app import ONEBOT, ROUTE_NAME, setup_onebot
-from mt5bot.config import OneBotSettings, Settings
-from mt5bot.keys import SETTINGS
+from bot.onebot.settings import OneBotSettings
 from tests.bot.fake_onebot import BOT_QQ, PATH, TOKEN, FakeOneBot, at, reply_to, text
 
 USER = 20002
@@ -366,9 +365,8 @@ async def test_order_is_kept_within_a_chat_and_chats_do_not_wait(stand: Stand, n
 
 def _app(core: StandInCore, token: str | None) -> web.Application:
     app = web.Application()
-    app[SETTINGS] = Settings(onebot={"access_token": token} if token is not None else {})
     app[CHAT_CORE] = core  # type: ignore[misc]
-    setup_onebot(app)
+    setup_onebot(app, OneBotSettings.model_validate({"access_token": token} if token is not None else {}))
     return app
 
 

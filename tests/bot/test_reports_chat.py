@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo
 
 from bot.core import ChatCore
 from bot.messages import Outgoing
-from mt5bot.config import AlertSettings, ReportSettings, Role, Settings, UserEntry
+from bot.settings import UserEntry
+from mt5bot.config import Settings
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
+from mt5bridge.trading.settings import AlertSettings
 from reports.models import ReportKind
 from reports.schedule import ReportScheduler
+from reports.settings import ReportSettings
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, markup_of
 from tests.trading import conftest as trading

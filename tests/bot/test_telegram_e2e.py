@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import ChatCore
-from mt5bot.config import Role, Settings, UserEntry
+from bot.settings import UserEntry
+from mt5bot.config import Settings
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
 from tests.bot import fake_telegram

@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from bot.keys import CHAT_CORE
 from bot.telegram.app import TELEGRAM, setup_telegram
+from bot.telegram.settings import TelegramSettings
 from bot.telegram.webhook import SECRET_HEADER
-from mt5bot.config import Settings, TelegramSettings
-from mt5bot.keys import SETTINGS
+from mt5bot.config import Settings
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import (
     FakeTelegram,
@@ -32,9 +32,8 @@ run_bot = fake_telegram.run_bot
 
 async def _serve(settings: Settings, core: ScriptedCore) -> tuple[web.AppRunner, str]:
     app = web.Application()
-    app[SETTINGS] = settings
     app[CHAT_CORE] = core  # type: ignore[assignment]  # the scripted stand-in for the core
-    setup_telegram(app)
+    setup_telegram(app, settings.telegram)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -15,7 +15,7 @@ from bot.messages import Button, Reply
 from bot.telegram.app import DEFAULT_WEBHOOK_PATH, _file_url, build_application, webhook_path
 from bot.telegram.incoming import language
 from bot.telegram.render import ActionTooLong, body, chunks, escape_html, keyboard
-from mt5bot.config import TelegramSettings
+from bot.telegram.settings import TelegramSettings
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, ScriptedCore, entity_error, markup_of
 

@@ -16,8 +16,7 @@ from bot.messages import Button, Incoming, Outgoing, Reply
 from bot.wecom.adapter import DONE_LABEL, FAILURE, WeComAdapter
 from bot.wecom.api import ErrCode, WeComAPI, WeComError
 from bot.wecom.app import ROUTE_NAME, WECOM, setup_wecom
-from mt5bot.config import Settings, WeComSettings
-from mt5bot.keys import SETTINGS
+from bot.wecom.settings import WeComSettings
 from tests.bot import fake_wecom
 from tests.bot.fake_wecom import (
     AES_KEY,
@@ -106,9 +105,8 @@ async def core() -> StandInCore:
 @pytest.fixture
 async def stand(fake: FakeWeCom, core: StandInCore) -> AsyncIterator[Stand]:
     app = web.Application()
-    app[SETTINGS] = Settings.model_validate({"wecom": wecom_settings(fake.base_url).model_dump()})
     app[CHAT_CORE] = core  # type: ignore[assignment]
-    setup_wecom(app)
+    setup_wecom(app, wecom_settings(fake.base_url))
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -122,13 +120,11 @@ async def stand(fake: FakeWeCom, core: StandInCore) -> AsyncIterator[Stand]:
 
 def test_routes_are_named_for_the_auth_guard() -> None:
     app = web.Application()
-    app[SETTINGS] = Settings.model_validate({"wecom": wecom_settings("http://127.0.0.1:1").model_dump()})
-    setup_wecom(app)
+    setup_wecom(app, wecom_settings("http://127.0.0.1:1"))
     routes = {(r.method, r.name, r.resource.canonical) for r in app.router.routes() if r.resource}
     assert routes == {("GET", ROUTE_NAME, PATH), ("POST", ROUTE_NAME, PATH)}
     unconfigured = web.Application()
-    unconfigured[SETTINGS] = Settings()
-    setup_wecom(unconfigured)
+    setup_wecom(unconfigured, WeComSettings())
     assert list(unconfigured.router.routes()) == []
 
 

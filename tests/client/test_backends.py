@@ -10,14 +10,15 @@ import pytest
 import rpyc
 from pydantic import SecretStr
 
-from mt5bot.config import Backend, MarketHours, MT5Settings, SimulatorSettings
 from mt5bridge.simulator import Simulator
 from mt5bridge.simulator.persist import save_state
+from mt5bridge.simulator.settings import MarketHours, SimulatorSettings
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.backends import RpycTerminal, open_backend
 from mt5bridge.terminal.backends.native import NativeTerminal, init_kwargs
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import TerminalUnavailable
+from mt5bridge.terminal.settings import Backend, MT5Settings
 from mt5bridge.terminal.structs import TICKS_DTYPE, OrderSendResult, TradePosition, TradeRequest
 from tests.client.builders import market
 from tests.client.conftest import RpycServer, start_server

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from mt5bot.config import MT5Settings
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import TerminalUnavailable
 from mt5bridge.terminal.heartbeat import Heartbeat, LinkState, reconnect_delay
+from mt5bridge.terminal.settings import MT5Settings
 from mt5bridge.trading.events import EventBus, EventKind, TerminalDisconnected, TerminalReconnected
 
 FAST = MT5Settings(heartbeat_interval_sec=0.01, reconnect_interval_sec=0.005, max_reconnect_attempts=3)

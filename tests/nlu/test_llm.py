@@ -8,9 +8,9 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from mt5bot.config import LLMSettings
 from nlu import Command, Intent, Period, Side
 from nlu.llm import LLMParser, needs_llm
+from nlu.settings import LLMSettings
 from tests.nlu.conftest import FakeLLM
 
 

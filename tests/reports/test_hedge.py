@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mt5bot.config import HedgeRules
 from mt5bridge.terminal.models import Account, AccountTradeMode, MarginMode, Position, PositionSide, Reason
 from mt5bridge.trading.selectors import CloseFilter, Selector, select_positions
 from nlu import Intent, parse
 from nlu.lexicon import lexicon
 from reports.hedge import analyze_hedge
 from reports.models import HedgeAnalysis, Severity, Suggestion, SuggestionKind
+from reports.settings import HedgeRules
 
 OFFSET = 7200  # server clock = UTC+2
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)

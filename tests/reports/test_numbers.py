@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mt5bot.config import HedgeRules
 from mt5bridge.simulator.demo import build_demo
 from mt5bridge.terminal.models import Account, Deal, DealEntry, DealType, Position, Reason, utc
 from mt5bridge.trading.periods import range_window
 from mt5bridge.trading.pnl import entry_magics, pnl_report
 from reports.models import Report, ReportKind
 from reports.numbers import account_figures, build_report, month_days
+from reports.settings import HedgeRules
 from tests.reports.test_hedge import BUY, NOW, OFF, OFFSET, SELL, account, assert_exact, position
 
 NOVEMBER = range_window(date(2026, 11, 1), date(2026, 11, 30), server_utc_offset=OFFSET)

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from mt5bot.config import RiskSettings, Role
+from mt5bridge.common.roles import Role
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import Actor
 from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mt5bot.config import RiskSettings
 from mt5bridge.terminal.errors import TradeRejected
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import RiskRefused
 from mt5bridge.trading.models import CloseRequest, OpenRequest
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.selectors import Selector
+from mt5bridge.trading.settings import RiskSettings
 from tests.trading.conftest import ACTOR, Core, make_core
 
 BUY = PositionSide.BUY

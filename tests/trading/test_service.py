@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mt5bot.config import Role
+from mt5bridge.common.roles import Role
 from mt5bridge.terminal.errors import TradeRejected
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import Forbidden, IdempotencyConflict, InvalidOrder, TradingError, UnknownSymbol
@@ -196,9 +196,9 @@ async def test_changed_plan_is_not_executed(core: Core) -> None:
 
 
 async def test_trades_fail_fast_while_the_heartbeat_says_disconnected(core: Core) -> None:
-    from mt5bot.config import MT5Settings
     from mt5bridge.terminal.errors import TerminalUnavailable
     from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
+    from mt5bridge.terminal.settings import MT5Settings
     from mt5bridge.trading.events import EventBus
 
     heartbeat = Heartbeat(core.client, EventBus(), MT5Settings())

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mt5bot.config import RiskSettings
 from mt5bridge.trading.risk import ActionKind, RiskRefusal, RiskRule, RiskState, check, check_all
+from mt5bridge.trading.settings import RiskSettings
 
 OPEN, CLOSE, MODIFY, CANCEL = ActionKind.OPEN, ActionKind.CLOSE, ActionKind.MODIFY, ActionKind.CANCEL
 

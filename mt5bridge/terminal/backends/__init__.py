@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mt5bot.config import Backend, MT5Settings
 from mt5bridge.terminal.backends.mt5linux import RpycTerminal
 from mt5bridge.terminal.backends.native import import_package, open_native
 from mt5bridge.terminal.backends.simulator import build_simulator
 from mt5bridge.terminal.protocol import Terminal
+from mt5bridge.terminal.settings import Backend, MT5Settings
 
 __all__ = ["RpycTerminal", "build_simulator", "open_backend"]
 

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import rpyc
 
-from mt5bot.config import MT5Settings
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.backends.native import init_kwargs
 from mt5bridge.terminal.protocol import Array
+from mt5bridge.terminal.settings import MT5Settings
 from mt5bridge.terminal.structs import STRUCTS
 
 STRUCT = "\x00struct"

@@ -12,8 +12,8 @@ import importlib
 from types import ModuleType
 from typing import Any, cast
 
-from mt5bot.config import MT5Settings
 from mt5bridge.terminal.protocol import Terminal
+from mt5bridge.terminal.settings import MT5Settings
 
 
 def init_kwargs(settings: MT5Settings) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mt5bot.config import SimulatorSettings
 from mt5bridge.simulator import Simulator
 from mt5bridge.simulator.persist import open_simulator
+from mt5bridge.simulator.settings import SimulatorSettings
 
 
 def build_simulator(settings: SimulatorSettings, state_path: Path | None = None) -> Simulator:

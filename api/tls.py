@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import ssl
 
-from mt5bot.config import Settings
+from api.settings import TLSSettings
 
 
 class TLSConfigError(Exception):
     """`server.tls` names files that cannot be loaded as a certificate chain and its key."""
 
 
-def server_ssl_context(settings: Settings) -> ssl.SSLContext | None:
+def server_ssl_context(tls: TLSSettings) -> ssl.SSLContext | None:
     """A TLS context when `server.tls.cert` and `key` are set, else None (plain HTTP)."""
-    tls = settings.server.tls
     if not (tls.cert and tls.key):
         return None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -1,4 +1,7 @@
-"""`mt5bot parse TEXT|-- [--llm]`: print each message's command as one JSON object per line."""
+"""`mt5bot parse TEXT|-- [--llm]`: print each message's command as one JSON object per line.
+
+The CLI glue only: it loads the configuration and hands the text to `nlu` (pure: text in, command out).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 
-from mt5bot.config import LLMSettings, load_settings
+from mt5bot.config import load_settings
 from nlu.command import Command
 from nlu.parser import parse
+from nlu.settings import LLMSettings
 
 
 def _dump(command: Command) -> str:
