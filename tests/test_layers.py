@@ -56,6 +56,29 @@ def test_nlu_imports_nothing_of_the_project_but_itself() -> None:
     assert not offenders
 
 
+# (part, what it must not import): the core never imports a front-end, storage sits at the bottom,
+# and the simulator knows nothing of the trading core built on it.
+INWARD = [
+    ("mt5bridge", ("api", "bot", "reports")),
+    (
+        "storage",
+        ("api", "bot", "reports", "nlu", "mt5bridge.terminal", "mt5bridge.trading", "mt5bridge.simulator"),
+    ),
+    ("mt5bridge/simulator", ("mt5bridge.trading",)),
+]
+
+
+@pytest.mark.parametrize(("part", "forbidden"), INWARD)
+def test_imports_point_inward(part: str, forbidden: tuple[str, ...]) -> None:
+    offenders = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in modules(part)
+        for name in imported(path)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    }
+    assert not offenders
+
+
 def test_the_leaf_imports_nothing_of_the_project() -> None:
     offenders = {
         f"{path.relative_to(ROOT)}: {name}"
