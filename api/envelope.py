@@ -1,6 +1,7 @@
 """The error middleware: every failure leaves the API as `{"success": false, "error", "code"}`.
 
-One table maps the core's exceptions to HTTP statuses (docs/api.md, "Errors"). Anything unexpected is
+Every error of mt5bot derives from `MT5BotError` and declares its kind; one table maps kinds to HTTP
+statuses (docs/api.md, "Errors"). Anything unexpected is
 logged with its traceback and answered with a generic 500: internals never reach the caller.
 """
 
@@ -14,10 +15,7 @@ from aiohttp.typedefs import Handler, Middleware
 from pydantic import ValidationError
 
 from api.jsonio import fail
-from mt5bridge.trading.indicators import IndicatorError
-from mt5bridge.trading.periods import PeriodError
-from mt5bridge.trading.refusals import CORE_ERRORS, ErrorKind, Refusal, refusal_of
-from reports.errors import ReportRequestError
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +52,7 @@ def describe_validation(exc: ValidationError) -> str:
     return "; ".join(parts[:10])
 
 
-# One table: what each kind of refusal of the core is in HTTP (docs/api.md, "Errors").
+# One table: what each kind of error is in HTTP (docs/api.md, "Errors").
 STATUS_OF_KIND = {
     ErrorKind.INVALID: 400,
     ErrorKind.FORBIDDEN: 403,
@@ -65,21 +63,15 @@ STATUS_OF_KIND = {
 }
 
 
-def refusal_response(refusal: Refusal) -> web.Response:
-    """The envelope of a refusal of the core; a replayed one answers exactly as the first time."""
-    return fail(STATUS_OF_KIND[refusal.kind], refusal.code, refusal.message, **refusal.details)
-
-
 def error_response(exc: Exception) -> web.Response | None:
     """The envelope for a known exception, or None when it is unexpected."""
     if isinstance(exc, ApiError):
         return fail(exc.status, exc.code, exc.message, **exc.extra)
     if isinstance(exc, ValidationError):
         return fail(400, "invalid_request", describe_validation(exc))
-    if isinstance(exc, CORE_ERRORS):
-        return refusal_response(refusal_of(exc))
-    if isinstance(exc, (IndicatorError, PeriodError, ReportRequestError)):
-        return fail(400, str(exc.code), str(exc))
+    if isinstance(exc, MT5BotError):
+        # A replayed refusal carries the first answer's kind and details: the same status and body.
+        return fail(STATUS_OF_KIND[exc.kind], str(exc.code), exc.message, **exc.details())
     return None
 
 

@@ -68,7 +68,8 @@ async def _execute(request: web.Request, body: type[BaseModel]) -> web.Response:
     key = idempotency_key(request)
     parsed = await read_body(request, body)
     core: TradeRequestModel = parsed.to_core()  # type: ignore[attr-defined]
-    result = await request.app[TRADING].execute(core, actor, request_id=key)
+    expected: Preview | None = parsed.expected_preview  # type: ignore[attr-defined]
+    result = await request.app[TRADING].execute(core, actor, request_id=key, expected=expected)
     return _result_response(result)
 
 
@@ -104,7 +105,11 @@ async def order_preview(request: web.Request) -> web.Response:
     return ok(preview.model_dump(mode="json"))
 
 
-_SENDS = "Sent once per Idempotency-Key; a repeat returns the first result with replayed=true."
+_SENDS = (
+    "Sent once per Idempotency-Key; a repeat returns the first result with replayed=true. With "
+    "`expected_preview` (the answer of POST /order/preview), nothing is sent if the plan or a market price "
+    "moved beyond the deviation since: 409 `preview_changed` with the fresh `preview` (the key stays free)."
+)
 ENDPOINTS = (
     Endpoint(
         "POST", "/order/open", order_open, "Open a market or pending order", "trading", ActionResult,

@@ -14,7 +14,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, m
 
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.models import PositionSide
-from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, OrderKind
+from mt5bridge.trading.models import (
+    CancelRequest,
+    CloseRequest,
+    ModifyRequest,
+    OpenRequest,
+    OrderKind,
+    Preview,
+)
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.selectors import Selector
 
@@ -133,7 +140,18 @@ class OpenType(StrEnum):
     SELL_STOP = "sell_stop"
 
 
-class OpenBody(_Strict):
+class _Confirmed(_Strict):
+    """What an order route takes besides the order: the preview the caller agreed to, if any."""
+
+    expected_preview: Preview | None = Field(
+        None,
+        description="The preview from POST /order/preview that the caller agreed to, as it was answered. "
+        "If the plan now differs (other tickets or volumes) or a market price moved beyond the order's "
+        "deviation, nothing is sent: 409 `preview_changed` with the fresh `preview`.",
+    )
+
+
+class _OpenFields(_Strict):
     """A market order (buy, sell: no price) or a pending order (limit, stop: a price)."""
 
     symbol: Symbol
@@ -162,7 +180,7 @@ class OpenBody(_Strict):
         )
 
 
-class ModifyBody(_Strict):
+class _ModifyFields(_Strict):
     """New SL/TP of a position, or new price/SL/TP of a pending order. Absent: unchanged; 0: removed."""
 
     ticket: Ticket
@@ -171,7 +189,7 @@ class ModifyBody(_Strict):
     price: Price | None = Field(None, description="Pending orders only: the new trigger price")
 
     @model_validator(mode="after")
-    def _something(self) -> ModifyBody:
+    def _something(self) -> _ModifyFields:
         if self.sl is None and self.tp is None and self.price is None:
             raise ValueError("give at least one of sl, tp, price")
         return self
@@ -180,7 +198,7 @@ class ModifyBody(_Strict):
         return ModifyRequest(ticket=self.ticket, sl=self.sl, tp=self.tp, price=self.price)
 
 
-class CloseBody(_Strict):
+class _CloseFields(_Strict):
     """A ticket, or filters with a selector; `volume` closes part (FIFO across the targets)."""
 
     ticket: Ticket | None = None
@@ -191,17 +209,17 @@ class CloseBody(_Strict):
     volume: Volume | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> CloseBody:
+    def _something(self) -> _CloseFields:
         if all(v is None for v in (self.ticket, self.symbol, self.side, self.magic, self.selector)):
             raise ValueError("give a ticket, or a symbol/side/magic filter or a selector")
         return self
 
     def to_core(self) -> CloseRequest:
-        # Only CloseBody's own fields: a ClosePreview also carries `action`, which the core does not take.
-        return CloseRequest(**self.model_dump(include=set(CloseBody.model_fields)))
+        # Only the close fields: `action` (ClosePreview) and `expected_preview` are not the core's request.
+        return CloseRequest(**self.model_dump(include=set(_CloseFields.model_fields)))
 
 
-class CloseAllBody(_Strict):
+class _CloseAllFields(_Strict):
     """Every open position, or every one of a symbol."""
 
     symbol: Symbol | None = None
@@ -210,7 +228,7 @@ class CloseAllBody(_Strict):
         return CloseRequest(symbol=self.symbol, selector=Selector.ALL)
 
 
-class CancelBody(_Strict):
+class _CancelFields(_Strict):
     """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them."""
 
     ticket: Ticket | None = None
@@ -218,7 +236,7 @@ class CancelBody(_Strict):
     all: bool = False
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> CancelBody:
+    def _exactly_one(self) -> _CancelFields:
         given = (self.ticket is not None) + (self.symbol is not None) + self.all
         if given != 1:
             raise ValueError("give exactly one of ticket, symbol, all=true")
@@ -228,23 +246,43 @@ class CancelBody(_Strict):
         return CancelRequest(ticket=self.ticket, symbol=self.symbol, all=self.all)
 
 
-class OpenPreview(OpenBody):
+class OpenBody(_Confirmed, _OpenFields):
+    """A market order (buy, sell: no price) or a pending order (limit, stop: a price)."""
+
+
+class ModifyBody(_Confirmed, _ModifyFields):
+    """New SL/TP of a position, or new price/SL/TP of a pending order. Absent: unchanged; 0: removed."""
+
+
+class CloseBody(_Confirmed, _CloseFields):
+    """A ticket, or filters with a selector; `volume` closes part (FIFO across the targets)."""
+
+
+class CloseAllBody(_Confirmed, _CloseAllFields):
+    """Every open position, or every one of a symbol."""
+
+
+class CancelBody(_Confirmed, _CancelFields):
+    """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them."""
+
+
+class OpenPreview(_OpenFields):
     action: Literal["open"]
 
 
-class ModifyPreview(ModifyBody):
+class ModifyPreview(_ModifyFields):
     action: Literal["modify"]
 
 
-class ClosePreview(CloseBody):
+class ClosePreview(_CloseFields):
     action: Literal["close"]
 
 
-class CloseAllPreview(CloseAllBody):
+class CloseAllPreview(_CloseAllFields):
     action: Literal["close_all"]
 
 
-class CancelPreview(CancelBody):
+class CancelPreview(_CancelFields):
     action: Literal["cancel"]
 
 

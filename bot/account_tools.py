@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mt5bridge.terminal.errors import MT5Error
-from mt5bridge.trading.errors import TradingError
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.pnl import PnLLine
 from mt5bridge.trading.service import TradingService
@@ -40,7 +39,7 @@ class ServiceAccountTools:
     async def _safe(self, query: Any) -> str:
         try:
             return _dump(await query)
-        except (TradingError, MT5Error) as exc:
+        except MT5BotError as exc:
             return _dump({"error": exc.code, "message": exc.message})
 
     async def pnl(self, period: str | None, symbol: str | None) -> str:

@@ -9,6 +9,8 @@ pressed". Nothing platform-specific enters the core.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_ACTION_BYTES = 64  # Telegram's callback_data limit, the strictest of the platforms
@@ -58,3 +60,13 @@ class Outgoing(_Model):
     platform: str
     chat_id: str
     reply: Reply
+
+
+# Shown by an adapter only when the core itself failed; the core's own texts come from its templates.
+FAILURE = Reply(text="⚠️ 内部错误，请稍后再试 / Internal error, please try again later.")
+
+
+class ChatHandler(Protocol):
+    """The chat core as a platform adapter sees it."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]: ...

@@ -15,18 +15,23 @@ from bot.core.menu import MenuBook
 from bot.core.render import Rendered, Renderer
 from bot.messages import Reply
 from bot.settings import Settings
-from mt5bridge.terminal.errors import MT5Error
-from mt5bridge.trading.errors import TradingError
-from mt5bridge.trading.selectors import SelectionError
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.trading.service import TradingService
 from nlu import Command
 from nlu.llm import LLMParser
-from reports.errors import ReportRequestError
 from reports.service import ReportService
 from storage.database import Database
 from storage.models import AuditEntry, Outcome
 
-CoreError = TradingError | MT5Error | SelectionError | ReportRequestError
+# One table: the errors.j2 macro that tells the user about each kind of error (its code picks the words).
+TEMPLATE_OF_KIND: dict[ErrorKind, str] = {
+    ErrorKind.INVALID: "invalid",
+    ErrorKind.FORBIDDEN: "forbidden",
+    ErrorKind.CONFLICT: "conflict",
+    ErrorKind.REJECTED: "rejected",
+    ErrorKind.FAILED: "failed",
+    ErrorKind.UNAVAILABLE: "unavailable",
+}
 
 
 @dataclass
@@ -58,11 +63,10 @@ class Deps:
     def reply(self, p: Principal, file: str, macro: str, /, **context: object) -> Reply:
         return self.render(p, file, macro, **context).reply()
 
-    def error(self, p: Principal, exc: CoreError, *, edit: bool = False) -> Reply:
-        """A refusal or failure from the trading core, in the user's words, by code."""
-        code = str(exc.code)
-        message = getattr(exc, "message", str(exc))
-        return self.render(p, "errors", "error", code=code, message=message).reply(edit=edit)
+    def error(self, p: Principal, exc: MT5BotError, *, edit: bool = False) -> Reply:
+        """A refusal or failure, in the user's words: by its code, else by its kind."""
+        macro = TEMPLATE_OF_KIND[exc.kind]
+        return self.render(p, "errors", macro, code=str(exc.code), message=exc.message).reply(edit=edit)
 
     async def audit(
         self,

@@ -25,14 +25,11 @@ from bot.core.reports import parse_do
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
 from bot.settings import ConfirmMode, Settings
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
-from mt5bridge.terminal.errors import MT5Error
-from mt5bridge.trading.errors import TradingError
-from mt5bridge.trading.selectors import SelectionError
 from mt5bridge.trading.service import TradingService
 from nlu import Command, Intent, parse
 from nlu.llm import LLMParser, needs_llm
-from reports.errors import ReportRequestError
 from reports.service import ReportService
 from storage.database import Database
 from storage.models import Outcome
@@ -121,7 +118,7 @@ class ChatCore:
             if msg.action is not None:
                 return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
             return await self._text(p, msg.text or "")
-        except (TradingError, MT5Error, SelectionError, ReportRequestError) as refused:
+        except MT5BotError as refused:
             await self.deps.audit(p, "message", Outcome.REFUSED, error_code=str(refused.code))
             return [self.deps.error(p, refused)]
         except Exception:

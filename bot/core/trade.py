@@ -1,23 +1,24 @@
 """The trading flow: command -> (question) -> preview -> confirmation -> execute -> result.
 
 Nothing executes without a claimed confirmation unless the user's mode is `never`. At the tap the
-preview is taken again: a price that moved beyond the order's deviation, or positions that changed,
-produce a new confirmation instead of an execution.
+trading core takes the preview once more (`execute(expected=...)`): a price that moved beyond the
+order's deviation, or positions that changed, raise `PreviewChanged`, and its fresh preview is offered
+as a new confirmation instead of an execution.
 """
 
 from __future__ import annotations
 
 from bot.core.auth import Permission, Principal, symbol_allowed
 from bot.core.confirm import Confirmation, ConfirmState, TradeRequest, Verdict, new_id
-from bot.core.context import CoreError, Deps
+from bot.core.context import Deps
 from bot.core.dialog import Press, Question, QuestionKind, confirm_action, option_action
 from bot.messages import Button, Reply
 from bot.settings import ConfirmMode
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.models import Position, PositionSide
-from mt5bridge.trading.errors import TradingError, UnknownSymbol
+from mt5bridge.trading.errors import PreviewChanged, UnknownSymbol
 from mt5bridge.trading.models import (
-    Action,
     Actor,
     CancelRequest,
     CloseRequest,
@@ -26,13 +27,12 @@ from mt5bridge.trading.models import (
     OrderKind,
     Preview,
 )
-from mt5bridge.trading.selectors import AmbiguousSelection, SelectionError
+from mt5bridge.trading.selectors import AmbiguousSelection
 from mt5bridge.trading.selectors import Selector as CoreSelector
 from nlu import Command, Intent, Selector, Side
 from storage.models import Outcome
 
 MAX_CHOICES = 10  # candidate buttons per question; more would not fit a phone screen
-CLOSE_DEVIATION = 20  # points; the planner's default for closing orders
 
 
 class Unsupported(Exception):
@@ -99,33 +99,11 @@ def to_request(cmd: Command) -> TradeRequest:
     raise Unsupported("not_trading")
 
 
-def price_moved(before: Preview, now: Preview, points: dict[str, float], deviation: int) -> bool:
-    """True when a market price moved more than `deviation` points since the preview the user saw."""
-    pairs: list[tuple[str, float | None, float | None]]
-    if before.action is Action.OPEN:
-        if before.order_type is not OrderKind.MARKET or before.price is None or now.price is None:
-            return False
-        pairs = [(before.symbol or "", before.price, now.price)]
-    elif before.action is Action.CLOSE:
-        fresh = {leg.ticket: leg.price for leg in now.legs}
-        pairs = [(leg.symbol, leg.price, fresh.get(leg.ticket)) for leg in before.legs]
-    else:
-        return False
-    for symbol, old, new in pairs:
-        if old is None or new is None:
-            continue
-        point = points.get(symbol, 0.0)
-        if abs(new - old) > deviation * point + point * 1e-6:
-            return True
-    return False
-
-
 class TradeFlow:
     """Trading commands from chat, through questions and confirmations, to the trading core."""
 
     def __init__(self, deps: Deps) -> None:
         self.d = deps
-        self._point_cache: dict[str, float] = {}
         self._allowed: dict[tuple[str, ...], set[str]] = {}
 
     async def start(self, p: Principal, cmd: Command, *, edit: bool = False) -> list[Reply]:
@@ -153,21 +131,40 @@ class TradeFlow:
         return await self.propose(p, cmd, request, edit=edit)
 
     async def propose(
-        self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False, moved: bool = False
+        self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False
     ) -> list[Reply]:
         """Preview the request and offer it for confirmation (or run it at once in `never` mode)."""
         try:
             preview = await self.d.trading.preview(request)
         except AmbiguousSelection as ambiguous:
             return await self._ask_ticket(p, cmd, list(ambiguous.candidates), True, edit)
-        except (TradingError, MT5Error, SelectionError) as refused:
+        except MT5BotError as refused:
             await self.d.audit(p, "preview", Outcome.REFUSED, command=cmd, error_code=str(refused.code))
             return [self.d.error(p, refused, edit=edit)]
+        if p.confirm is not ConfirmMode.NEVER:
+            return await self._offer(p, cmd, request, preview, edit=edit)
         outside = await self._outside_symbols(p, preview)
         if outside:
             return await self._deny_symbol(p, cmd, outside)
-        if p.confirm is ConfirmMode.NEVER:
+        try:
             return [await self._execute(p, request, cmd, preview, new_id(), edit=edit)]
+        except PreviewChanged as changed:  # it moved between the two previews: ask after all
+            return await self._changed(p, cmd, request, changed, edit=edit)
+
+    async def _offer(
+        self,
+        p: Principal,
+        cmd: Command,
+        request: TradeRequest,
+        preview: Preview,
+        *,
+        edit: bool,
+        moved: bool = False,
+    ) -> list[Reply]:
+        """Offer a preview for confirmation: a new confirmation id on its buttons."""
+        outside = await self._outside_symbols(p, preview)
+        if outside:
+            return await self._deny_symbol(p, cmd, outside)
         conf = self.d.confirmations.create(p.owner, p.role, cmd, p.raw, request, preview)
         dump = preview.model_dump(mode="json")
         await self.d.audit(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
@@ -186,22 +183,34 @@ class TradeFlow:
         ]
 
     async def execute_claimed(self, p: Principal, conf: Confirmation) -> list[Reply]:
-        """Run a claimed trading confirmation: re-check the price, then execute under its id."""
+        """Run a claimed trading confirmation under its id; the core re-checks the preview it showed."""
         if conf.request is None or conf.preview is None:
             raise TypeError("not a trading confirmation")
         try:
-            fresh = await self.d.trading.preview(conf.request)
-            moved = price_moved(conf.preview, fresh, await self._points(fresh), self._deviation(conf.request))
-        except (TradingError, MT5Error, SelectionError) as refused:
-            return [await self._failed(p, conf, refused)]
-        if moved or _plan(conf.preview) != _plan(fresh):
+            reply = await self._execute(p, conf.request, conf.command, conf.preview, conf.id, edit=True)
+        except PreviewChanged as changed:
             self.d.confirmations.finish(conf, ConfirmState.SUPERSEDED, None)
-            await self.d.audit(p, "confirm", Outcome.REFUSED, command=conf.command, confirmation=conf.id,
-                               error_code="price_moved" if moved else "preview_changed")  # fmt: skip
-            return await self.propose(p, conf.command, conf.request, edit=True, moved=moved)
-        reply = await self._execute(p, conf.request, conf.command, conf.preview, conf.id, edit=True)
+            return await self._changed(
+                p, conf.command, conf.request, changed, edit=True, confirmation=conf.id
+            )
         self.d.confirmations.finish(conf, ConfirmState.DONE, reply)
         return [reply]
+
+    async def _changed(
+        self,
+        p: Principal,
+        cmd: Command,
+        request: TradeRequest,
+        changed: PreviewChanged,
+        *,
+        edit: bool,
+        confirmation: str | None = None,
+    ) -> list[Reply]:
+        """Nothing was sent: what the user saw is no longer what would be. Offer the fresh preview."""
+        await self.d.audit(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=confirmation,
+                           error_code=changed.reason)  # fmt: skip
+        moved = changed.reason == "price_moved"
+        return await self._offer(p, cmd, request, changed.fresh, edit=edit, moved=moved)
 
     async def _execute(
         self,
@@ -213,12 +222,15 @@ class TradeFlow:
         *,
         edit: bool,
     ) -> Reply:
+        """Execute under `request_id`; `PreviewChanged` (nothing sent) is the caller's to handle."""
         actor = Actor(platform=p.platform, user_id=p.user_id, chat_id=p.chat_id, role=p.role, raw_input=p.raw)
         try:
             result = await self.d.trading.execute(
                 request, actor, request_id=request_id, confirmation=request_id, expected=preview
             )
-        except (TradingError, MT5Error, SelectionError) as refused:
+        except PreviewChanged:
+            raise
+        except MT5BotError as refused:
             await self.d.audit(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=request_id,
                                error_code=str(refused.code))  # fmt: skip
             return self.d.error(p, refused, edit=edit)
@@ -226,13 +238,6 @@ class TradeFlow:
         await self.d.audit(p, "confirm", outcome, command=cmd, confirmation=request_id)
         digits = await self.d.digits({o.symbol for o in result.outcomes})
         return self.d.render(p, "trade", "result", r=result, digits=digits).reply(edit=edit)
-
-    async def _failed(self, p: Principal, conf: Confirmation, refused: CoreError) -> Reply:
-        reply = self.d.error(p, refused, edit=True)
-        self.d.confirmations.finish(conf, ConfirmState.DONE, reply)
-        await self.d.audit(p, "confirm", Outcome.REFUSED, command=conf.command, confirmation=conf.id,
-                           error_code=str(refused.code))  # fmt: skip
-        return reply
 
     # --- questions -------------------------------------------------------------------------------
     def _ask_side(self, p: Principal, cmd: Command, *, edit: bool) -> list[Reply]:
@@ -320,22 +325,9 @@ class TradeFlow:
         allowed = list(p.entry.allowed_symbols)
         return [self.d.reply(p, "access", "symbol_not_allowed", symbol=symbol, allowed=allowed)]
 
-    async def _points(self, preview: Preview) -> dict[str, float]:
-        for name in {leg.symbol for leg in preview.legs} - self._point_cache.keys():
-            self._point_cache[name] = (await self.d.trading.symbol(name)).point
-        return self._point_cache
-
-    @staticmethod
-    def _deviation(request: TradeRequest) -> int:
-        return request.deviation if isinstance(request, OpenRequest) else CLOSE_DEVIATION
-
-
-def _plan(preview: Preview) -> list[tuple[int | None, str, float]]:
-    return [(leg.ticket, leg.symbol, leg.volume) for leg in preview.legs]
-
 
 def _with_raw(p: Principal, raw: str) -> Principal:
     return Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, raw)
 
 
-__all__ = ["TradeFlow", "Unsupported", "Verdict", "missing_fields", "price_moved", "to_request"]
+__all__ = ["TradeFlow", "Unsupported", "Verdict", "missing_fields", "to_request"]

@@ -15,11 +15,10 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from aiohttp import WSMsgType, web
 
-from bot.messages import Incoming, Outgoing, Reply
+from bot.messages import FAILURE, ChatHandler, Outgoing, Reply
 from bot.onebot.protocol import (
     GROUP_PREFIX,
     PLATFORM,
@@ -39,17 +38,9 @@ from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-# Shown only when the core itself failed; the core's own texts come from its templates.
-FAILURE = Reply(text="⚠️ 内部错误，请稍后再试 / Internal error, please try again later.")
 REMEMBERED_IDS = 500  # sent message ids kept to recognise "a reply to the bot"
 MAX_PENDING_PER_CHAT = 50  # a flooding chat loses its excess messages instead of memory
 HEARTBEAT_SEC = 30.0
-
-
-class ChatHandler(Protocol):
-    """The chat core as the adapter sees it."""
-
-    async def handle(self, incoming: Incoming) -> list[Reply]: ...
 
 
 class OneBotError(Exception):

@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.messages import Incoming, Outgoing, Reply
+from bot.messages import FAILURE, ChatHandler, Outgoing, Reply
 from bot.telegram.incoming import PLATFORM, to_incoming
 from bot.telegram.render import ActionTooLong, Body, body, chunks, keyboard, plain
 
 log = logging.getLogger(__name__)
-
-# Shown only when the core itself failed; the core's own texts come from its templates.
-FAILURE = Reply(text="⚠️ 内部错误，请稍后再试 / Internal error, please try again later.")
-
-
-class ChatHandler(Protocol):
-    """The chat core as the adapter sees it."""
-
-    async def handle(self, incoming: Incoming) -> list[Reply]: ...
 
 
 @dataclass(frozen=True, slots=True)

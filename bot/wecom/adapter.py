@@ -14,11 +14,10 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.messages import MAX_ACTION_BYTES, Button, Incoming, Outgoing, Reply
+from bot.messages import FAILURE, MAX_ACTION_BYTES, Button, ChatHandler, Incoming, Outgoing, Reply
 from bot.wecom.api import CARD_MAX_BUTTONS, Card, CardButton, WeComAPI, WeComError
 from bot.wecom.callback import CallbackEvent, Deduper, EventKind
 from bot.wecom.crypto import WeComCrypto
@@ -33,14 +32,6 @@ BUTTON_TEXT_MAX = 10  # button text: about 10 characters
 DONE_LABEL = "已处理"
 INCOMING_TEXT_MAX = 4096
 ELLIPSIS = "…"
-
-FAILURE = Reply(text="⚠️ 内部错误，请稍后再试 / Internal error, please try again later.")
-
-
-class ChatHandler(Protocol):
-    """The chat core as the adapter sees it."""
-
-    async def handle(self, incoming: Incoming) -> list[Reply]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import JsonValue
+
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.terminal import constants as C
 
 
@@ -74,15 +77,14 @@ def retcode_code(retcode: int) -> str:
     return name.removeprefix("TRADE_RETCODE_").lower() if name else f"retcode_{retcode}"
 
 
-class MT5Error(Exception):
+class MT5Error(MT5BotError):
     """Base of the terminal layer's errors: `code`, MT5's numeric code and its constant name, a message."""
 
     retryable = False
+    kind = ErrorKind.INVALID
 
     def __init__(self, code: str, message: str, *, mt5_code: int | None = None, mt5_name: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
         self.mt5_code = mt5_code
         self.mt5_name = mt5_name
 
@@ -95,6 +97,7 @@ class TerminalUnavailable(MT5Error):
     """The terminal cannot be reached now; nothing was done. Retry later."""
 
     retryable = True
+    kind = ErrorKind.UNAVAILABLE
 
 
 class CallTimeout(TerminalUnavailable):
@@ -104,17 +107,28 @@ class CallTimeout(TerminalUnavailable):
 class TradeRejected(MT5Error):
     """The trade server or terminal refused a trade request; `mt5_code` is the retcode."""
 
+    kind = ErrorKind.REJECTED
+
+    def details(self) -> dict[str, JsonValue]:
+        return {"retcode": self.mt5_code, "retcode_name": self.mt5_name}
+
 
 class InvalidRequest(MT5Error):
     """The arguments were refused before reaching the trade server."""
+
+    kind = ErrorKind.INVALID
 
 
 class TerminalFailure(MT5Error):
     """The terminal answered with a failure that waiting will not fix (auth, version, API disabled...)."""
 
+    kind = ErrorKind.FAILED
+
 
 class OrderOutcomeUnknown(MT5Error):
     """An order may have been executed but nothing confirms it; find it later by `tag`, never resend."""
+
+    kind = ErrorKind.FAILED
 
     def __init__(self, tag: str, message: str, *, mt5_code: int | None = None, mt5_name: str | None = None):
         super().__init__(ClientCode.ORDER_OUTCOME_UNKNOWN, message, mt5_code=mt5_code, mt5_name=mt5_name)

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from mt5bridge.common.errors import ErrorKind, MT5BotError
+
 
 class Period(StrEnum):
     TODAY = "today"
@@ -23,10 +25,11 @@ class Period(StrEnum):
     YEAR = "year"
 
 
-class PeriodError(ValueError):
+class PeriodError(MT5BotError, ValueError):
     """A date range that cannot be a window (end not after start)."""
 
     code = "invalid_range"
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, slots=True)

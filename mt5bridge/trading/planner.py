@@ -30,6 +30,15 @@ from mt5bridge.trading.selectors import (
     target_positions,
 )
 
+CLOSE_DEVIATION = 20  # points a closing order may slip from the previewed price
+
+
+def deviation_of(req: OpenRequest | CloseRequest | ModifyRequest | CancelRequest) -> int:
+    """The slippage, in points, the planned market orders of `req` allow (0 for non-market actions)."""
+    if isinstance(req, OpenRequest):
+        return req.deviation
+    return CLOSE_DEVIATION if isinstance(req, CloseRequest) else 0
+
 
 def _opposite(side: PositionSide) -> PositionSide:
     return PositionSide.SELL if side is PositionSide.BUY else PositionSide.BUY
@@ -134,7 +143,7 @@ class Planner:
                 sl=0,
                 tp=0,
                 magic=pos.magic,
-                deviation=20,
+                deviation=CLOSE_DEVIATION,
                 price=price,
                 position=pos.ticket,
             )

@@ -12,6 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import JsonValue
+
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.terminal.models import Position, PositionSide
 
 
@@ -35,13 +38,13 @@ class SelectionCode(StrEnum):
     INVALID_FILTER = "invalid_filter"
 
 
-class SelectionError(Exception):
+class SelectionError(MT5BotError):
     """The filter cannot be turned into a safe close; `code` is stable, `message` names the numbers."""
 
+    kind = ErrorKind.INVALID
+
     def __init__(self, code: SelectionCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 class AmbiguousSelection(SelectionError):
@@ -54,6 +57,9 @@ class AmbiguousSelection(SelectionError):
             f"{len(candidates)} positions match ({tickets}); name a ticket, a selector or a volume",
         )
         self.candidates: tuple[Position, ...] = tuple(candidates)
+
+    def details(self) -> dict[str, JsonValue]:
+        return {"candidates": [p.ticket for p in self.candidates]}
 
 
 @dataclass(frozen=True, slots=True)

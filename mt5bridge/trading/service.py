@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import (
@@ -31,9 +32,9 @@ from mt5bridge.trading import risk
 from mt5bridge.trading.errors import (
     Forbidden,
     IdempotencyConflict,
+    PreviewChanged,
     RequestInProgress,
     RiskRefused,
-    TradingError,
 )
 from mt5bridge.trading.models import (
     Action,
@@ -47,11 +48,12 @@ from mt5bridge.trading.models import (
     Preview,
 )
 from mt5bridge.trading.periods import Period, Window, period_window
-from mt5bridge.trading.planner import Planner
+from mt5bridge.trading.planner import Planner, deviation_of
 from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report
+from mt5bridge.trading.recheck import change_of
 from mt5bridge.trading.records import audit_entry, leg_tag
 from mt5bridge.trading.recovery import settle_open_claims
-from mt5bridge.trading.refusals import CORE_ERRORS, Refusal, ReplayedRefusal, is_temporary, refusal_of
+from mt5bridge.trading.refusals import Refusal, ReplayedRefusal, refusal_of, settles_request
 from mt5bridge.trading.resolve import AliasLookup, SymbolResolver
 from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
@@ -73,6 +75,8 @@ _RISK_KIND = {
 
 
 def _fingerprint(action: Action, req: TradeRequestModel) -> str:
+    # Only the request: the preview a caller confirmed (`expected`) is not part of it, so after a
+    # `preview_changed` the same id may be sent again with the fresh preview.
     body = json.dumps({"action": action, **req.model_dump(mode="json")}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -99,6 +103,7 @@ class TradingService:
         self.paused = False
         self.read_only = risk_settings.read_only_mode
         self.heartbeat = heartbeat
+        self._points: dict[str, float] = {}  # a symbol's point size, for the price re-check
 
     # --- queries ---------------------------------------------------------------------------------
     async def account(self) -> Account:
@@ -256,8 +261,10 @@ class TradingService:
 
         Only a trader or an admin may execute (`Forbidden` otherwise, before anything else). A refusal is
         stored under the id like a result, so a retry is refused the same way; a temporary one (terminal
-        unreachable) is not, so a retry may run. `expected` is the preview the user confirmed: if the plan
-        now differs (other tickets or volumes), nothing is sent and `preview_changed` is raised.
+        unreachable) is not, so a retry may run. `expected` is the preview the user confirmed: the one
+        preview taken here is compared with it, and if the plan differs (other tickets or volumes) or a
+        market price moved beyond the order's deviation, nothing is sent and `PreviewChanged` carries the
+        fresh preview (not stored: the same id may be sent again with it).
         """
         action = _ACTIONS[type(req)]
         started = time.perf_counter()
@@ -275,11 +282,12 @@ class TradingService:
                 return _answer(prior)
         try:
             preview = await self.preview(req)
-            _same_plan(expected, preview)
-        except CORE_ERRORS as refused:
+            if expected is not None:
+                await self._recheck(req, expected, preview)
+        except MT5BotError as refused:
             entry = audit_entry(actor, action, command, rid, error=refused, confirmation=confirmation,
                                 started=started)  # fmt: skip
-            if is_temporary(refused):
+            if not settles_request(refused):
                 await self.db.audit.append(entry)
                 raise
             stored: JsonObject = {"refusal": refusal_of(refused).model_dump(mode="json")}
@@ -301,6 +309,14 @@ class TradingService:
     async def settle_open_claims(self, *, created_before: datetime) -> int:
         """Settle requests a crash left in progress from the terminal's records (see recovery.py)."""
         return await settle_open_claims(self.client, self.db, created_before=created_before)
+
+    async def _recheck(self, req: TradeRequestModel, expected: Preview, now: Preview) -> None:
+        """Raise `PreviewChanged` if `now` is not what the caller confirmed as `expected`."""
+        for name in {leg.symbol for leg in now.legs} - self._points.keys():
+            self._points[name] = (await self.client.symbol(name)).point  # specs do not change in a run
+        reason = change_of(expected, now, self._points, deviation_of(req))
+        if reason is not None:
+            raise PreviewChanged(now, reason)
 
     def _require_link(self) -> None:
         """Fail fast when the heartbeat says the terminal (or its broker link) is down."""
@@ -361,12 +377,3 @@ def _answer(claim: Claim) -> ActionResult:
     if refusal is not None:
         raise ReplayedRefusal(Refusal.model_validate(refusal))
     return ActionResult.model_validate({**claim.result, "replayed": True})
-
-
-def _same_plan(expected: Preview | None, now: Preview) -> None:
-    if expected is None:
-        return
-    before = [(leg.ticket, leg.symbol, leg.volume) for leg in expected.legs]
-    after = [(leg.ticket, leg.symbol, leg.volume) for leg in now.legs]
-    if before != after:
-        raise TradingError("preview_changed", "the positions changed since the preview; please confirm again")

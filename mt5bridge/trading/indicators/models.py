@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 
-class IndicatorError(ValueError):
+
+class IndicatorError(MT5BotError, ValueError):
     """Base of every indicator error; `code` is stable for the API edge to map to a status."""
 
     code = "indicator_error"
+    kind = ErrorKind.INVALID
 
 
 class UnknownIndicatorError(IndicatorError):
