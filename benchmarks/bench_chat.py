@@ -1,9 +1,10 @@
 """Messages per second through the chat core, and the latency of one trade from text to result.
 
 Each round is two chat inputs: the text "买入0.01手欧美" (parse -> risk rules -> preview -> confirmation,
-audited) and the tap on its confirm button (re-preview for the deviation check -> execute with the
-confirmation id as request id -> result rendered in three formats). Every other round closes the position
-the same way, so the account stays small. Real TradingService over the simulator and a SQLite file.
+audited) and the tap on its confirm button (execute with the confirmation id as request id, whose one
+preview is checked against the confirmed one -> result rendered in three formats). Every other round
+closes the position the same way, so the account stays small. Real TradingService over the simulator
+and a SQLite file.
 Run: .venv/bin/python benchmarks/bench_chat.py [ROUNDS]
 """
 
