@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.jsonio import ok, read_body
 from api.routing import Endpoint
 from api.security.auth import PRINCIPAL
-from bot.core.dialog import confirm_action
+from bot.core.dialog import confirm_action, is_press
 from bot.keys import CHAT_CORE
 from bot.messages import Incoming, Reply
 
@@ -77,7 +77,7 @@ async def _ask(request: web.Request, text: str, lang: str | None, *, press: bool
 async def chat(request: web.Request) -> web.Response:
     body = await read_body(request, ChatBody)
     # A button's action sent back as text is a press; anything else is a message.
-    press = body.text.startswith(("c:", "q:"))
+    press = is_press(body.text)
     return await _ask(request, body.text, body.lang, press=press)
 
 

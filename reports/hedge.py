@@ -1,8 +1,8 @@
 """Hedge analysis: open positions booked per symbol and EA, and what the trader could do about them.
 
-Pure functions over the client's `Position` and `Account` models. Every suggested action is an English
-chat command checked with `nlu.parse` to mean exactly the positions it names; when it would not (an
-unknown symbol, a ticket the parser cannot read, a name two open symbols share) the action is left None.
+Pure functions over the client's `Position` and `Account` models. Every suggested action is the trading
+core's own `CloseRequest`, built from the positions analysed: one ticket, or one broker symbol and one EA
+with the selector (all, profitable) whose choice is exactly the suggestion's tickets.
 Rules and settings are documented in docs/reports.md ("Hedge analysis").
 """
 
@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mt5bridge.terminal.models import Account, Position, PositionSide
-from mt5bridge.trading.selectors import net_profit
-from nlu import Command, Intent, Selector, parse
-from nlu.lexicon import lexicon
-from reports.models import MAX_ACTION_BYTES, HedgeAnalysis, HedgeBook, Severity, Suggestion, SuggestionKind
+from mt5bridge.trading.models import CloseRequest
+from mt5bridge.trading.selectors import Selector, net_profit
+from reports.models import HedgeAnalysis, HedgeBook, Severity, Suggestion, SuggestionKind
 from reports.settings import HedgeRules
 
 _SEVERITY_RANK = {Severity.ALERT: 0, Severity.WARN: 1, Severity.INFO: 2}
@@ -84,45 +83,14 @@ def _symbol_books(positions: Sequence[Position]) -> list[HedgeBook]:
     return [_book(symbol, None, found) for symbol, found in sorted(keyed.items())]
 
 
-@dataclass(frozen=True, slots=True)
-class _Actions:
-    """Builds action texts and keeps only those `nlu.parse` reads as exactly the intended command."""
-
-    canonical: dict[str, str | None]  # broker symbol -> the canonical name the parser reads it as
-    shared: frozenset[str]  # canonical names that two open broker symbols read as
-
-    @classmethod
-    def of(cls, positions: Sequence[Position]) -> _Actions:
-        names = lexicon()
-        canonical = {symbol: names.resolve(symbol) for symbol in {p.symbol for p in positions}}
-        seen: dict[str, int] = {}
-        for name in canonical.values():
-            if name is not None:
-                seen[name] = seen.get(name, 0) + 1
-        return cls(canonical, frozenset(name for name, count in seen.items() if count > 1))
-
-    def ticket(self, ticket: int) -> str | None:
-        """`close #<ticket>`, if it parses as that ticket and nothing else."""
-        expected = Command(intent=Intent.CLOSE, selector=Selector.TICKET, ticket=ticket)
-        return _checked(f"close #{ticket}", expected)
-
-    def group(self, selector: Selector, symbol: str, magic: int) -> str | None:
-        """`close <all|profitable> <SYMBOL> magic <magic>`, if it parses to exactly that filter.
-
-        The parser reads a broker name (`XAUUSD.m`) as its canonical name, which the bot resolves back to
-        one broker symbol; a canonical name two open symbols share could land on the wrong one: refused.
-        """
-        name = self.canonical.get(symbol)
-        if name is None or name in self.shared:
-            return None
-        expected = Command(intent=Intent.CLOSE, symbol=name, selector=selector, magic=magic)
-        return _checked(f"close {selector.value} {symbol} magic {magic}", expected)
+def _close_ticket(ticket: int) -> CloseRequest:
+    """Close exactly this position."""
+    return CloseRequest(ticket=ticket, selector=Selector.TICKET)
 
 
-def _checked(text: str, expected: Command) -> str | None:
-    if len(text.encode()) > MAX_ACTION_BYTES:
-        return None
-    return text if parse(text) == expected else None
+def _close_group(selector: Selector, symbol: str, magic: int) -> CloseRequest:
+    """Close the selected positions of one broker symbol and one EA (the name is the broker's, exact)."""
+    return CloseRequest(symbol=symbol, magic=magic, selector=selector)
 
 
 def _worst(positions: Sequence[Position]) -> Position | None:
@@ -134,7 +102,6 @@ def _close_one(
     kind: SuggestionKind,
     severity: Severity,
     position: Position,
-    actions: _Actions,
     *,
     days: int | None = None,
     margin_level: float | None = None,
@@ -149,13 +116,11 @@ def _close_one(
         amount=_money(net_profit(position)),
         days=days,
         margin_level=margin_level,
-        action=actions.ticket(position.ticket),
+        action=_close_ticket(position.ticket),
     )
 
 
-def _margin(
-    positions: Sequence[Position], account: Account, level_below: float, actions: _Actions
-) -> list[Suggestion]:
+def _margin(positions: Sequence[Position], account: Account, level_below: float) -> list[Suggestion]:
     if level_below <= 0 or account.margin <= 0 or account.margin_level >= level_below:
         return []
     level = _money(account.margin_level)
@@ -163,10 +128,10 @@ def _margin(
     if worst is None or net_profit(worst) >= 0:
         # Nothing is losing: still raise the alarm, without a position to name.
         return [Suggestion(kind=SuggestionKind.MARGIN, severity=Severity.ALERT, margin_level=level)]
-    return [_close_one(SuggestionKind.MARGIN, Severity.ALERT, worst, actions, margin_level=level)]
+    return [_close_one(SuggestionKind.MARGIN, Severity.ALERT, worst, margin_level=level)]
 
 
-def _cut_exposure(group: _Group, limit: float, actions: _Actions) -> list[Suggestion]:
+def _cut_exposure(group: _Group, limit: float) -> list[Suggestion]:
     book = group.book
     if limit <= 0 or book.net_volume == 0:
         return []
@@ -177,11 +142,11 @@ def _cut_exposure(group: _Group, limit: float, actions: _Actions) -> list[Sugges
     worst = _worst([p for p in group.positions if p.side is heavy])
     if worst is None:
         return []
-    return [_close_one(SuggestionKind.CUT_EXPOSURE, Severity.WARN, worst, actions)]
+    return [_close_one(SuggestionKind.CUT_EXPOSURE, Severity.WARN, worst)]
 
 
 def _group_close(
-    kind: SuggestionKind, group: _Group, chosen: Sequence[Position], selector: Selector, actions: _Actions
+    kind: SuggestionKind, group: _Group, chosen: Sequence[Position], selector: Selector
 ) -> Suggestion:
     return Suggestion(
         kind=kind,
@@ -191,30 +156,30 @@ def _group_close(
         tickets=sorted(p.ticket for p in chosen),
         volume=_money(sum(p.volume for p in chosen)),
         amount=_total([net_profit(p) for p in chosen]),
-        action=actions.group(selector, group.symbol, group.magic),
+        action=_close_group(selector, group.symbol, group.magic),
     )
 
 
-def _take_profit(group: _Group, threshold: float, actions: _Actions) -> list[Suggestion]:
+def _take_profit(group: _Group, threshold: float) -> list[Suggestion]:
     """UNLOCK when the hedged group as a whole is in profit, else TAKE_PROFIT on its winners."""
     if threshold <= 0:
         return []
     book = group.book
     if book.locked_volume > 0 and book.floating > 0 and book.floating >= threshold:
-        return [_group_close(SuggestionKind.UNLOCK, group, group.positions, Selector.ALL, actions)]
+        return [_group_close(SuggestionKind.UNLOCK, group, group.positions, Selector.ALL)]
     # Same test as the PROFITABLE selector that will execute the action: profit + swap > 0.
     winners = [p for p in group.positions if net_profit(p) > 0]
     if winners and _total([net_profit(p) for p in winners]) >= threshold:
-        return [_group_close(SuggestionKind.TAKE_PROFIT, group, winners, Selector.PROFITABLE, actions)]
+        return [_group_close(SuggestionKind.TAKE_PROFIT, group, winners, Selector.PROFITABLE)]
     return []
 
 
-def _stale(positions: Sequence[Position], days: int, now: datetime, actions: _Actions) -> list[Suggestion]:
+def _stale(positions: Sequence[Position], days: int, now: datetime) -> list[Suggestion]:
     if days <= 0:
         return []
     limit = timedelta(days=days)
     return [
-        _close_one(SuggestionKind.STALE_LOSS, Severity.WARN, p, actions, days=(now - p.time).days)
+        _close_one(SuggestionKind.STALE_LOSS, Severity.WARN, p, days=(now - p.time).days)
         for p in sorted(positions, key=lambda p: p.ticket)
         if net_profit(p) < 0 and now - p.time > limit
     ]
@@ -254,12 +219,11 @@ def analyze_hedge(
 ) -> HedgeAnalysis:
     """Books per (symbol, EA) and per symbol, and the suggestions the rules make (see docs/reports.md)."""
     groups = _groups(positions)
-    actions = _Actions.of(positions)
-    found = _margin(positions, account, margin_level_below, actions)
+    found = _margin(positions, account, margin_level_below)
     for group in groups:
-        found += _cut_exposure(group, rules.exposure_loss_above, actions)
-        found += _take_profit(group, rules.take_profit_above, actions)
-    found += _stale(positions, rules.stale_days, now, actions)
+        found += _cut_exposure(group, rules.exposure_loss_above)
+        found += _take_profit(group, rules.take_profit_above)
+    found += _stale(positions, rules.stale_days, now)
     return HedgeAnalysis(
         books=[group.book for group in groups],
         symbols=_symbol_books(positions),

@@ -11,7 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ACTION_BYTES = 60  # a suggestion's command, with the 3-byte "do:" prefix, fits Telegram's 64 bytes
+from mt5bridge.trading.models import CloseRequest, ModifyRequest
+
+SuggestedAction = CloseRequest | ModifyRequest  # the trading core's own requests: previewed, confirmed
 
 
 class _Model(BaseModel):
@@ -106,7 +108,7 @@ class Severity(StrEnum):
 
 
 class Suggestion(_Model):
-    """Something the trader could do, with the command that does it (previewed and confirmed as any trade)."""
+    """Something the trader could do, with the request that does it (previewed and confirmed as any trade)."""
 
     kind: SuggestionKind
     severity: Severity
@@ -117,7 +119,7 @@ class Suggestion(_Model):
     amount: float | None = None  # floating P&L the action would realise (estimate at report time)
     days: int | None = None  # STALE_LOSS: how long the position has been open
     margin_level: float | None = None  # MARGIN: the level that triggered it
-    action: str | None = Field(None, max_length=MAX_ACTION_BYTES)  # English command for nlu.parse
+    action: SuggestedAction | None = None  # does exactly this to exactly `tickets`; None: nothing to do
 
 
 class HedgeAnalysis(_Model):

@@ -122,7 +122,8 @@ class Commands:
             month = last_month(today)
         report = await self.d.reports.build(kind, day=day, month=month)
         chart = await self.d.reports.chart(report) if self.d.settings.reports.chart else None
-        return report_reply(self.d.renderer, p.lang, report, chart, actions=p.may(Permission.TRADE))
+        offers = self.d.suggestions if p.may(Permission.TRADE) else None
+        return report_reply(self.d.renderer, p.lang, report, chart, offers=offers)
 
     async def positions(self, p: Principal, cmd: Command) -> Reply:
         side = None if cmd.side is None else cmd.side.value

@@ -13,6 +13,7 @@ from bot.core.confirm import ConfirmationBook
 from bot.core.dialog import DialogBook
 from bot.core.menu import MenuBook
 from bot.core.render import Rendered, Renderer
+from bot.core.reports import SuggestionBook
 from bot.messages import Reply
 from bot.settings import Settings
 from mt5bridge.common.errors import ErrorKind, MT5BotError
@@ -48,6 +49,7 @@ class Deps:
     clock: Callable[[], float]
     reports: ReportService
     menus: MenuBook
+    suggestions: SuggestionBook
     llm: LLMParser | None = None
     _digits: dict[str, int] = field(default_factory=dict)
 

@@ -1,7 +1,8 @@
 """ChatCore: every message and button press from every platform goes through `handle`.
 
 Order of business: groups (answer only when addressed), the gate (deny by default, one polite refusal
-per unknown user per run, every attempt audited), button actions (confirmations, questions), typed
+per unknown user per run, every attempt audited), button actions (confirmations, questions, report
+suggestions; one parser, dialog.parse_press), typed
 answers to an open question, slash commands, then natural language (offline parser, the LLM when
 configured) into queries (answered at once) or the trading flow (always confirmed, see trade.py).
 """
@@ -21,7 +22,7 @@ from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_cho
 from bot.core.menu import MenuBook
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
-from bot.core.reports import parse_do
+from bot.core.reports import suggestion_book, suggestion_command
 from bot.core.trade import TradeFlow
 from bot.messages import Incoming, Reply
 from bot.settings import ConfirmMode, Settings
@@ -63,6 +64,7 @@ class ChatCore:
             clock=clock,
             reports=reports or ReportService(trading, settings),
             menus=MenuBook(ttl, clock),
+            suggestions=suggestion_book(clock),
             llm=llm,
         )
         self.trades = TradeFlow(self.deps)
@@ -77,6 +79,7 @@ class ChatCore:
             trading=self.deps.trading,
             renderer=self.deps.renderer,
             menus=self.deps.menus,
+            suggestions=self.deps.suggestions,
         )
 
     def admit(self, platform: str, user_id: str, role: Role, lang: str | None = None) -> None:
@@ -108,13 +111,11 @@ class ChatCore:
             return await self._refuse(msg, raw)
         await self._sweep()
         self.deps.menus.sweep()
+        self.deps.suggestions.sweep()
         try:
             press = parse_press(msg.action or msg.text or "")
             if press is not None:
                 return await self._press(p, press)
-            command = parse_do(msg.action or msg.text or "")
-            if command is not None:
-                return await self._do(p, command)
             if msg.action is not None:
                 return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
             return await self._text(p, msg.text or "")
@@ -151,6 +152,8 @@ class ChatCore:
     async def _press(self, p: Principal, press: Press) -> list[Reply]:
         if press.kind is PressKind.QUESTION:
             return await self.trades.press(p, press)
+        if press.kind is PressKind.SUGGESTION:
+            return await self._suggested(p, press.id)
         verdict, conf = self.deps.confirmations.claim(press.id, p.owner, p.role)
         match verdict:
             case Verdict.GO if conf is not None:
@@ -201,13 +204,17 @@ class ChatCore:
             if conf.state is ConfirmState.EXECUTING:  # an unexpected error: never leave it claimable
                 self.deps.confirmations.finish(conf, ConfirmState.DONE, None)
 
-    async def _do(self, p: Principal, command: str) -> list[Reply]:
-        """A report suggestion's button: its command goes through the trading flow (preview, confirm)."""
-        cmd = parse(command, self._aliases)  # the offline parser only: the text is ours, exact by design
-        await self.deps.audit(p, "suggestion", Outcome.OK, command=cmd)
-        if not cmd.is_trading:
+    async def _suggested(self, p: Principal, offer_id: str) -> list[Reply]:
+        """A suggestion button: its typed request goes through the trading flow (preview, confirm)."""
+        action = self.deps.suggestions.get(offer_id)
+        if action is None:
             return [self.deps.render(p, "trade", "unknown_action").reply()]
-        return await self.trades.start(p, cmd)
+        cmd = suggestion_command(action)
+        await self.deps.audit(p, "suggestion", Outcome.OK, command=cmd)
+        if not p.may(Permission.TRADE):
+            await self.deps.audit(p, "trade", Outcome.DENIED, command=cmd, error_code="role")
+            return [self.deps.reply(p, "access", "denied_role", role=p.role.value, needed="trade")]
+        return await self.trades.propose(p, cmd, action)
 
     # --- text ------------------------------------------------------------------------------------
     async def _text(self, p: Principal, text: str) -> list[Reply]:

@@ -1,8 +1,9 @@
-"""Pending questions ("buy or sell?", "which position?") and the short button actions that answer them.
+"""Pending questions ("buy or sell?", "which position?") and the one parser of every button action.
 
 A button's action is an id, never a command: `c:<id>:y` / `c:<id>:n` answer a confirmation, `q:<id>:<n>`
-picks option n of a question. All state lives here and in the confirmation book; at most 21 bytes.
-A question can also be answered by typing (a side word, or the option's number) in the same chat.
+picks option n of a question, `s:<id>` takes up a report's suggestion. All state lives in the core's
+books (questions here, confirmations, suggestions); at most 21 bytes. A question can also be answered by
+typing (a side word, or the option's number) in the same chat.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from enum import StrEnum
 from bot.core.confirm import Owner, new_id
 from nlu import Command
 
-_PRESS = re.compile(r"^(c|q):([0-9a-f]{16}):(y|n|\d{1,2})$")
+_PRESS = re.compile(r"^(c|q|s):([0-9a-f]{16})(?::(y|n|\d{1,2}))?$")
+_CHOICES = {"c": re.compile("^[yn]$"), "q": re.compile(r"^\d{1,2}$"), "s": re.compile("^$")}
 _BUY_WORDS = frozenset({"买", "买入", "做多", "多", "开多", "buy", "long", "b"})
 _SELL_WORDS = frozenset({"卖", "卖出", "做空", "空", "开空", "sell", "short", "s"})
 
@@ -23,6 +25,7 @@ _SELL_WORDS = frozenset({"卖", "卖出", "做空", "空", "开空", "sell", "sh
 class PressKind(StrEnum):
     CONFIRM = "c"
     QUESTION = "q"
+    SUGGESTION = "s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ class Press:
 
     kind: PressKind
     id: str
-    choice: str  # y / n for confirmations, an option index for questions
+    choice: str  # y / n for confirmations, an option index for questions, "" for suggestions
 
 
 def parse_press(action: str) -> Press | None:
@@ -39,10 +42,15 @@ def parse_press(action: str) -> Press | None:
     found = _PRESS.match(action.strip())
     if found is None:
         return None
-    kind, item_id, choice = found.groups()
-    if (kind == "c") != (choice in ("y", "n")):
+    kind, item_id, choice = found.group(1), found.group(2), found.group(3) or ""
+    if not _CHOICES[kind].match(choice):
         return None
     return Press(PressKind(kind), item_id, choice)
+
+
+def is_press(text: str) -> bool:
+    """True when `text` is a button action (a client sending one back presses it)."""
+    return parse_press(text) is not None
 
 
 def confirm_action(conf_id: str, accept: bool) -> str:
@@ -51,6 +59,10 @@ def confirm_action(conf_id: str, accept: bool) -> str:
 
 def option_action(question_id: str, index: int) -> str:
     return f"q:{question_id}:{index}"
+
+
+def suggestion_action(offer_id: str) -> str:
+    return f"s:{offer_id}"
 
 
 class QuestionKind(StrEnum):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from datetime import datetime
 from bot.core.auth import Gate, Permission, allowed
 from bot.core.menu import MenuBook
 from bot.core.render import Renderer
-from bot.core.reports import report_reply
+from bot.core.reports import SuggestionBook, report_reply, suggestion_book
 from bot.messages import Outgoing, Reply
 from bot.settings import Settings, UserEntry
 from mt5bridge.common.tasks import TaskSet
@@ -73,12 +74,15 @@ class Notifier:
         trading: TradingService | None = None,
         renderer: Renderer | None = None,
         menus: MenuBook | None = None,
+        suggestions: SuggestionBook | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.trading = trading
         self.renderer = renderer or Renderer()
         self.menus = menus
+        # the chat core's book, so that a tap on a scheduled report's suggestion finds its request
+        self.suggestions = suggestion_book(time.monotonic) if suggestions is None else suggestions
         self.gate = Gate(settings)
         self.currency = ""
         self.digits: dict[str, int] = {}
@@ -137,7 +141,8 @@ class Notifier:
         for user in await self._recipients():
             key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
             if key not in made:
-                made[key] = report_reply(self.renderer, key[0], report, chart, actions=key[1])
+                offers = self.suggestions if key[1] else None
+                made[key] = report_reply(self.renderer, key[0], report, chart, offers=offers)
             reply = made[key]
             if user.platform in self._buttonless and self.menus is not None:
                 owner = (user.platform, user.id, user.id)

@@ -1,46 +1,74 @@
 """A report as a chat message: the template's text, the chart as the photo, one button per suggestion.
 
-A suggestion button's action is `do:<command>` (e.g. `do:close #123`): pressing it sends the command
-through the normal trading flow, so it is previewed at the current price and needs the same confirmation
-as a typed command. Only users who may trade get the buttons.
+A suggestion's typed request (a `CloseRequest` or `ModifyRequest` from `reports.hedge`) is kept in the
+core's `SuggestionBook` under a short id, and its button's action is `s:<id>`. Pressing it sends the
+request through the normal trading flow: previewed at the current price and confirmed like a typed
+command; a tap never trades by itself. Only users who may trade get the buttons. An offer lives a day
+(`SUGGESTION_TTL_SEC`, until the next daily report); after that, or after a restart, the button answers
+that it is no longer valid. Buttons of the old `do:<command>` form are answered the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.core.book import ExpiringBook
+from bot.core.confirm import new_id
+from bot.core.dialog import suggestion_action
 from bot.core.render import Renderer
 from bot.messages import Button, Reply
-from reports.models import Report
+from mt5bridge.trading.models import CloseRequest
+from nlu import Command, Intent, Selector, Side
+from reports.models import Report, SuggestedAction
 
-DO_PREFIX = "do:"
-
-
-def do_action(command: str) -> str:
-    """The button action that runs `command` (an English phrase `nlu.parse` reads exactly)."""
-    return DO_PREFIX + command
+SUGGESTION_TTL_SEC = 86400.0
 
 
-def parse_do(action: str) -> str | None:
-    """The command of a `do:` action, None for anything else."""
-    action = action.strip()
-    if not action.startswith(DO_PREFIX) or len(action) == len(DO_PREFIX):
-        return None
-    return action[len(DO_PREFIX) :]
+class SuggestionBook(ExpiringBook[str, SuggestedAction]):
+    """The requests behind the suggestion buttons on offer, by id; any user who may trade can take one."""
+
+    def offer(self, action: SuggestedAction) -> str:
+        """Keep `action` for a day; the id its button carries."""
+        offer_id = new_id()
+        self.put(offer_id, action)
+        return offer_id
+
+
+def suggestion_book(clock: Callable[[], float]) -> SuggestionBook:
+    return SuggestionBook(SUGGESTION_TTL_SEC, clock)
+
+
+def suggestion_command(action: SuggestedAction) -> Command:
+    """What the confirmation and the audit record for a suggestion: the request as a command."""
+    return Command(
+        intent=Intent.CLOSE if isinstance(action, CloseRequest) else Intent.MODIFY,
+        symbol=action.symbol,
+        side=Side(action.side.value) if action.side else None,
+        selector=Selector(action.selector.value) if action.selector else None,
+        ticket=action.ticket,
+        magic=action.magic,
+        volume=action.volume if isinstance(action, CloseRequest) else None,
+        sl=None if isinstance(action, CloseRequest) else action.sl,
+        tp=None if isinstance(action, CloseRequest) else action.tp,
+        price=None if isinstance(action, CloseRequest) else action.price or None,
+    )
 
 
 def report_reply(
-    renderer: Renderer, lang: str, report: Report, chart: bytes | None, *, actions: bool
+    renderer: Renderer, lang: str, report: Report, chart: bytes | None, *, offers: SuggestionBook | None
 ) -> Reply:
-    """The report in `lang`, with its chart and, when `actions`, a button per actionable suggestion."""
+    """The report in `lang`, with its chart and, given `offers`, a button per actionable suggestion."""
     rendered = renderer.render(lang, "report", report.kind.value, r=report)
     buttons: list[list[Button]] = []
-    if actions:
+    if offers is not None:
         currency = report.account.currency
         for suggestion in report.hedge.suggestions:
-            if suggestion.action:
+            if suggestion.action is not None:
                 label = renderer.render(
                     lang, "report", "suggestion_button", s=suggestion, currency=currency
                 ).text
-                buttons.append([Button(text=label[:64], action=do_action(suggestion.action))])
+                action = suggestion_action(offers.offer(suggestion.action))
+                buttons.append([Button(text=label[:64], action=action)])
     return Reply(
         text=rendered.text, html=rendered.html, markdown=rendered.markdown, image=chart, buttons=buttons
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 
-from tests.api.conftest import READ_ONLY_TOKEN, Api
+from tests.api.conftest import READ_ONLY_TOKEN, Api, start_api
 
 
 async def _chat(
@@ -50,6 +52,25 @@ async def test_button_action_sent_as_text_presses_it(api: Api) -> None:
         await _chat(http, api, "/chat/confirm", {"id": preview["confirmation_id"], "accept": True})
     (pos,) = api.sim.positions_get()
     assert (pos.symbol, pos.volume) == ("EURUSD", 0.01)
+
+
+async def test_suggestion_button_sent_as_text_previews_then_confirms(tmp_path: Path) -> None:
+    api = await start_api(tmp_path, alerts={"margin_level_below": 1e9})  # any margin: a suggestion
+    try:
+        api.sim.order_send({"action": 1, "symbol": "XAUUSD", "volume": 0.05, "type": 0, "type_filling": 1})
+        async with aiohttp.ClientSession() as http:
+            report = await _chat(http, api, "/chat", {"text": "/report hedge", "lang": "en"})
+            [first, *_] = report["buttons"]
+            assert first["action"].startswith("s:")  # an id in the core's book, never a command
+            viewer = await _chat(http, api, "/chat", {"text": first["action"]}, READ_ONLY_TOKEN)
+            assert viewer["confirmation_id"] is None and viewer["buttons"] == []
+            preview = await _chat(http, api, "/chat", {"text": first["action"], "lang": "en"})
+            assert preview["confirmation_id"]
+            assert api.sim.positions_total() == 1  # a tap never trades by itself
+            await _chat(http, api, "/chat/confirm", {"id": preview["confirmation_id"], "accept": True})
+        assert api.sim.positions_total() == 0
+    finally:
+        await api.runner.cleanup()
 
 
 async def test_read_only_token_can_ask_but_not_trade(api: Api) -> None:

@@ -41,7 +41,7 @@ async def test_daily_report_goes_to_subscribers_as_a_photo(
             assert photo.files["photo"].startswith(PNG_SIGNATURE)
         by_chat = {int(p.params["chat_id"]): p for p in photos}
         trader_buttons = [b for row in markup_of(by_chat[42]) or [] for b in row]
-        assert trader_buttons and all(b["callback_data"].startswith("do:") for b in trader_buttons)
+        assert trader_buttons and all(b["callback_data"].startswith("s:") for b in trader_buttons)
         assert not markup_of(by_chat[43])
     finally:
         await api.runner.cleanup()

@@ -74,11 +74,12 @@ async def test_report_is_a_photo_with_text_and_suggestion_buttons(
     rows = markup_of(photo) or markup_of((await fake.wait_for("sendMessage"))[-1])
     assert rows, "a trader gets a button per suggestion"
     actions = [b["callback_data"] for row in rows for b in row]
-    assert all(a.startswith("do:") and len(a.encode()) <= 64 for a in actions)
+    assert all(a.startswith("s:") and len(a.encode()) <= 64 for a in actions)  # an id, never a command
 
-    # The MARGIN suggestion: "close #<worst ticket>". Pressing it previews; nothing closes before confirming.
-    [margin] = [a for a in actions if a.startswith("do:close #")][:1]
-    ticket = int(margin.removeprefix("do:close #"))
+    # The MARGIN suggestion, first: "Close #<worst ticket>". Pressing it previews; nothing closes before
+    # confirming.
+    label, margin = rows[0][0]["text"], rows[0][0]["callback_data"]
+    ticket = int(label.split("#")[1].split()[0])
     before = gold_tickets(core)
     assert ticket in before
     sent = len(fake.sent("sendMessage"))
@@ -102,10 +103,35 @@ async def test_viewer_gets_the_report_without_buttons_and_cannot_press_one(
     [photo] = await fake.wait_for("sendPhoto")
     assert not markup_of(photo)
     ticket = next(iter(gold_tickets(core)))
-    await fake.press(VIEWER, last_bot_message(fake, VIEWER), f"do:close #{ticket}", user_id=VIEWER)
-    [refusal] = await fake.wait_for("sendMessage")
-    assert not markup_of(refusal)
+    # A trader's button, pressed by the viewer: refused, and nothing previewed or closed.
+    await fake.send_text("/report hedge", user_id=TRADER)
+    [_, trader_photo] = await fake.wait_for("sendPhoto", 2)
+    [[button], *_] = markup_of(trader_photo)
+    sent = len(fake.sent("sendMessage"))
+    await fake.press(VIEWER, last_bot_message(fake, VIEWER), button["callback_data"], user_id=VIEWER)
+    refusal = (await fake.wait_for("sendMessage", sent + 1))[-1]
+    assert int(refusal.params["chat_id"]) == VIEWER and not markup_of(refusal)
     assert gold_tickets(core) == {ticket}
+
+
+async def test_a_suggestion_button_of_another_run_is_no_longer_valid(
+    core: Core, fake: FakeTelegram, run_bot: Callable
+) -> None:
+    await _open(core, PositionSide.BUY, 0.05)
+    await run_bot(ChatCore(core.service, core.db, settings()))
+    await fake.send_text("/report hedge", user_id=TRADER)
+    await fake.wait_for("sendPhoto")
+    before = gold_tickets(core)
+    for stale in ("s:0123456789abcdef", f"do:close #{next(iter(before))}"):  # unknown id, old text form
+        sent = len(fake.calls)
+        await fake.press(TRADER, last_bot_message(fake, TRADER), stale, user_id=TRADER)
+        for _ in range(200):
+            answers = [c for c in fake.calls[sent:] if "no longer valid" in str(c.params.get("text", ""))]
+            if answers:
+                break
+            await asyncio.sleep(0.05)
+        assert answers and not markup_of(answers[0])
+    assert gold_tickets(core) == before
 
 
 async def test_scheduled_report_reaches_every_subscriber_in_their_language(core: Core) -> None:

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mt5bridge.terminal.models import Account, AccountTradeMode, MarginMode, Position, PositionSide, Reason
+from mt5bridge.trading.models import CloseRequest
 from mt5bridge.trading.selectors import CloseFilter, Selector, select_positions
-from nlu import Intent, parse
-from nlu.lexicon import lexicon
 from reports.hedge import analyze_hedge
 from reports.models import HedgeAnalysis, Severity, Suggestion, SuggestionKind
 from reports.settings import HedgeRules
@@ -62,26 +61,24 @@ def analyze(
 
 
 def assert_exact(suggestion: Suggestion, positions: list[Position]) -> None:
-    """The action parses to a command that closes exactly the suggestion's tickets, never more."""
-    if suggestion.action is None:
+    """The action is the trading core's request that closes exactly the suggestion's tickets, never more."""
+    action = suggestion.action
+    if action is None:
         return
-    assert len(suggestion.action.encode()) <= 60
-    command = parse(suggestion.action)
-    assert command.intent is Intent.CLOSE
-    assert command.side is None and command.volume is None
-    if command.ticket is not None:
-        assert command.symbol is None and command.magic is None
-        assert command.selector is not None and command.selector.value == "ticket"
-        assert [command.ticket] == suggestion.tickets
+    assert isinstance(action, CloseRequest)
+    assert action.side is None and action.volume is None
+    if action.ticket is not None:
+        assert action.symbol is None and action.magic is None and action.selector is Selector.TICKET
+        assert [action.ticket] == suggestion.tickets
         return
-    assert command.symbol is not None and command.magic == suggestion.magic and command.selector is not None
-    # The bot resolves the canonical name to one broker symbol; every open symbol it could be is tried.
-    broker = [p.symbol for p in positions if lexicon().resolve(p.symbol) == command.symbol]
-    assert set(broker) == {suggestion.symbol}
-    flt = CloseFilter(
-        symbol=suggestion.symbol, magic=command.magic, selector=Selector(command.selector.value)
-    )
+    assert action.symbol == suggestion.symbol and action.magic == suggestion.magic
+    assert action.selector is not None
+    flt = CloseFilter(symbol=action.symbol, magic=action.magic, selector=action.selector)
     assert sorted(p.ticket for p in select_positions(positions, flt)) == suggestion.tickets
+
+
+def ticket(number: int) -> CloseRequest:
+    return CloseRequest(ticket=number, selector=Selector.TICKET)
 
 
 def kinds(result: HedgeAnalysis) -> list[SuggestionKind]:
@@ -136,7 +133,7 @@ def test_margin_rule_threshold(level: float, below: float, margin: float, fires:
         return
     (alert,) = result.suggestions
     assert (alert.kind, alert.severity, alert.margin_level) == (SuggestionKind.MARGIN, Severity.ALERT, 149.99)
-    assert (alert.tickets, alert.amount, alert.volume, alert.action) == ([1001], -35.0, 0.1, "close #1001")
+    assert (alert.tickets, alert.amount, alert.volume, alert.action) == ([1001], -35.0, 0.1, ticket(1001))
 
 
 def test_margin_alert_without_a_losing_position_names_none() -> None:
@@ -172,7 +169,7 @@ def test_cut_exposure_at_threshold(worst: float, fires: bool) -> None:
         "XAUUSD",
         111,
     )
-    assert (cut.tickets, cut.amount, cut.volume, cut.action) == ([1002], -150.01, 0.1, "close #1002")
+    assert (cut.tickets, cut.amount, cut.volume, cut.action) == ([1002], -150.01, 0.1, ticket(1002))
 
 
 def test_cut_exposure_sell_heavy_and_off_at_zero() -> None:
@@ -198,9 +195,7 @@ def test_unlock_a_hedged_group_in_profit_at_threshold() -> None:
     unlock = next(s for s in result.suggestions if s.kind is SuggestionKind.UNLOCK)
     assert (unlock.severity, unlock.symbol, unlock.magic) == (Severity.INFO, "XAUUSD", 0)
     assert (unlock.tickets, unlock.amount, unlock.volume) == ([1001, 1002], 50.0, 0.2)
-    assert unlock.action == "close all XAUUSD magic 0"
-    command = parse(unlock.action)
-    assert (command.symbol, command.magic, command.selector) == ("XAUUSD", 0, "all")
+    assert unlock.action == CloseRequest(symbol="XAUUSD", magic=0, selector=Selector.ALL)
 
 
 def test_below_unlock_threshold_the_winners_are_taken_instead() -> None:
@@ -213,7 +208,7 @@ def test_below_unlock_threshold_the_winners_are_taken_instead() -> None:
         80.0,
         0.1,
     )
-    assert take.action == "close profitable XAUUSD magic 111"
+    assert take.action == CloseRequest(symbol="XAUUSD", magic=111, selector=Selector.PROFITABLE)
 
 
 @pytest.mark.parametrize(("second", "fires"), [(20.0, True), (19.99, False)])
@@ -248,7 +243,7 @@ def test_stale_loss_only_after_stale_days() -> None:
         (SuggestionKind.STALE_LOSS, [1002], 14, -7.0),
         (SuggestionKind.STALE_LOSS, [1004], 30, -1.0),
     ]
-    assert [s.action for s in result.suggestions] == ["close #1002", "close #1004"]
+    assert [s.action for s in result.suggestions] == [ticket(1002), ticket(1004)]
     assert analyze(positions, OFF).suggestions == []
 
 
@@ -297,34 +292,34 @@ def test_without_margin_rule_cut_comes_before_stale_for_the_same_position() -> N
 
 
 # --- exact actions ---
-def test_broker_suffix_parses_as_the_canonical_symbol() -> None:
+def test_group_action_names_the_broker_symbol_exactly() -> None:
     rules = OFF.model_copy(update={"take_profit_above": 50.0})
     positions = [position(1001, BUY, 0.1, 60.0, symbol="XAUUSD.m", magic=5)]
     (take,) = analyze(positions, rules).suggestions
-    assert take.action == "close profitable XAUUSD.m magic 5"
-    assert parse(take.action).symbol == "XAUUSD"
+    assert take.action == CloseRequest(symbol="XAUUSD.m", magic=5, selector=Selector.PROFITABLE)
 
 
-def test_no_group_action_when_it_could_mean_another_symbol_or_none() -> None:
+def test_group_actions_never_reach_a_symbol_that_reads_alike() -> None:
+    # Text once made XAUUSD and XAUUSD.pro one name; the typed request keeps the broker's exact name,
+    # and every symbol, known to the parser or not, however long its name, gets its action.
     rules = OFF.model_copy(update={"take_profit_above": 50.0})
     positions = [
         position(1001, BUY, 0.1, 60.0, symbol="XAUUSD", magic=5),
-        position(1002, BUY, 0.1, 60.0, symbol="XAUUSD.pro", magic=5),  # both read as XAUUSD
-        position(1003, BUY, 0.1, 60.0, symbol="FOOBAR", magic=5),  # the parser knows no FOOBAR
-        position(1004, BUY, 0.1, 60.0, symbol="EURUSD.averyveryverylongsuffix", magic=5),  # no suffix
+        position(1002, BUY, 0.1, 60.0, symbol="XAUUSD.pro", magic=5),
+        position(1003, BUY, 0.1, 60.0, symbol="FOOBAR", magic=5),
+        position(1004, BUY, 0.1, 60.0, symbol="EURUSD.averyveryverylongsuffix", magic=5),
     ]
     result = analyze(positions, rules)
-    assert [(s.symbol, s.action) for s in result.suggestions] == [
-        ("EURUSD.averyveryverylongsuffix", None),
-        ("FOOBAR", None),
-        ("XAUUSD", None),
-        ("XAUUSD.pro", None),
+    assert [(s.symbol, s.action and s.action.symbol, s.tickets) for s in result.suggestions] == [
+        ("EURUSD.averyveryverylongsuffix", "EURUSD.averyveryverylongsuffix", [1004]),
+        ("FOOBAR", "FOOBAR", [1003]),
+        ("XAUUSD", "XAUUSD", [1001]),
+        ("XAUUSD.pro", "XAUUSD.pro", [1002]),
     ]
 
 
-def test_ticket_the_parser_cannot_read_gets_no_action() -> None:
-    # The parser reads tickets of 3+ digits; "close #7" must not become some other command.
+def test_any_ticket_gets_its_action() -> None:
     (stale,) = analyze(
         [position(7, BUY, 0.1, -5.0, age=timedelta(days=20))], OFF.model_copy(update={"stale_days": 1})
     ).suggestions
-    assert (stale.tickets, stale.action) == ([7], None)
+    assert (stale.tickets, stale.action) == ([7], ticket(7))
