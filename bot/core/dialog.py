@@ -9,10 +9,10 @@ typing (a side word, or the option's number) in the same chat.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.book import ExpiringBook
 from bot.core.confirm import Owner, new_id
 from nlu import Command
 
@@ -70,7 +70,7 @@ class QuestionKind(StrEnum):
     TICKET = "ticket"  # options: position tickets
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     owner: Owner
@@ -78,59 +78,32 @@ class Question:
     command: Command
     raw: str
     options: tuple[str, ...]
-    expires: float
 
 
-@dataclass
-class DialogBook:
+class DialogBook(ExpiringBook[Owner, Question]):
     """Open questions, one per owner (a new question replaces the old one)."""
-
-    ttl: float
-    clock: Callable[[], float]
-    _items: dict[str, Question] = field(default_factory=dict)
-    _by_owner: dict[Owner, str] = field(default_factory=dict)
 
     def ask(
         self, owner: Owner, kind: QuestionKind, command: Command, raw: str, options: tuple[str, ...]
     ) -> Question:
-        old = self._by_owner.pop(owner, None)
-        if old is not None:
-            self._items.pop(old, None)
-        question = Question(new_id(), owner, kind, command, raw, options, self.clock() + self.ttl)
-        self._items[question.id] = question
-        self._by_owner[owner] = question.id
+        question = Question(new_id(), owner, kind, command, raw, options)
+        self.put(owner, question)
         return question
 
     def take(self, question_id: str, owner: Owner) -> Question | None:
         """The owner's live question, removed (single use); None if gone, expired or not theirs."""
-        question = self._items.get(question_id)
-        if question is None or question.owner != owner:
+        question = self.get(owner)
+        if question is None or question.id != question_id:
             return None
-        self._drop(question)
-        return question if self.clock() < question.expires else None
+        self.discard(owner)
+        return question
 
     def belongs_to_other(self, question_id: str, owner: Owner) -> bool:
-        question = self._items.get(question_id)
-        return question is not None and question.owner != owner
+        return any(q.id == question_id and q.owner != owner for q in self.values())
 
     def open_for(self, owner: Owner) -> Question | None:
         """The owner's current question, if still live."""
-        question_id = self._by_owner.get(owner)
-        question = self._items.get(question_id) if question_id else None
-        if question is not None and self.clock() >= question.expires:
-            self._drop(question)
-            return None
-        return question
-
-    def _drop(self, question: Question) -> None:
-        self._items.pop(question.id, None)
-        if self._by_owner.get(question.owner) == question.id:
-            del self._by_owner[question.owner]
-
-    def sweep(self) -> None:
-        now = self.clock()
-        for question in [q for q in self._items.values() if now >= q.expires]:
-            self._drop(question)
+        return self.get(owner)
 
 
 def typed_choice(question: Question, text: str) -> int | None:

@@ -9,9 +9,8 @@ answer's menu counts, a press uses it up, and it expires with the confirmation T
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from bot.core.book import ExpiringBook
 from bot.core.confirm import Owner
 from bot.core.render import Renderer
 from bot.messages import Reply
@@ -19,19 +18,8 @@ from bot.messages import Reply
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Menu:
-    actions: tuple[str, ...]
-    expires: float
-
-
-@dataclass
-class MenuBook:
-    """The latest numbered menu shown to each (platform, chat, user)."""
-
-    ttl: float
-    clock: Callable[[], float]
-    _menus: dict[Owner, _Menu] = field(default_factory=dict)
+class MenuBook(ExpiringBook[Owner, tuple[str, ...]]):
+    """The actions of the latest numbered menu shown to each (platform, chat, user)."""
 
     def offer(self, owner: Owner, replies: list[Reply], renderer: Renderer, lang: str) -> list[Reply]:
         """Number the replies' buttons into their text and remember them (no buttons: forget the old menu)."""
@@ -54,28 +42,19 @@ class MenuBook:
                     }
                 )
             )
-        self._menus.pop(owner, None)
+        self.discard(owner)
         if actions:
-            self._menus[owner] = _Menu(tuple(actions), self.clock() + self.ttl)
+            self.put(owner, tuple(actions))
         return out
 
     def press(self, owner: Owner, text: str) -> str | None:
         """The action a typed number stands for in the owner's current menu (used up), else None."""
         found = _NUMBER.match(text)
-        menu = self._menus.get(owner)
-        if found is None or menu is None:
-            return None
-        if self.clock() >= menu.expires:
-            del self._menus[owner]
+        actions = self.get(owner) if found is not None else None
+        if found is None or actions is None:
             return None
         index = int(found.group(1)) - 1
-        if not 0 <= index < len(menu.actions):
+        if not 0 <= index < len(actions):
             return None
-        del self._menus[owner]
-        return menu.actions[index]
-
-    def sweep(self) -> None:
-        """Forget expired menus."""
-        now = self.clock()
-        for owner in [o for o, m in self._menus.items() if now >= m.expires]:
-            del self._menus[owner]
+        self.discard(owner)
+        return actions[index]
