@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.messages import Incoming, Reply
+from bot.text import split_text
 
 PLATFORM = "qq"
 MAX_TEXT = 4500  # QQ's practical limit per message; longer texts are split on line boundaries
@@ -254,30 +255,6 @@ def to_incoming(event: MessageEvent, sent: Container[str]) -> Incoming | None:
 
 
 # -- writing a message ------------------------------------------------------------------------------
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Chunks of at most `limit` characters, cut at line ends (a longer line is cut where it must)."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in _short_lines(text, limit):
-        extra = len(line) + (1 if current else 0)  # the newline joining it to the chunk
-        if current and size + extra > limit:
-            chunks.append("\n".join(current))
-            current, size, extra = [], 0, len(line)
-        current.append(line)
-        size += extra
-    chunks.append("\n".join(current))
-    return chunks
-
-
-def _short_lines(text: str, limit: int) -> Iterable[str]:
-    for line in text.split("\n"):
-        while len(line) > limit:
-            yield line[:limit]
-            line = line[limit:]
-        yield line
 
 
 def reply_segments(reply: Reply, *, quote: str | None = None, limit: int = MAX_TEXT) -> list[list[Segment]]:

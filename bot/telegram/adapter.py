@@ -16,7 +16,8 @@ from telegram.ext import ContextTypes
 
 from bot.messages import FAILURE, ChatHandler, Outgoing, Reply
 from bot.telegram.incoming import PLATFORM, to_incoming
-from bot.telegram.render import ActionTooLong, Body, body, chunks, keyboard, plain
+from bot.telegram.render import ActionTooLong, Body, body, keyboard, plain
+from bot.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class TelegramAdapter:
             await self._send_text(chat_id, reply, formatted)
             return
         # Too long for one message: split the plain variant (HTML cannot be cut safely).
-        parts = chunks(reply.text)
+        parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH, keep_breaks=True)
         for part in parts[:-1]:
             await self._bot.send_message(chat_id, part)
         await self._bot.send_message(chat_id, parts[-1], reply_markup=_markup(reply))

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.text import Unit, split_text
 from bot.wecom.settings import WeComSettings
 
 log = logging.getLogger(__name__)
@@ -76,37 +77,6 @@ class _Token:
 
 
 Json = dict[str, Any]
-
-
-def split_text(text: str, limit: int = TEXT_MAX_BYTES) -> list[str]:
-    """Cut `text` into parts of at most `limit` UTF-8 bytes, on line boundaries where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        if len((current + line).encode()) <= limit:
-            current += line
-            continue
-        if current:
-            parts.append(current)
-            current = ""
-        while len(line.encode()) > limit:  # one line longer than a message: cut between characters
-            cut = _fit(line, limit)
-            parts.append(line[:cut])
-            line = line[cut:]
-        current = line
-    if current or not parts:
-        parts.append(current)
-    return [p.rstrip("\n") or p for p in parts]
-
-
-def _fit(text: str, limit: int) -> int:
-    """How many leading characters of `text` fit into `limit` UTF-8 bytes (at least one)."""
-    size = 0
-    for i, ch in enumerate(text):
-        size += len(ch.encode())
-        if size > limit:
-            return max(i, 1)
-    return len(text)
 
 
 def card_payload(card: Card) -> Json:
@@ -255,7 +225,7 @@ class WeComAPI:
 
     async def send_text(self, user: str, text: str) -> None:
         """Send `text` to `user`, split into messages of at most 2000 bytes on line boundaries."""
-        for part in split_text(text):
+        for part in split_text(text, TEXT_MAX_BYTES, unit=Unit.BYTES):
             await self._send(user, "text", {"content": part})
 
     async def upload_image(self, png: bytes, filename: str = "image.png") -> str:

@@ -22,9 +22,9 @@ from bot.onebot.protocol import (
     parse_frame,
     read_message,
     reply_segments,
-    split_text,
     to_incoming,
 )
+from bot.text import split_text
 
 BOT = "10001"
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.messages import Button, Incoming, Outgoing, Reply
-from bot.telegram.render import chunks
+from bot.text import split_text
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import (
     BOT_USERNAME,
@@ -219,7 +219,7 @@ async def test_long_text_is_split_and_buttons_stay_on_the_last_part(
     reply = Reply(text=long, buttons=[[Button(text="more", action="more")]])
     await run_bot(ScriptedCore(lambda incoming: [reply]))
     await fake.send_text("/positions")
-    expected = len(chunks(long))
+    expected = len(split_text(long, 4096, keep_breaks=True))
     assert expected > 2
     calls = await fake.wait_for("sendMessage", expected)
     assert "".join(c.params["text"] for c in calls) == long

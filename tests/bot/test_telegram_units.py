@@ -14,8 +14,9 @@ from telegram.ext import AIORateLimiter
 from bot.messages import Button, Reply
 from bot.telegram.app import DEFAULT_WEBHOOK_PATH, _file_url, build_application, webhook_path
 from bot.telegram.incoming import language
-from bot.telegram.render import ActionTooLong, body, chunks, escape_html, keyboard
+from bot.telegram.render import ActionTooLong, body, escape_html, keyboard
 from bot.telegram.settings import TelegramSettings
+from bot.text import split_text
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, ScriptedCore, entity_error, markup_of
 
@@ -48,7 +49,7 @@ def test_keyboard_checks_the_64_byte_limit_in_bytes_not_characters() -> None:
 
 @given(st.text(alphabet=st.sampled_from("ab\n中"), max_size=300), st.integers(5, 40))
 def test_chunks_keep_every_character_within_the_limit(text: str, limit: int) -> None:
-    parts = chunks(text, limit)
+    parts = split_text(text, limit, keep_breaks=True)
     assert "".join(parts) == text
     assert all(len(p) <= limit for p in parts)
 

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.messages import Button, Reply
+from bot.text import Unit, split_text
 from bot.wecom.adapter import BODY_MAX, BUTTON_TEXT_MAX, TITLE_MAX, plan_cards
-from bot.wecom.api import TEXT_MAX_BYTES, split_text
+from bot.wecom.api import TEXT_MAX_BYTES
 from bot.wecom.callback import XmlError, parse_event, parse_xml
 from bot.wecom.crypto import (
     CryptoError,
@@ -147,7 +148,7 @@ def test_parse_xml_refuses_dtds_and_garbage(doc: bytes) -> None:
 
 def test_split_text_respects_bytes_and_lines() -> None:
     lines = [f"第{i}行 XAUUSD 0.01手 盈亏 +12.34" for i in range(200)]
-    parts = split_text("\n".join(lines))
+    parts = split_text("\n".join(lines), TEXT_MAX_BYTES, unit=Unit.BYTES)
     assert len(parts) > 1
     assert all(len(p.encode()) <= TEXT_MAX_BYTES for p in parts)
     assert "\n".join(parts).split("\n") == lines  # cut only between lines, nothing lost
@@ -155,10 +156,10 @@ def test_split_text_respects_bytes_and_lines() -> None:
 
 def test_split_text_cuts_an_overlong_line_between_characters() -> None:
     text = "黄" * 1500  # 4500 bytes in one line
-    parts = split_text(text)
+    parts = split_text(text, TEXT_MAX_BYTES, unit=Unit.BYTES)
     assert "".join(parts) == text
     assert all(len(p.encode()) <= TEXT_MAX_BYTES for p in parts)
-    assert split_text("short") == ["short"]
+    assert split_text("short", TEXT_MAX_BYTES, unit=Unit.BYTES) == ["short"]
 
 
 def _buttons(*texts: str) -> list[list[Button]]:
