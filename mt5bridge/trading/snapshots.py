@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from mt5bridge.common.tasks import TaskSet, poll_forever
+from mt5bridge.common.poller import Poller
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
 from storage.database import Database
@@ -18,14 +18,13 @@ from storage.models import AccountSnapshot
 log = logging.getLogger(__name__)
 
 
-class SnapshotRecorder:
+class SnapshotRecorder(Poller):
     """Samples `account_info()` every `interval` seconds into the snapshot store."""
 
     def __init__(self, client: MT5Client, db: Database, interval: float) -> None:
+        super().__init__("snapshots", interval, self.record_once)
         self.client = client
         self.db = db
-        self.interval = interval
-        self._tasks = TaskSet("snapshots")
 
     async def record_once(self) -> AccountSnapshot | None:
         """Take one sample now; None when the terminal cannot answer."""
@@ -47,13 +46,3 @@ class SnapshotRecorder:
         )
         await self.db.snapshots.record(snap)
         return snap
-
-    async def run(self) -> None:
-        """Poll every `interval` seconds until stopped."""
-        await poll_forever(self.interval, self.record_once)
-
-    def start(self) -> None:
-        self._tasks.spawn(self.run(), "snapshot-recorder")
-
-    async def stop(self) -> None:
-        await self._tasks.close()

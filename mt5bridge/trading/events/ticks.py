@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from mt5bridge.common.tasks import TaskSet, poll_forever
+from mt5bridge.common.poller import Poller
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import InvalidRequest, MT5Error, TerminalUnavailable
 from mt5bridge.trading.events.bus import EventBus
@@ -18,17 +18,16 @@ from mt5bridge.trading.events.models import TickEvent
 log = logging.getLogger(__name__)
 
 
-class TickPoller:
+class TickPoller(Poller):
     """Publishes a `TickEvent` when a subscribed symbol's (time_msc, bid, ask) changes."""
 
     def __init__(self, client: MT5Client, bus: EventBus, interval: float = 0.1) -> None:
+        super().__init__("tick-poller", interval, self.poll_once)
         self.client = client
         self.bus = bus
-        self.interval = interval
         self._last: dict[str, tuple[int, float, float]] = {}
         self._selected: set[str] = set()
         self._unknown: set[str] = set()
-        self._tasks = TaskSet("tick-poller")
 
     async def poll_once(self) -> int:
         """One round over the subscribed symbols; returns how many ticks were published."""
@@ -66,14 +65,3 @@ class TickPoller:
             TickEvent(symbol=symbol, bid=tick.bid, ask=tick.ask, time=tick.time, time_msc=tick.time_msc)
         )
         return 1
-
-    async def run(self) -> None:
-        """Poll every `interval` seconds until stopped."""
-        await poll_forever(self.interval, self.poll_once)
-
-    def start(self) -> None:
-        """Run in a background task."""
-        self._tasks.spawn(self.run(), "poll")
-
-    async def stop(self) -> None:
-        await self._tasks.close()

@@ -14,7 +14,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from mt5bridge.common.tasks import TaskSet, poll_forever
+from mt5bridge.common.poller import Poller
 from mt5bridge.terminal import models as M
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error, TerminalUnavailable
@@ -35,18 +35,17 @@ DAY = 86400
 LOOKBACK = 60
 
 
-class TradeWatcher:
+class TradeWatcher(Poller):
     """Publishes position, pending-order and account events found by diffing terminal snapshots."""
 
     def __init__(self, client: MT5Client, bus: EventBus, interval: float = 1.0) -> None:
+        super().__init__("trade-watcher", interval, self.poll_once)
         self.client = client
         self.bus = bus
-        self.interval = interval
         self._snapshot: Snapshot | None = None
         self._cursor = 0
         self._seen: dict[int, int] = {}  # deal ticket -> its server time, for the look-back window
         self._account: tuple[float, ...] | None = None
-        self._tasks = TaskSet("trade-watcher")
 
     @property
     def primed(self) -> bool:
@@ -156,13 +155,3 @@ class TradeWatcher:
         if publish:
             self.bus.publish(event)
         return [event]
-
-    async def run(self) -> None:
-        """Poll every `interval` seconds until stopped."""
-        await poll_forever(self.interval, self.poll_once)
-
-    def start(self) -> None:
-        self._tasks.spawn(self.run(), "poll")
-
-    async def stop(self) -> None:
-        await self._tasks.close()
