@@ -223,41 +223,19 @@ class DealsOut(_Out):
     deals: list[DealOut]
 
 
-class PnLLineOut(_Out):
-    realized: float
-    profit: float
-    commission: float
-    swap: float
-    fee: float
-    floating: float
-    total: float
-    trades: int
-    wins: int
-    losses: int
-    win_rate: float | None
-
-    @classmethod
-    def build(cls, line: PnLLine) -> PnLLineOut:
-        return cls(
-            realized=line.realized, profit=line.profit, commission=line.commission, swap=line.swap,
-            fee=line.fee, floating=line.floating, total=line.total, trades=line.trades, wins=line.wins,
-            losses=line.losses, win_rate=line.win_rate,
-        )  # fmt: skip
-
-
 class PnLOut(_Out):
     window: WindowOut
-    total: PnLLineOut
-    by_symbol: dict[str, PnLLineOut]
-    by_magic: dict[str, PnLLineOut]
+    total: PnLLine  # the trading core's own figures: the same fields, the same names
+    by_symbol: dict[str, PnLLine]
+    by_magic: dict[str, PnLLine]
 
     @classmethod
     def build(cls, report: PnLReport, offset: int) -> PnLOut:
         return cls(
             window=WindowOut.build(report.window, offset),
-            total=PnLLineOut.build(report.total),
-            by_symbol={k: PnLLineOut.build(v) for k, v in report.by_symbol.items()},
-            by_magic={str(k): PnLLineOut.build(v) for k, v in report.by_magic.items()},
+            total=report.total,
+            by_symbol=report.by_symbol,
+            by_magic={str(k): v for k, v in report.by_magic.items()},
         )
 
 

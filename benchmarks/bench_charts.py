@@ -6,13 +6,13 @@ import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from mt5bridge.trading.pnl import PnLLine
 from reports.charts import render_chart
 from reports.models import (
     AccountFigures,
     DayRow,
     HedgeAnalysis,
     HedgeBook,
-    PnLFigures,
     Report,
     ReportKind,
     StrategyRow,
@@ -24,8 +24,8 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 SYMBOLS = ["XAUUSD", "EURUSD", "GBPUSD", "USDJPY", "XAGUSD", "US30", "BTCUSD", "AUDUSD"]
 
 
-def _pnl(realized: float, floating: float = 0.0) -> PnLFigures:
-    return PnLFigures(
+def _pnl(realized: float, floating: float = 0.0) -> PnLLine:
+    return PnLLine(
         realized=realized,
         profit=realized,
         commission=0.0,

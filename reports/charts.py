@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
-from reports.models import DayRow, HedgeBook, PnLFigures, Report, ReportKind, StrategyRow
+from mt5bridge.trading.pnl import PnLLine
+from reports.models import DayRow, HedgeBook, Report, ReportKind, StrategyRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -103,7 +104,7 @@ def strategy_label(row: StrategyRow) -> str:
     return "manual" if row.magic == 0 else f"magic {row.magic}"
 
 
-def _summary(total: PnLFigures, currency: str) -> str:
+def _summary(total: PnLLine, currency: str) -> str:
     rate = "-" if total.win_rate is None else f"{total.win_rate:.0%}"
     return (
         f"realized {_money(total.realized, currency)} | floating {_money(total.floating, currency)}"

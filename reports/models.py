@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from mt5bridge.trading.models import CloseRequest, ModifyRequest
+from mt5bridge.trading.pnl import PnLLine
 
 SuggestedAction = CloseRequest | ModifyRequest  # the trading core's own requests: previewed, confirmed
 
@@ -26,25 +27,9 @@ class ReportKind(StrEnum):
     HEDGE = "hedge"
 
 
-class PnLFigures(_Model):
-    """Realised P&L of the window's deals plus floating P&L of the open positions (see trading.pnl)."""
-
-    realized: float
-    profit: float
-    commission: float
-    swap: float
-    fee: float
-    floating: float
-    total: float  # realized + floating
-    trades: int
-    wins: int
-    losses: int
-    win_rate: float | None  # wins / trades, None without trades
-
-
 class SymbolRow(_Model):
     symbol: str  # broker name; "" for account-level costs without a symbol
-    pnl: PnLFigures
+    pnl: PnLLine
 
 
 class StrategyRow(_Model):
@@ -52,7 +37,7 @@ class StrategyRow(_Model):
 
     magic: int
     name: str | None = None  # from reports.ea_names
-    pnl: PnLFigures
+    pnl: PnLLine
 
 
 class DayRow(_Model):
@@ -137,7 +122,7 @@ class Report(_Model):
     end: datetime  # window end, exclusive (UTC)
     generated_at: datetime
     account: AccountFigures
-    total: PnLFigures
+    total: PnLLine
     by_symbol: list[SymbolRow]  # by total, best first
     by_strategy: list[StrategyRow]  # by total, best first
     days: list[DayRow] = Field(default_factory=list)  # monthly only: every day from the start to today

@@ -13,35 +13,17 @@ from zoneinfo import ZoneInfo
 
 from mt5bridge.terminal.models import Account, Deal, Position, utc
 from mt5bridge.trading.periods import Window, range_window
-from mt5bridge.trading.pnl import PnLLine, pnl_report
+from mt5bridge.trading.pnl import pnl_report
 from reports.hedge import analyze_hedge
 from reports.models import (
     AccountFigures,
     DayRow,
-    PnLFigures,
     Report,
     ReportKind,
     StrategyRow,
     SymbolRow,
 )
 from reports.settings import HedgeRules
-
-
-def figures(line: PnLLine) -> PnLFigures:
-    """One P&L line as report figures (sums already rounded to 2 decimals by trading.pnl)."""
-    return PnLFigures(
-        realized=line.realized,
-        profit=line.profit,
-        commission=line.commission,
-        swap=line.swap,
-        fee=line.fee,
-        floating=line.floating,
-        total=line.total,
-        trades=line.trades,
-        wins=line.wins,
-        losses=line.losses,
-        win_rate=line.win_rate,
-    )
 
 
 def account_figures(account: Account) -> AccountFigures:
@@ -125,10 +107,10 @@ def build_report(
         end=utc(window.end, server_utc_offset),
         generated_at=now,
         account=account_figures(account),
-        total=figures(pnl.total),
-        by_symbol=[SymbolRow(symbol=name, pnl=figures(line)) for name, line in by_symbol],
+        total=pnl.total,
+        by_symbol=[SymbolRow(symbol=name, pnl=line) for name, line in by_symbol],
         by_strategy=[
-            StrategyRow(magic=magic, name=ea_names.get(magic), pnl=figures(line)) for magic, line in by_magic
+            StrategyRow(magic=magic, name=ea_names.get(magic), pnl=line) for magic, line in by_magic
         ],
         days=_day_rows(deals, days, entry_magic, now_server),
         hedge=analyze_hedge(positions, account, rules, now=now, margin_level_below=margin_level_below),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict
+
 from mt5bridge.terminal.models import Deal, DealEntry, DealType, Position
 from mt5bridge.trading.periods import Window
 
@@ -30,9 +32,12 @@ COST_TYPES = frozenset(
 CLOSING_ENTRIES = frozenset({DealEntry.OUT, DealEntry.INOUT, DealEntry.OUT_BY})
 
 
-@dataclass(frozen=True, slots=True)
-class PnLLine:
-    """One line of a P&L report, in account currency, each sum rounded to 2 decimals."""
+class PnLLine(BaseModel):
+    """One line of a P&L report, in account currency, each sum rounded to 2 decimals: realised P&L of the
+    window's deals plus floating P&L of the open positions. The trading core, the reports and the REST
+    API all use this one model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     realized: float
     profit: float
@@ -40,18 +45,11 @@ class PnLLine:
     swap: float
     fee: float
     floating: float
+    total: float  # realized + floating
     trades: int
     wins: int
     losses: int
-
-    @property
-    def win_rate(self) -> float | None:
-        """wins / trades (break-even trades count as trades), None without trades."""
-        return self.wins / self.trades if self.trades else None
-
-    @property
-    def total(self) -> float:
-        return round(self.realized + self.floating, 2)
+    win_rate: float | None  # wins / trades (break-even trades count as trades), None without trades
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +86,20 @@ class _Sums:
         self.floating += position.profit + position.swap
 
     def line(self) -> PnLLine:
-        realized = self.profit + self.commission + self.swap + self.fee
+        realized = round(self.profit + self.commission + self.swap + self.fee, 2)
+        floating = round(self.floating, 2)
         return PnLLine(
-            realized=round(realized, 2),
+            realized=realized,
             profit=round(self.profit, 2),
             commission=round(self.commission, 2),
             swap=round(self.swap, 2),
             fee=round(self.fee, 2),
-            floating=round(self.floating, 2),
+            floating=floating,
+            total=round(realized + floating, 2),
             trades=self.trades,
             wins=self.wins,
             losses=self.losses,
+            win_rate=self.wins / self.trades if self.trades else None,
         )
 
 

@@ -12,13 +12,13 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+from mt5bridge.trading.pnl import PnLLine
 from reports.charts import chart_text, render_chart, strategy_label
 from reports.models import (
     AccountFigures,
     DayRow,
     HedgeAnalysis,
     HedgeBook,
-    PnLFigures,
     Report,
     ReportKind,
     StrategyRow,
@@ -33,9 +33,9 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 # --- factory (also used by test_templates) ---------------------------------------------------------------
 
 
-def pnl(realized: float = 0.0, floating: float = 0.0, trades: int = 0, wins: int = 0) -> PnLFigures:
+def pnl(realized: float = 0.0, floating: float = 0.0, trades: int = 0, wins: int = 0) -> PnLLine:
     """P&L figures with the derived fields filled in consistently."""
-    return PnLFigures(
+    return PnLLine(
         realized=realized,
         profit=realized,
         commission=0.0,

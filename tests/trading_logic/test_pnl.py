@@ -32,9 +32,11 @@ def test_realized_sums_trade_deals_and_excludes_money_movements() -> None:
         swap=-1.2,
         fee=-0.1,
         floating=0.0,
+        total=14.7,
         trades=1,
         wins=1,
         losses=0,
+        win_rate=1.0,
     )
     assert report.by_symbol["EURUSD"].realized == 16.7
     assert report.by_symbol[""].realized == -2.0
