@@ -195,6 +195,7 @@ def test_a_crash_between_journal_rotation_and_snapshot_loses_nothing(tmp_path: P
 def test_snapshots_while_trading_keep_every_trade(tmp_path: Path) -> None:
     sim, path = journaled(tmp_path, market_hours="always")
     stop = threading.Event()
+    saved = threading.Semaphore(0)
 
     def trade() -> None:
         for i in range(300):
@@ -202,6 +203,8 @@ def test_snapshots_while_trading_keep_every_trade(tmp_path: Path) -> None:
             assert result.retcode == sim.TRADE_RETCODE_DONE
             if i % 4 == 3:
                 assert close(sim, result.order).retcode == sim.TRADE_RETCODE_DONE
+            if i in (100, 200):  # on a loaded machine trading could outrun the saver: let snapshots land
+                assert saved.acquire(timeout=30)
         stop.set()
 
     trader = threading.Thread(target=trade)
@@ -210,6 +213,7 @@ def test_snapshots_while_trading_keep_every_trade(tmp_path: Path) -> None:
     while not stop.is_set():
         save_state(sim, path)
         saves += 1
+        saved.release()
     trader.join()
     assert saves > 1
     assert len(sim.history_deals_get(0, 2**40)) == 1 + 300 + 75
