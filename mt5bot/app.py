@@ -25,15 +25,15 @@ from bot.keys import CHAT_CORE, NOTIFIER
 from bot.onebot.app import setup_onebot
 from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
+from mt5bot.backend import open_backend
 from mt5bot.config import Settings
 from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import detach_journal, save_state
-from mt5bridge.terminal.backends import open_backend
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.heartbeat import Heartbeat
-from mt5bridge.trading.events import EventBus
+from mt5bridge.trading.events import BusLinkListener, EventBus
 from mt5bridge.trading.events.ticks import TickPoller
 from mt5bridge.trading.events.watcher import TradeWatcher
 from mt5bridge.trading.service import TradingService
@@ -110,7 +110,7 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     """The event bus and its feeders (heartbeat, trade watcher, tick poller), snapshots, the trading core."""
     settings, client = app[SETTINGS], app[CLIENT]
     bus = EventBus()
-    heartbeat = Heartbeat(client, bus, settings.mt5)
+    heartbeat = Heartbeat(client, BusLinkListener(bus), settings.mt5)
     parts: list[Heartbeat | TradeWatcher | TickPoller | SnapshotRecorder] = [
         heartbeat,
         TradeWatcher(client, bus),

@@ -25,13 +25,14 @@ from bot.settings import ChatSettings, UserEntry
 from bot.telegram.settings import TelegramSettings
 from bot.wecom.settings import WeComSettings
 from mt5bridge.common.settings_base import ConfigError, Section
+from mt5bridge.simulator.settings import SimulatorSettings
 from mt5bridge.terminal.settings import MT5Settings
 from mt5bridge.trading.settings import AlertSettings, RiskSettings
 from nlu.settings import LLMSettings, NLUSettings
 from reports.settings import ReportSettings
 from storage.settings import DatabaseSettings
 
-__all__ = ["ConfigError", "Settings", "load_settings", "redacted"]
+__all__ = ["ConfigError", "MT5Section", "Settings", "load_settings", "redacted"]
 
 ENV_PREFIX = "MT5BOT_"
 CONFIG_ENV = "MT5BOT_CONFIG"
@@ -49,12 +50,19 @@ class LoggingSettings(Section):
     sql: bool = False
 
 
+class MT5Section(MT5Settings):
+    """`mt5`: the terminal layer's settings plus the simulator's (the simulator is one backend, but it sits
+    above the terminal layer, so the terminal's own settings do not know it)."""
+
+    simulator: SimulatorSettings = SimulatorSettings()
+
+
 class Settings(Section):
     """The whole configuration."""
 
     server: ServerSettings = ServerSettings()
     security: SecuritySettings = SecuritySettings()
-    mt5: MT5Settings = MT5Settings()
+    mt5: MT5Section = MT5Section()
     risk: RiskSettings = RiskSettings()
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -7,4 +7,5 @@ scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy .
+.venv/bin/lint-imports
 .venv/bin/python -m pytest "$@"

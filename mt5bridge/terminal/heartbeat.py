@@ -1,12 +1,13 @@
-"""`Heartbeat`: watches the terminal link, reconnects with backoff, and tells the event bus.
+"""`Heartbeat`: watches the terminal link, reconnects with backoff, and tells a `LinkListener`.
 
 Every `heartbeat_interval_sec` it reads `terminal_info` (connected to the trade server, Algo Trading
-allowed). A failed read or `connected == False` is a loss: `TerminalDisconnected` is published and
+allowed). A failed read or `connected == False` is a loss: the listener hears `link_lost` and
 reconnection starts, waiting `reconnect_delay(n)` before attempt n: 5, 10, 20, 30 s, then 60 s (with the
 default `reconnect_interval_sec` = 5; the schedule scales with it). After `max_reconnect_attempts` it keeps
-trying at the cap, state `disconnected` instead of `reconnecting`. A success publishes
-`TerminalReconnected` and resets `connected_since`. While the link is down the client itself refuses
-every call with `TerminalUnavailable`, so nothing stale is read and no order is sent.
+trying at the cap, state `disconnected` instead of `reconnecting`. A success calls `link_restored` and
+resets `connected_since`. (The trading core's `BusLinkListener` turns both into `TerminalDisconnected` /
+`TerminalReconnected` events on the bus; the terminal layer knows no bus.) While the link is down the
+client itself refuses every call with `TerminalUnavailable`, so nothing stale is read and no order is sent.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from mt5bridge.common.tasks import TaskSet
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.settings import MT5Settings
-from mt5bridge.trading.events.bus import EventBus
-from mt5bridge.trading.events.models import TerminalDisconnected, TerminalReconnected
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,23 @@ class _Loss(Exception):
         self.reason, self.code, self.mt5_code = reason, code, mt5_code
 
 
+class LinkListener(Protocol):
+    """Who hears about the link: the first loss after a connection, and each restoration."""
+
+    def link_lost(self, at: datetime, reason: str, code: str | None, mt5_code: int | None) -> None: ...
+
+    def link_restored(self, at: datetime, downtime_sec: float, attempts: int) -> None: ...
+
+
 class Heartbeat:
     """Terminal watchdog: `state`, `connected_since`, `trade_allowed`; `start()`/`stop()` or `run()`."""
 
     def __init__(
-        self, client: MT5Client, bus: EventBus, settings: MT5Settings, *,
+        self, client: MT5Client, listener: LinkListener, settings: MT5Settings, *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:  # fmt: skip
         self.client = client
-        self.bus = bus
+        self.listener = listener
         self.interval = settings.heartbeat_interval_sec
         self.first_delay = settings.reconnect_interval_sec
         self.max_attempts = settings.max_reconnect_attempts
@@ -101,9 +109,7 @@ class Heartbeat:
     def _lost(self, loss: _Loss) -> None:
         if self.state is LinkState.CONNECTED or (self.connected_since is None and self.attempts == 0):
             log.warning("terminal link lost: %s", loss.reason)
-            self.bus.publish(TerminalDisconnected(
-                time=datetime.now(UTC), reason=loss.reason, code=loss.code, mt5_code=loss.mt5_code
-            ))  # fmt: skip
+            self.listener.link_lost(datetime.now(UTC), loss.reason, loss.code, loss.mt5_code)
         self.state = LinkState.DISCONNECTED
         self.connected_since = None
         self.trade_allowed = False
@@ -118,9 +124,7 @@ class Heartbeat:
         if down_since is not None:
             downtime = time.monotonic() - down_since
             log.info("terminal reconnected after %.1f s (%d attempts)", downtime, attempts)
-            self.bus.publish(
-                TerminalReconnected(time=now, connected_since=now, downtime_sec=downtime, attempts=attempts)
-            )
+            self.listener.link_restored(now, downtime, attempts)
         elif first:
             log.info("terminal connected")
         self._signal()

@@ -7,7 +7,6 @@ from enum import StrEnum
 from pydantic import Field, SecretStr
 
 from mt5bridge.common.settings_base import Section
-from mt5bridge.simulator.settings import SimulatorSettings
 
 
 class Backend(StrEnum):
@@ -35,4 +34,3 @@ class MT5Settings(Section):
     heartbeat_interval_sec: float = Field(10.0, gt=0)
     reconnect_interval_sec: float = Field(5.0, gt=0)
     max_reconnect_attempts: int = Field(10, ge=0)
-    simulator: SimulatorSettings = SimulatorSettings()

@@ -10,11 +10,13 @@ import pytest
 import rpyc
 from pydantic import SecretStr
 
+from mt5bot.backend import open_backend
+from mt5bot.config import MT5Section
 from mt5bridge.simulator import Simulator
 from mt5bridge.simulator.persist import save_state
 from mt5bridge.simulator.settings import MarketHours, SimulatorSettings
 from mt5bridge.terminal import constants as C
-from mt5bridge.terminal.backends import RpycTerminal, open_backend
+from mt5bridge.terminal.backends import RpycTerminal
 from mt5bridge.terminal.backends.native import NativeTerminal, init_kwargs
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import TerminalUnavailable
@@ -31,7 +33,7 @@ def free_port() -> int:
 
 
 def test_simulator_backend_follows_settings() -> None:
-    settings = MT5Settings(
+    settings = MT5Section(
         backend=Backend.SIMULATOR,
         simulator=SimulatorSettings(
             balance=2500.0, leverage=50, market_hours=MarketHours.ALWAYS, realtime=False, demo_days=0
@@ -45,7 +47,7 @@ def test_simulator_backend_follows_settings() -> None:
 
 
 def test_simulator_backend_builds_demo_history_and_resumes_state(tmp_path: Path) -> None:
-    settings = MT5Settings(
+    settings = MT5Section(
         backend=Backend.SIMULATOR, simulator=SimulatorSettings(balance=5000.0, demo_days=3, realtime=False)
     )
     state = tmp_path / "simulator-state.json"
@@ -63,16 +65,16 @@ def test_simulator_backend_builds_demo_history_and_resumes_state(tmp_path: Path)
 
 def test_auto_without_the_package_is_the_simulator() -> None:
     quick = SimulatorSettings(demo_days=0, realtime=False)
-    assert isinstance(open_backend(MT5Settings(backend=Backend.AUTO, simulator=quick)), Simulator)
+    assert isinstance(open_backend(MT5Section(backend=Backend.AUTO, simulator=quick)), Simulator)
 
 
 def test_native_without_the_package_refuses() -> None:
     with pytest.raises(RuntimeError, match="MetaTrader5 package"):
-        open_backend(MT5Settings(backend=Backend.NATIVE))
+        open_backend(MT5Section(backend=Backend.NATIVE))
 
 
 def test_credentials_omit_unset_and_reveal_the_password() -> None:
-    settings = MT5Settings(
+    settings = MT5Section(
         login=3000100276, password=SecretStr("pw"), server="Broker-Demo", path="C:/mt5/terminal64.exe"
     )
     assert init_kwargs(settings) == {
@@ -98,7 +100,7 @@ class FakePackage:
 
 def test_native_passes_path_positionally_and_delegates() -> None:
     package = FakePackage()
-    settings = MT5Settings(login=7, password=SecretStr("pw"), path="C:/t.exe")
+    settings = MT5Section(login=7, password=SecretStr("pw"), path="C:/t.exe")
     terminal = NativeTerminal(package, settings)  # type: ignore[arg-type]
     assert terminal.initialize()
     assert package.calls == [(("C:/t.exe",), {"timeout": 60000, "login": 7, "password": "pw"})]
@@ -106,7 +108,7 @@ def test_native_passes_path_positionally_and_delegates() -> None:
 
 
 def test_mt5linux_backend_from_settings() -> None:
-    terminal = open_backend(MT5Settings(backend=Backend.MT5LINUX, host="127.0.0.1", port=1234, login=7))
+    terminal = open_backend(MT5Section(backend=Backend.MT5LINUX, host="127.0.0.1", port=1234, login=7))
     assert isinstance(terminal, RpycTerminal)
     assert (terminal.host, terminal.port) == ("127.0.0.1", 1234)
     assert terminal.ORDER_TYPE_SELL_LIMIT == C.ORDER_TYPE_SELL_LIMIT  # type: ignore[attr-defined]

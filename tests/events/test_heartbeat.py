@@ -11,7 +11,13 @@ from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import TerminalUnavailable
 from mt5bridge.terminal.heartbeat import Heartbeat, LinkState, reconnect_delay
 from mt5bridge.terminal.settings import MT5Settings
-from mt5bridge.trading.events import EventBus, EventKind, TerminalDisconnected, TerminalReconnected
+from mt5bridge.trading.events import (
+    BusLinkListener,
+    EventBus,
+    EventKind,
+    TerminalDisconnected,
+    TerminalReconnected,
+)
 
 FAST = MT5Settings(heartbeat_interval_sec=0.01, reconnect_interval_sec=0.005, max_reconnect_attempts=3)
 
@@ -25,7 +31,7 @@ def test_backoff_schedule() -> None:
 
 async def test_terminal_disappears_and_comes_back(sim: Simulator, client: MT5Client, bus: EventBus) -> None:
     sub = bus.subscribe({EventKind.TERMINAL_DISCONNECTED, EventKind.TERMINAL_RECONNECTED}, name="t")
-    heartbeat = Heartbeat(client, bus, FAST)
+    heartbeat = Heartbeat(client, BusLinkListener(bus), FAST)
     heartbeat.start()
     try:
         async with asyncio.timeout(2):
@@ -62,7 +68,10 @@ async def test_after_max_attempts_it_keeps_trying_at_the_cap(
         await asyncio.sleep(0)
 
     heartbeat = Heartbeat(
-        client, bus, MT5Settings(reconnect_interval_sec=5, max_reconnect_attempts=3), sleep=sleep
+        client,
+        BusLinkListener(bus),
+        MT5Settings(reconnect_interval_sec=5, max_reconnect_attempts=3),
+        sleep=sleep,
     )
     assert await heartbeat.check_once()
     sim.disconnect()
@@ -87,7 +96,7 @@ async def test_not_connected_at_start_is_reported_then_recovered(sim: Simulator,
     client = MT5Client(sim, call_timeout=5.0)
     assert not await client.connect()
     sub = bus.subscribe({EventKind.TERMINAL_DISCONNECTED, EventKind.TERMINAL_RECONNECTED}, name="t")
-    heartbeat = Heartbeat(client, bus, FAST)
+    heartbeat = Heartbeat(client, BusLinkListener(bus), FAST)
     heartbeat.start()
     try:
         async with asyncio.timeout(2):
@@ -101,7 +110,7 @@ async def test_not_connected_at_start_is_reported_then_recovered(sim: Simulator,
 
 
 async def test_algo_trading_switch_is_tracked(sim: Simulator, client: MT5Client, bus: EventBus) -> None:
-    heartbeat = Heartbeat(client, bus, FAST)
+    heartbeat = Heartbeat(client, BusLinkListener(bus), FAST)
     assert await heartbeat.check_once() and heartbeat.trade_allowed
     sim.set_trade_allowed(False)
     assert await heartbeat.check_once() and not heartbeat.trade_allowed

@@ -199,9 +199,9 @@ async def test_trades_fail_fast_while_the_heartbeat_says_disconnected(core: Core
     from mt5bridge.terminal.errors import TerminalUnavailable
     from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
     from mt5bridge.terminal.settings import MT5Settings
-    from mt5bridge.trading.events import EventBus
+    from mt5bridge.trading.events import BusLinkListener, EventBus
 
-    heartbeat = Heartbeat(core.client, EventBus(), MT5Settings())
+    heartbeat = Heartbeat(core.client, BusLinkListener(EventBus()), MT5Settings())
     assert await heartbeat.check_once()
     core.service.heartbeat = heartbeat
     core.sim.disconnect()

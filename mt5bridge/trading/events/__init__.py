@@ -4,7 +4,7 @@ See docs/events.md ("Heartbeat and events") for the delivery rules and the event
 """
 
 from mt5bridge.common.tasks import TaskSet
-from mt5bridge.trading.events.bus import EventBus, Subscription, SubscriptionClosed
+from mt5bridge.trading.events.bus import BusLinkListener, EventBus, Subscription, SubscriptionClosed
 from mt5bridge.trading.events.models import (
     CLOSE_KINDS,
     TRADE_KINDS,
@@ -34,6 +34,7 @@ __all__ = [
     "CLOSE_KINDS",
     "TRADE_KINDS",
     "AccountUpdate",
+    "BusLinkListener",
     "CancelState",
     "CloseReason",
     "Event",

@@ -14,9 +14,16 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import datetime
 
 from mt5bridge.common.tasks import TaskSet
-from mt5bridge.trading.events.models import Event, EventKind, TickEvent
+from mt5bridge.trading.events.models import (
+    Event,
+    EventKind,
+    TerminalDisconnected,
+    TerminalReconnected,
+    TickEvent,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_QUEUE_SIZE = 1000
@@ -223,3 +230,18 @@ async def _pump(sub: Subscription, handler: Callable[[Event], Awaitable[None]]) 
         except Exception:
             # one bad event (or a notifier that is down) must not end the subscriber's stream
             log.exception("subscriber %s failed on %s", sub.name, event.kind)
+
+
+class BusLinkListener:
+    """The heartbeat's link changes as `TerminalDisconnected` / `TerminalReconnected` events on a bus."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.bus = bus
+
+    def link_lost(self, at: datetime, reason: str, code: str | None, mt5_code: int | None) -> None:
+        self.bus.publish(TerminalDisconnected(time=at, reason=reason, code=code, mt5_code=mt5_code))
+
+    def link_restored(self, at: datetime, downtime_sec: float, attempts: int) -> None:
+        self.bus.publish(
+            TerminalReconnected(time=at, connected_since=at, downtime_sec=downtime_sec, attempts=attempts)
+        )

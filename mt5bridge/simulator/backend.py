@@ -1,4 +1,4 @@
-"""The offline simulator as a backend, built from `MT5Settings.simulator`."""
+"""The offline simulator as the service's terminal, built from the `mt5.simulator` settings."""
 
 from __future__ import annotations
 
