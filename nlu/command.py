@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mt5bridge.common.vocab import Period, ReportKind, Selector
+
 MAX_VOLUME = 1000.0  # lots; anything above is not a volume a retail account can mean
 
 
@@ -45,31 +47,7 @@ class OrderType(StrEnum):
     PENDING = "pending"  # a pending order whose kind (limit or stop) the user did not say
 
 
-class Selector(StrEnum):
-    ALL = "all"
-    EARLIEST = "earliest"
-    LATEST = "latest"
-    PROFITABLE = "profitable"
-    LOSING = "losing"
-    MOST_PROFITABLE = "most_profitable"
-    MOST_LOSING = "most_losing"
-    TICKET = "ticket"
-
-
-class Period(StrEnum):
-    TODAY = "today"
-    YESTERDAY = "yesterday"
-    WEEK = "week"
-    LAST_WEEK = "last_week"
-    MONTH = "month"
-    LAST_MONTH = "last_month"
-    YEAR = "year"
-
-
-class Report(StrEnum):
-    DAILY = "daily"
-    MONTHLY = "monthly"
-    HEDGE = "hedge"
+Report = ReportKind  # the command's name for the report kind (`Command.report`)
 
 
 class ProblemCode(StrEnum):

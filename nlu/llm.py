@@ -51,7 +51,26 @@ def _command_schema() -> dict[str, Any]:
     defs = schema.get("$defs", {})
     for name in ("Problem", "ProblemCode"):
         defs.pop(name, None)
+    _rename_def(schema, "ReportKind", "Report")
     return schema
+
+
+def _rename_def(schema: dict[str, Any], old: str, new: str) -> None:
+    """Show a shared enum to the model under the command's own word for it, in the same place.
+
+    The vocabulary's `ReportKind` (`mt5bridge.common.vocab`) is `Command.report`; the model has always
+    been shown it as `Report`, so the tool schema stays the same.
+    """
+    defs = schema.get("$defs", {})
+    if old not in defs:
+        return
+    schema["$defs"] = {
+        (new if k == old else k): ({**v, "title": new} if k == old else v) for k, v in defs.items()
+    }
+    for prop in schema["properties"].values():
+        for alt in prop.get("anyOf", [prop]):
+            if alt.get("$ref") == f"#/$defs/{old}":
+                alt["$ref"] = f"#/$defs/{new}"
 
 
 def _command_tool() -> dict[str, Any]:

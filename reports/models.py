@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mt5bridge.common.vocab import ReportKind
 from mt5bridge.trading.models import CloseRequest, ModifyRequest
 from mt5bridge.trading.pnl import PnLLine
 
@@ -19,12 +20,6 @@ SuggestedAction = CloseRequest | ModifyRequest  # the trading core's own request
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReportKind(StrEnum):
-    DAILY = "daily"
-    MONTHLY = "monthly"
-    HEDGE = "hedge"
 
 
 class SymbolRow(_Model):

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from mt5bridge.common.errors import ErrorKind, MT5BotError
-
-
-class Period(StrEnum):
-    TODAY = "today"
-    YESTERDAY = "yesterday"
-    WEEK = "week"
-    LAST_WEEK = "last_week"
-    MONTH = "month"
-    LAST_MONTH = "last_month"
-    YEAR = "year"
+from mt5bridge.common.vocab import Period
 
 
 class PeriodError(MT5BotError, ValueError):

@@ -15,18 +15,8 @@ from enum import StrEnum
 from pydantic import JsonValue
 
 from mt5bridge.common.errors import ErrorKind, MT5BotError
+from mt5bridge.common.vocab import Selector
 from mt5bridge.terminal.models import Position, PositionSide
-
-
-class Selector(StrEnum):
-    ALL = "all"
-    EARLIEST = "earliest"
-    LATEST = "latest"
-    PROFITABLE = "profitable"
-    LOSING = "losing"
-    MOST_PROFITABLE = "most_profitable"
-    MOST_LOSING = "most_losing"
-    TICKET = "ticket"
 
 
 class SelectionCode(StrEnum):

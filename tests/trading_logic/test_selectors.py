@@ -248,12 +248,20 @@ def test_fifo_split_property(volumes: list[int], wanted: int) -> None:
     assert planned[-1].full == (steps[-1] == volumes[len(planned) - 1])
 
 
-def test_the_parser_and_the_core_speak_the_same_selectors_and_periods() -> None:
-    # nlu is pure and the core must not import it, so both define these closed sets; keep them equal.
-    from mt5bridge.trading.periods import Period as CorePeriod
-    from mt5bridge.trading.selectors import Selector as CoreSelector
-    from nlu.command import Period as NluPeriod
-    from nlu.command import Selector as NluSelector
+def test_the_parser_and_the_core_share_one_vocabulary() -> None:
+    # Declared once in the shared leaf, which nlu may import: the parser's enums are the core's, and the
+    # leaf imports nothing but the standard library, so nlu stays pure.
+    import ast
+    import inspect
 
-    assert {s.value for s in NluSelector} == {s.value for s in CoreSelector}
-    assert {p.value for p in NluPeriod} == {p.value for p in CorePeriod}
+    import nlu
+    from mt5bridge.common import vocab
+    from mt5bridge.trading.periods import Period
+    from reports.models import ReportKind
+
+    assert (nlu.Selector, nlu.Period, nlu.Report) == (vocab.Selector, vocab.Period, vocab.ReportKind)
+    assert (Selector, Period, ReportKind) == (vocab.Selector, vocab.Period, vocab.ReportKind)
+    tree = ast.parse(inspect.getsource(vocab))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported == {"__future__", "enum"}
