@@ -109,6 +109,16 @@ def quantize(prices: np.ndarray, spec: SymbolSpec) -> np.ndarray:
     return ticks.astype(np.int64) * spec.tick_steps
 
 
+def to_points(price: float, spec: SymbolSpec) -> int:
+    """A price as int points, refusing prices that are not positive or not on the tick grid."""
+    if not price > 0:
+        raise ValueError(f"{spec.name}: price must be positive")
+    ticks = price / spec.tick_size
+    if abs(ticks - round(ticks)) > 1e-6:
+        raise ValueError(f"{spec.name}: price {price} is not a multiple of tick size {spec.tick_size}")
+    return round(ticks) * spec.tick_steps
+
+
 def open_minutes(session: str, start: int, end: int, always: bool) -> np.ndarray:
     """Minute starts in [start, end) at which the session is open (bounds minute-aligned)."""
     minutes = np.arange(start, end, 60, dtype=np.int64)

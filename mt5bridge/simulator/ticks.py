@@ -1,8 +1,10 @@
-"""Ticks for the simulator: random-walk generation, a bounded buffer, and ticks synthesized from M1 bars."""
+"""Ticks for the simulator: random-walk generation, a bounded buffer, ticks synthesized from M1 bars, and the
+lazy mapping of new ticks the engine hands out while it replays."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,7 @@ BID_ASK = c.TICK_FLAG_BID | c.TICK_FLAG_ASK
 _ROLLOVER_BEFORE = 5 * 60
 _ROLLOVER_AFTER = 10 * 60
 _MAX_GAP = 2 * DAY
+SYNTH_OFFSETS = (0, 20_000, 40_000, 59_000)  # where synthesize places its four ticks in an M1 bar
 
 
 @dataclass(slots=True)
@@ -229,3 +232,47 @@ class TickBuffer:
         self._flags[a:b] = new["flags"]
         self._hi = b
         self._lo = max(self._lo, b - cap)
+
+
+def synth_one(bar: np.void, time_msc: int, digits: int) -> tuple[int, float, float]:
+    """The tick `synthesize` makes from one M1 bar that is the latest at or before time_msc (scalar path)."""
+    o, h, lo, cl = float(bar["open"]), float(bar["high"]), float(bar["low"]), float(bar["close"])
+    bids = (o, lo, h, cl) if cl >= o else (o, h, lo, cl)
+    start = int(bar["time"]) * 1000
+    k = sum(1 for offset in SYNTH_OFFSETS if start + offset <= time_msc) - 1
+    k = max(k, 0)
+    while k > 0 and bids[k] == bids[k - 1]:  # synthesize drops a repeated price: the earlier tick holds it
+        k -= 1
+    scale = 10.0**digits
+    return start + SYNTH_OFFSETS[k], bids[k], (round(bids[k] * scale) + int(bar["spread"])) / scale
+
+
+class NewTicks(Mapping[str, np.ndarray]):
+    """New ticks per symbol, built when asked for (replayed ticks cost nothing for symbols nobody reads)."""
+
+    def __init__(self, names: Sequence[str], parts: Sequence[Callable[[str], np.ndarray]]) -> None:
+        self._names = names
+        self._parts = parts
+        self._done: dict[str, np.ndarray] = {}
+
+    def _ticks(self, name: str) -> np.ndarray:
+        found = self._done.get(name)
+        if found is None:
+            chunks = [part(name) for part in self._parts]
+            found = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+            self._done[name] = found
+        return found
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        found = self._ticks(name)
+        if not len(found):
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._names if len(self._ticks(name)))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
