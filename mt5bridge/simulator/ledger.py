@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mt5bridge.simulator.market import Market
 from mt5bridge.simulator.money import SideExposure, hedged_margin, raw_profit
-from mt5bridge.simulator.records import Book, Position
+from mt5bridge.simulator.records import Book, Deal, Position
 from mt5bridge.terminal import constants as C
 
 
@@ -54,6 +54,26 @@ class Ledger:
     @property
     def hedging(self) -> bool:
         return self.book.account.margin_mode == C.ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
+
+    def balance_deal(self, amount: float, comment: str, time_msc: int) -> int:
+        """A balance deal (deposit, or withdrawal when negative) booked to the account; its ticket."""
+        deal = Deal(
+            ticket=self.book.counters.next_deal(),
+            order=0,
+            time_msc=time_msc,
+            type=C.DEAL_TYPE_BALANCE,
+            entry=C.DEAL_ENTRY_IN,
+            magic=0,
+            position_id=0,
+            reason=C.DEAL_REASON_CLIENT,
+            volume=0.0,
+            price=0.0,
+            profit=round(amount, 2),
+            comment=comment,
+        )
+        self.book.deals.append(deal)
+        self.book.account.balance = round(self.book.account.balance + amount, 2)
+        return deal.ticket
 
     # --- position index -------------------------------------------------------------------
     def add(self, pos: Position) -> None:

@@ -47,7 +47,7 @@ def _snapshot(sim: Simulator, target: Path) -> tuple[dict[str, Any], int]:
     that, and everything after goes to the new journal. No change falls between the two.
     """
     on_disk = journal_generations(target)
-    with sim._lock:
+    with sim.link.lock:
         recorder = sim.journal if sim.journal is not None and sim.journal.state_path == target else None
         if recorder is not None:
             recorder.commit()
@@ -106,7 +106,7 @@ def attach_journal(sim: Simulator, path: str | Path, *, fsync: bool = True) -> N
     `fsync`: each entry is fdatasync'd (survives a power cut); without it, a write() (survives kill -9).
     """
     target = Path(path)
-    with _SAVING, sim._lock:
+    with _SAVING, sim.link.lock:
         if sim.journal is not None:
             raise RuntimeError("the simulator already has a journal")
         sim.journal = Recorder(sim, target, fsync=fsync)
@@ -120,7 +120,7 @@ def attach_journal(sim: Simulator, path: str | Path, *, fsync: bool = True) -> N
 
 def detach_journal(sim: Simulator) -> None:
     """Stop journaling (after the last snapshot at shutdown)."""
-    with sim._lock:
+    with sim.link.lock:
         if sim.journal is not None:
             sim.journal.close()
             sim.journal = None

@@ -6,10 +6,13 @@ from mt5bridge.simulator import validation as V
 from mt5bridge.simulator.ledger import AccountFigures, Ledger
 from mt5bridge.simulator.market import Market
 from mt5bridge.simulator.records import Account, Deal, Order, Position
+from mt5bridge.simulator.requests import Outcome, Request
 from mt5bridge.simulator.symbols import SymbolSpec
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.structs import (
     AccountInfo,
+    OrderCheckResult,
+    OrderSendResult,
     SymbolInfo,
     TerminalInfo,
     Tick,
@@ -275,3 +278,22 @@ def symbol(market: Market, name: str, spec: SymbolSpec, tick_value: float) -> Sy
         "path": spec.path,
     }
     return SymbolInfo(**values)
+
+
+def check_result(req: Request, retcode: int, margin: float, fig: AccountFigures) -> OrderCheckResult:
+    """order_check's answer: the account as it would be with the request's margin."""
+    free = round(fig.equity - margin, 2)
+    level = round(fig.equity / margin * 100, 2) if margin > 0 else 0.0
+    text = V.RETCODE_TEXT.get(retcode, "Done")
+    return OrderCheckResult(
+        retcode, fig.balance, fig.equity, fig.profit, round(margin, 2), free, level, text, req.echo()
+    )
+
+
+def send_result(req: Request, outcome: Outcome, bid: float, ask: float, request_id: int) -> OrderSendResult:
+    """order_send's answer; the comment is the server's, else the retcode's text."""
+    comment = outcome.comment or V.RETCODE_TEXT.get(outcome.retcode, "")
+    return OrderSendResult(
+        outcome.retcode, outcome.deal, outcome.order, outcome.volume, outcome.price, bid, ask, comment,
+        request_id, 0, req.echo(),
+    )  # fmt: skip
