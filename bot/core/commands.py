@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.core.auth import Permission, Principal
 from bot.core.context import Deps
 from bot.core.reports import report_reply
+from bot.core.step import Note, Step
 from bot.messages import Reply
 from mt5bridge.trading.periods import Period as CorePeriod
 from nlu import Command, Intent, Period, Report
@@ -55,29 +56,31 @@ class Commands:
     def __init__(self, deps: Deps) -> None:
         self.d = deps
 
-    async def slash(self, p: Principal, slash: Slash, args: list[str]) -> Reply:
+    async def slash(self, p: Principal, slash: Slash, args: list[str]) -> Step:
+        """A slash command (the core notes `command.<name>`; an admin switch adds `admin.<name>...`)."""
         match slash:
             case Slash.START:
-                return self.d.reply(p, "query", "welcome", name=p.entry.name, role=p.role.value)
+                return Step([self.d.reply(p, "query", "welcome", name=p.entry.name, role=p.role.value)])
             case Slash.WHOAMI:
-                return await self.whoami(p)
+                return Step([await self.whoami(p)])
             case Slash.PAUSE | Slash.RESUME:
-                return await self._switch(p, "pause", slash is Slash.PAUSE)
+                return self._switch(p, "pause", slash is Slash.PAUSE)
             case Slash.READONLY:
                 if len(args) != 1 or args[0].lower() not in ("on", "off"):
-                    return self.d.reply(p, "query", "usage", text="/readonly on|off")
-                return await self._switch(p, "readonly", args[0].lower() == "on")
+                    return Step([self.d.reply(p, "query", "usage", text="/readonly on|off")])
+                return self._switch(p, "readonly", args[0].lower() == "on")
 
-    async def _switch(self, p: Principal, name: str, on: bool) -> Reply:
+    def _switch(self, p: Principal, name: str, on: bool) -> Step:
         if not p.may(Permission.ADMIN):
-            await self.d.audit(p, f"admin.{name}", Outcome.DENIED, error_code="role")
-            return self.d.reply(p, "access", "denied_role", role=p.role.value, needed="admin")
+            denied = Note(p, f"admin.{name}", Outcome.DENIED, error_code="role")
+            refusal = self.d.reply(p, "access", "denied_role", role=p.role.value, needed="admin")
+            return Step([refusal], [denied])
         if name == "pause":
             self.d.trading.pause(on)
         else:
             self.d.trading.set_read_only(on)
-        await self.d.audit(p, f"admin.{name}.{'on' if on else 'off'}", Outcome.OK)
-        return self.d.reply(p, "query", "switch", name=name, on=on)
+        switched = Note(p, f"admin.{name}.{'on' if on else 'off'}", Outcome.OK)
+        return Step([self.d.reply(p, "query", "switch", name=name, on=on)], [switched])
 
     async def whoami(self, p: Principal) -> Reply:
         record = await self.d.db.users.get(p.platform, p.user_id)

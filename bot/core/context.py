@@ -1,12 +1,12 @@
-"""What the chat core's handlers share: the trading core, storage, rendering, books and the audit helper."""
+"""What the chat core's handlers share: the trading core, storage, rendering and books.
+
+Handlers do not write the audit log: they return notes (step.py) that `ChatCore.handle` writes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from pydantic import JsonValue
 
 from bot.core.auth import Gate, Principal
 from bot.core.confirm import ConfirmationBook
@@ -18,11 +18,9 @@ from bot.messages import Reply
 from bot.settings import Settings
 from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.trading.service import TradingService
-from nlu import Command
 from nlu.llm import LLMParser
 from reports.service import ReportService
 from storage.database import Database
-from storage.models import AuditEntry, Outcome
 
 # One table: the errors.j2 macro that tells the user about each kind of error (its code picks the words).
 TEMPLATE_OF_KIND: dict[ErrorKind, str] = {
@@ -69,64 +67,3 @@ class Deps:
         """A refusal or failure, in the user's words: by its code, else by its kind."""
         macro = TEMPLATE_OF_KIND[exc.kind]
         return self.render(p, "errors", macro, code=str(exc.code), message=exc.message).reply(edit=edit)
-
-    async def audit(
-        self,
-        p: Principal,
-        action: str,
-        outcome: Outcome,
-        *,
-        command: Command | None = None,
-        preview: dict[str, JsonValue] | None = None,
-        confirmation: str | None = None,
-        error_code: str | None = None,
-    ) -> None:
-        """Append one chat-level line (parse results, confirmations, denials, expiries) to the audit log."""
-        await audit(
-            self.db,
-            p.platform,
-            p.user_id,
-            p.chat_id,
-            p.role.value,
-            action,
-            outcome,
-            raw=p.raw,
-            command=command.model_dump(mode="json", exclude_none=True) if command else None,
-            preview=preview,
-            confirmation=confirmation,
-            error_code=error_code,
-        )
-
-
-async def audit(
-    db: Database,
-    platform: str,
-    user_id: str,
-    chat_id: str | None,
-    role: str | None,
-    action: str,
-    outcome: Outcome,
-    *,
-    raw: str | None = None,
-    command: dict[str, JsonValue] | None = None,
-    preview: dict[str, JsonValue] | None = None,
-    confirmation: str | None = None,
-    error_code: str | None = None,
-) -> None:
-    """Append an audit line for a chat event."""
-    await db.audit.append(
-        AuditEntry(
-            at=datetime.now(UTC),
-            platform=platform,
-            user_id=user_id,
-            chat_id=chat_id,
-            role=role,
-            action=f"chat.{action}",
-            raw_input=raw,
-            command=command,
-            preview=preview,
-            confirmation=confirmation,
-            outcome=outcome,
-            error_code=error_code,
-        )
-    )

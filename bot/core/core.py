@@ -1,10 +1,15 @@
 """ChatCore: every message and button press from every platform goes through `handle`.
 
-Order of business: groups (answer only when addressed), the gate (deny by default, one polite refusal
-per unknown user per run, every attempt audited), button actions (confirmations, questions, report
-suggestions; one parser, dialog.parse_press), typed
-answers to an open question, slash commands, then natural language (offline parser, the LLM when
-configured) into queries (answered at once) or the trading flow (always confirmed, see trade.py).
+`handle` is one pipeline, readable top to bottom in this file:
+1. authenticate: groups are answered only when addressed; the gate denies by default (one polite
+   refusal per unknown user per run, every attempt audited);
+2. route: a button press (confirmations, questions, report suggestions; one parser,
+   dialog.parse_press), a typed answer to an open question, a slash command, or text;
+3. parse: text through the offline parser (the LLM when configured);
+4. run the flow: queries answered at once (commands.py), trading commands always confirmed
+   (trade.py); each flow returns a `Step` (step.py): replies plus notes of what to audit;
+5. audit, once, here, from the notes (flows never write the audit log);
+6. render: on a platform without buttons, the buttons become a numbered menu (menu.py).
 """
 
 from __future__ import annotations
@@ -12,18 +17,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.account_tools import ServiceAccountTools
 from bot.core.auth import Gate, Permission, Principal
 from bot.core.commands import Commands, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
-from bot.core.context import Deps, audit
+from bot.core.context import Deps
 from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_choice
 from bot.core.menu import MenuBook
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
 from bot.core.reports import suggestion_book, suggestion_command
-from bot.core.trade import TradeFlow
+from bot.core.step import Note, Step
+from bot.core.trade import TradeFlow, denied_role
 from bot.messages import Incoming, Reply
 from bot.settings import ConfirmMode, Settings
 from mt5bridge.common.errors import MT5BotError
@@ -33,7 +40,7 @@ from nlu import Command, Intent, parse
 from nlu.llm import LLMParser, needs_llm
 from reports.service import ReportService
 from storage.database import Database
-from storage.models import Outcome
+from storage.models import AuditEntry, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -87,49 +94,116 @@ class ChatCore:
         self.deps.gate.admit(platform, user_id, role, lang)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Answer one message or button press; never raises for a user's input."""
-        if msg.buttons:
-            return await self._handle(msg)
-        # A platform without buttons: a typed number presses the latest numbered menu (menu.py).
+        """Answer one message or button press; never raises for a user's input.
+
+        The pipeline: authenticate -> route (button press, slash command or text) -> parse -> run the
+        flow -> audit (once, here, from the flow's notes) -> render the numbered menus.
+        """
         owner = (msg.platform, msg.chat_id, msg.user_id)
-        if msg.action is None and msg.text and (not msg.is_group or msg.addressed):
+        if not msg.buttons and msg.action is None and msg.text and (not msg.is_group or msg.addressed):
+            # A platform without buttons: a typed number presses the latest numbered menu (menu.py).
             action = self.deps.menus.press(owner, msg.text)
             if action is not None:
                 msg = msg.model_copy(update={"action": action, "text": None})
-        replies = await self._handle(msg)
-        if not replies:
+        if msg.is_group and not msg.addressed and msg.action is None:
+            return []  # not for us: a group's chatter is neither answered nor logged
+        raw = msg.action or msg.text or ""
+
+        # 1. authenticate: deny by default, one polite refusal per unknown user per run
+        p = self.deps.gate.principal(msg.platform, msg.user_id, msg.chat_id, msg.lang, raw)
+        if p is None:
+            replies = await self._refuse(msg, raw)
+        else:
+            await self._sweep()
+            # 2-4. route, parse, run: what was parsed is noted even if the flow then raises
+            parsed: list[Note] = []
+            try:
+                step = await self._run(p, msg, raw, parsed)
+            except MT5BotError as refused:
+                parsed.append(Note(p, "message", Outcome.REFUSED, error_code=str(refused.code)))
+                step = Step([self.deps.error(p, refused)])
+            except Exception:
+                # the boundary: a bug must not leave the user without an answer or kill the adapter
+                log.exception("chat core failed on a message from %s:%s", msg.platform, msg.user_id)
+                step = Step([self.deps.reply(p, "errors", "internal")])
+            # 5. audit, once, at the edge
+            await self._audit([*parsed, *step.notes])
+            replies = step.replies
+        # 6. render: on a platform without buttons, buttons become a numbered menu
+        if msg.buttons or not replies:
             return replies
         lang = self.deps.gate.lang(self.deps.gate.user(msg.platform, msg.user_id), msg.lang)
         return self.deps.menus.offer(owner, replies, self.deps.renderer, lang)
 
-    async def _handle(self, msg: Incoming) -> list[Reply]:
-        if msg.is_group and not msg.addressed and msg.action is None:
-            return []  # not for us: a group's chatter is neither answered nor logged
-        raw = msg.action or msg.text or ""
-        p = self.deps.gate.principal(msg.platform, msg.user_id, msg.chat_id, msg.lang, raw)
-        if p is None:
-            return await self._refuse(msg, raw)
-        await self._sweep()
-        self.deps.menus.sweep()
-        self.deps.suggestions.sweep()
-        try:
-            press = parse_press(msg.action or msg.text or "")
-            if press is not None:
-                return await self._press(p, press)
-            if msg.action is not None:
-                return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
-            return await self._text(p, msg.text or "")
-        except MT5BotError as refused:
-            await self.deps.audit(p, "message", Outcome.REFUSED, error_code=str(refused.code))
-            return [self.deps.error(p, refused)]
-        except Exception:
-            # the boundary: a bug must not leave the user without an answer or kill the adapter
-            log.exception("chat core failed on a message from %s:%s", msg.platform, msg.user_id)
-            return [self.deps.reply(p, "errors", "internal")]
+    async def _run(self, p: Principal, msg: Incoming, raw: str, parsed: list[Note]) -> Step:
+        """Route and parse the input, then run its flow; notes of the parse go to `parsed`."""
+        press = parse_press(raw)
+        if press is not None:  # a button (or a typed `c:<id>:y`): confirmation, question, suggestion
+            return await self._press(p, press)
+        if msg.action is not None:
+            return Step([self.deps.render(p, "trade", "unknown_action").reply(edit=True)])
+        text = msg.text or ""
+        question = self.deps.dialogs.open_for(p.owner)
+        if question is not None:  # a typed answer to an open question
+            choice = typed_choice(question, text)
+            if choice is not None and self.deps.dialogs.take(question.id, p.owner) is not None:
+                return await self.trades.answered(p, question, choice, edit=False)
+        slash = parse_slash(text)
+        if slash is not None:
+            parsed.append(Note(p, f"command.{slash[0].value}", Outcome.OK))
+            return await self.commands.slash(p, *slash)
+        cmd = await self._parse(strip_bot_name(text))
+        if cmd.problem is not None:  # "买入-1手黄金", "0.01-0.05手": explained, never traded nor guessed
+            parsed.append(Note(p, "message", Outcome.REFUSED, command=cmd, error_code=cmd.problem.code))
+            return Step([self.deps.reply(p, "numbers", "problem", problem=cmd.problem)])
+        parsed.append(Note(p, "message", Outcome.OK, command=cmd))
+        if cmd.intent is Intent.UNKNOWN:
+            return Step([await self._free_form(p, text)])
+        if cmd.is_trading:
+            return await self.trades.start(p, cmd)
+        if p.confirm is ConfirmMode.ALWAYS:
+            conf = self.deps.confirmations.create(p.owner, p.role, cmd, p.raw, None, None)
+            rendered = self.deps.render(p, "query", "ask_query", what=text)
+            return Step([rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)])
+        return Step([await self.commands.query(p, cmd)])
+
+    async def _audit(self, notes: list[Note]) -> None:
+        """Write the chat-level audit lines a message produced, in order: the one writer for known
+        users (unknown users' refusals and untouched expiries are written by `_write`, below)."""
+        for note in notes:
+            p = note.p
+            command = note.command.model_dump(mode="json", exclude_none=True) if note.command else None
+            entry = AuditEntry(
+                at=datetime.now(UTC), platform=p.platform, user_id=p.user_id, chat_id=p.chat_id,
+                role=p.entry.role.value, action=f"chat.{note.action}", raw_input=p.raw, command=command,
+                preview=note.preview, confirmation=note.confirmation, outcome=note.outcome,
+                error_code=note.error_code,
+            )  # fmt: skip
+            await self.deps.db.audit.append(entry)
+
+    async def _write(
+        self,
+        platform: str,
+        user_id: str,
+        chat_id: str | None,
+        role: str | None,
+        action: str,
+        outcome: Outcome,
+        *,
+        raw: str,
+        confirmation: str | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        entry = AuditEntry(
+            at=datetime.now(UTC), platform=platform, user_id=user_id, chat_id=chat_id, role=role,
+            action=f"chat.{action}", raw_input=raw, confirmation=confirmation, outcome=outcome,
+            error_code=error_code,
+        )  # fmt: skip
+        await self.deps.db.audit.append(entry)
 
     async def _refuse(self, msg: Incoming, raw: str) -> list[Reply]:
-        await audit(
-            self.deps.db, msg.platform, msg.user_id, msg.chat_id, None, "message", Outcome.DENIED,
+        await self._write(
+            msg.platform, msg.user_id, msg.chat_id, None, "message", Outcome.DENIED,
             raw=raw[:500], error_code="unknown_user",
         )  # fmt: skip
         if not self.deps.gate.first_refusal(msg.platform, msg.user_id):
@@ -140,16 +214,18 @@ class ChatCore:
     async def _sweep(self) -> None:
         """Audit confirmations that timed out untouched; forget old state."""
         self.deps.dialogs.sweep()
+        self.deps.menus.sweep()
+        self.deps.suggestions.sweep()
         for conf in self.deps.confirmations.sweep():
             platform, chat_id, user_id = conf.owner
             entry = self.deps.gate.user(platform, user_id)
-            await audit(
-                self.deps.db, platform, user_id, chat_id, entry.role.value if entry else None, "confirm",
+            await self._write(
+                platform, user_id, chat_id, entry.role.value if entry else None, "confirm",
                 Outcome.EXPIRED, raw=conf.raw, confirmation=conf.id,
             )  # fmt: skip
 
     # --- buttons ---------------------------------------------------------------------------------
-    async def _press(self, p: Principal, press: Press) -> list[Reply]:
+    async def _press(self, p: Principal, press: Press) -> Step:
         if press.kind is PressKind.QUESTION:
             return await self.trades.press(p, press)
         if press.kind is PressKind.SUGGESTION:
@@ -159,18 +235,20 @@ class ChatCore:
             case Verdict.GO if conf is not None:
                 return await self._go(p, conf, accept=press.choice == "y")
             case Verdict.NOT_OWNER:
-                await self.deps.audit(
-                    p, "confirm", Outcome.DENIED, confirmation=press.id, error_code="not_owner"
+                return Step(
+                    [self.deps.reply(p, "trade", "not_yours")],
+                    [Note(p, "confirm", Outcome.DENIED, confirmation=press.id, error_code="not_owner")],
                 )
-                return [self.deps.reply(p, "trade", "not_yours")]
             case Verdict.EXPIRED:
-                await self.deps.audit(p, "confirm", Outcome.EXPIRED, confirmation=press.id)
-                return [self.deps.render(p, "trade", "expired").reply(edit=True)]
+                return Step(
+                    [self.deps.render(p, "trade", "expired").reply(edit=True)],
+                    [Note(p, "confirm", Outcome.EXPIRED, confirmation=press.id)],
+                )
             case Verdict.BUSY:
-                return [self.deps.reply(p, "trade", "in_progress")]
+                return Step([self.deps.reply(p, "trade", "in_progress")])
             case Verdict.FINISHED if conf is not None:
-                return [self._finished(p, conf)]
-        return [self.deps.render(p, "trade", "unknown_action").reply(edit=True)]
+                return Step([self._finished(p, conf)])
+        return Step([self.deps.render(p, "trade", "unknown_action").reply(edit=True)])
 
     def _finished(self, p: Principal, conf: Confirmation) -> Reply:
         """A second tap: show what the first one did; never act again."""
@@ -179,68 +257,46 @@ class ChatCore:
         name = "cancelled" if conf.state is ConfirmState.CANCELLED else "unknown_action"
         return self.deps.render(p, "trade", name).reply(edit=True)
 
-    async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> list[Reply]:
+    async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> Step:
         p = Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, conf.raw)
         needed = Permission.QUERY if conf.request is None else Permission.TRADE
         if accept and not p.may(needed):  # the role may have changed since the preview (a config reload)
             self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, None)
-            await self.deps.audit(p, "confirm", Outcome.DENIED, command=conf.command, confirmation=conf.id,
-                                  error_code="role")  # fmt: skip
-            return [self.deps.reply(p, "access", "denied_role", role=p.role.value, needed=needed.value)]
+            return Step(
+                [self.deps.reply(p, "access", "denied_role", role=p.role.value, needed=needed.value)],
+                [Note(p, "confirm", Outcome.DENIED, command=conf.command, confirmation=conf.id,
+                      error_code="role")],
+            )  # fmt: skip
         if not accept:
             reply = self.deps.render(p, "trade", "cancelled").reply(edit=True)
             self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, reply)
-            await self.deps.audit(p, "confirm", Outcome.REFUSED, command=conf.command, confirmation=conf.id,
-                                  error_code="cancelled_by_user")  # fmt: skip
-            return [reply]
+            return Step(
+                [reply],
+                [Note(p, "confirm", Outcome.REFUSED, command=conf.command, confirmation=conf.id,
+                      error_code="cancelled_by_user")],
+            )  # fmt: skip
         try:
             if conf.request is None:  # a query under `confirm: always`
                 answer = await self.commands.query(p, conf.command)
                 reply = answer.model_copy(update={"edit": True})
                 self.deps.confirmations.finish(conf, ConfirmState.DONE, reply)
-                return [reply]
+                return Step([reply])
             return await self.trades.execute_claimed(p, conf)
         finally:
             if conf.state is ConfirmState.EXECUTING:  # an unexpected error: never leave it claimable
                 self.deps.confirmations.finish(conf, ConfirmState.DONE, None)
 
-    async def _suggested(self, p: Principal, offer_id: str) -> list[Reply]:
+    async def _suggested(self, p: Principal, offer_id: str) -> Step:
         """A suggestion button: its typed request goes through the trading flow (preview, confirm)."""
         action = self.deps.suggestions.get(offer_id)
         if action is None:
-            return [self.deps.render(p, "trade", "unknown_action").reply()]
+            return Step([self.deps.render(p, "trade", "unknown_action").reply()])
         cmd = suggestion_command(action)
-        await self.deps.audit(p, "suggestion", Outcome.OK, command=cmd)
-        if not p.may(Permission.TRADE):
-            await self.deps.audit(p, "trade", Outcome.DENIED, command=cmd, error_code="role")
-            return [self.deps.reply(p, "access", "denied_role", role=p.role.value, needed="trade")]
-        return await self.trades.propose(p, cmd, action)
-
-    # --- text ------------------------------------------------------------------------------------
-    async def _text(self, p: Principal, text: str) -> list[Reply]:
-        question = self.deps.dialogs.open_for(p.owner)
-        if question is not None:
-            choice = typed_choice(question, text)
-            if choice is not None and self.deps.dialogs.take(question.id, p.owner) is not None:
-                return await self.trades.answered(p, question, choice, edit=False)
-        slash = parse_slash(text)
-        if slash is not None:
-            await self.deps.audit(p, f"command.{slash[0].value}", Outcome.OK)
-            return [await self.commands.slash(p, *slash)]
-        cmd = await self._parse(strip_bot_name(text))
-        if cmd.problem is not None:  # "买入-1手黄金", "0.01-0.05手": explained, never traded nor guessed
-            await self.deps.audit(p, "message", Outcome.REFUSED, command=cmd, error_code=cmd.problem.code)
-            return [self.deps.reply(p, "numbers", "problem", problem=cmd.problem)]
-        await self.deps.audit(p, "message", Outcome.OK, command=cmd)
-        if cmd.intent is Intent.UNKNOWN:
-            return [await self._free_form(p, text)]
-        if cmd.is_trading:
-            return await self.trades.start(p, cmd)
-        if p.confirm is ConfirmMode.ALWAYS:
-            conf = self.deps.confirmations.create(p.owner, p.role, cmd, p.raw, None, None)
-            rendered = self.deps.render(p, "query", "ask_query", what=text)
-            return [rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)]
-        return [await self.commands.query(p, cmd)]
+        taken = Note(p, "suggestion", Outcome.OK, command=cmd)
+        step = denied_role(self.deps, p, cmd) if not p.may(Permission.TRADE) else None
+        if step is None:
+            step = await self.trades.propose(p, cmd, action)
+        return Step(step.replies, [taken, *step.notes])
 
     async def _parse(self, text: str) -> Command:
         cmd = parse(text, self._aliases)

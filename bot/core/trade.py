@@ -12,6 +12,7 @@ from bot.core.auth import Permission, Principal, symbol_allowed
 from bot.core.confirm import Confirmation, ConfirmState, TradeRequest, Verdict, new_id
 from bot.core.context import Deps
 from bot.core.dialog import Press, Question, QuestionKind, confirm_action, option_action
+from bot.core.step import Note, Step
 from bot.messages import Button, Reply
 from bot.settings import ConfirmMode
 from mt5bridge.common.errors import MT5BotError
@@ -106,48 +107,50 @@ class TradeFlow:
         self.d = deps
         self._allowed: dict[tuple[str, ...], set[str]] = {}
 
-    async def start(self, p: Principal, cmd: Command, *, edit: bool = False) -> list[Reply]:
+    async def start(self, p: Principal, cmd: Command, *, edit: bool = False) -> Step:
         """A trading command: refuse, ask what is missing, or offer a confirmation."""
         if not p.may(Permission.TRADE):
-            await self.d.audit(p, "trade", Outcome.DENIED, command=cmd, error_code="role")
-            return [self.d.reply(p, "access", "denied_role", role=p.role.value, needed="trade")]
+            return denied_role(self.d, p, cmd)
         if cmd.symbol and not await self._symbols_ok(p, {cmd.symbol}):
-            return await self._deny_symbol(p, cmd, cmd.symbol)
+            return self._deny_symbol(p, cmd, cmd.symbol)
         missing = missing_fields(cmd)
         if missing:
-            return [self.d.reply(p, "trade", "incomplete", intent=cmd.intent.value, missing=missing)]
+            return Step([self.d.reply(p, "trade", "incomplete", intent=cmd.intent.value, missing=missing)])
         if cmd.intent is Intent.OPEN and cmd.side is None:
-            return self._ask_side(p, cmd, edit=edit)
+            return Step(self._ask_side(p, cmd, edit=edit))
         if cmd.intent is Intent.CLOSE and not (
             cmd.symbol or cmd.selector or cmd.ticket or cmd.magic is not None
         ):
             side = PositionSide(cmd.side) if cmd.side else None
-            return await self._ask_ticket(p, cmd, await self.d.trading.positions(side=side), False, edit)
+            positions = await self.d.trading.positions(side=side)
+            return Step(await self._ask_ticket(p, cmd, positions, False, edit))
         try:
             request = to_request(cmd)
         except Unsupported as unsupported:
-            await self.d.audit(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)
-            return [self.d.reply(p, "trade", "unsupported", what=unsupported.what)]
+            return Step(
+                [self.d.reply(p, "trade", "unsupported", what=unsupported.what)],
+                [Note(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)],
+            )
         return await self.propose(p, cmd, request, edit=edit)
 
-    async def propose(
-        self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False
-    ) -> list[Reply]:
+    async def propose(self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False) -> Step:
         """Preview the request and offer it for confirmation (or run it at once in `never` mode)."""
         try:
             preview = await self.d.trading.preview(request)
         except AmbiguousSelection as ambiguous:
-            return await self._ask_ticket(p, cmd, list(ambiguous.candidates), True, edit)
+            return Step(await self._ask_ticket(p, cmd, list(ambiguous.candidates), True, edit))
         except MT5BotError as refused:
-            await self.d.audit(p, "preview", Outcome.REFUSED, command=cmd, error_code=str(refused.code))
-            return [self.d.error(p, refused, edit=edit)]
+            return Step(
+                [self.d.error(p, refused, edit=edit)],
+                [Note(p, "preview", Outcome.REFUSED, command=cmd, error_code=str(refused.code))],
+            )
         if p.confirm is not ConfirmMode.NEVER:
             return await self._offer(p, cmd, request, preview, edit=edit)
         outside = await self._outside_symbols(p, preview)
         if outside:
-            return await self._deny_symbol(p, cmd, outside)
+            return self._deny_symbol(p, cmd, outside)
         try:
-            return [await self._execute(p, request, cmd, preview, new_id(), edit=edit)]
+            return await self._execute(p, request, cmd, preview, new_id(), edit=edit)
         except PreviewChanged as changed:  # it moved between the two previews: ask after all
             return await self._changed(p, cmd, request, changed, edit=edit)
 
@@ -160,18 +163,19 @@ class TradeFlow:
         *,
         edit: bool,
         moved: bool = False,
-    ) -> list[Reply]:
+    ) -> Step:
         """Offer a preview for confirmation: a new confirmation id on its buttons."""
         outside = await self._outside_symbols(p, preview)
         if outside:
-            return await self._deny_symbol(p, cmd, outside)
+            return self._deny_symbol(p, cmd, outside)
         conf = self.d.confirmations.create(p.owner, p.role, cmd, p.raw, request, preview)
         dump = preview.model_dump(mode="json")
-        await self.d.audit(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
+        pending = Note(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
         ttl = self.d.settings.chat.confirm_ttl_sec
         digits = await self.d.digits({leg.symbol for leg in preview.legs})
         rendered = self.d.render(p, "trade", "preview", p=preview, ttl=ttl, digits=digits, moved=moved)
-        return [rendered.reply(self.confirm_buttons(p, conf.id), edit=edit, confirmation_id=conf.id)]
+        buttons = self.confirm_buttons(p, conf.id)
+        return Step([rendered.reply(buttons, edit=edit, confirmation_id=conf.id)], [pending])
 
     def confirm_buttons(self, p: Principal, conf_id: str) -> list[list[Button]]:
         label = self.d.renderer.label
@@ -182,19 +186,19 @@ class TradeFlow:
             ]
         ]
 
-    async def execute_claimed(self, p: Principal, conf: Confirmation) -> list[Reply]:
+    async def execute_claimed(self, p: Principal, conf: Confirmation) -> Step:
         """Run a claimed trading confirmation under its id; the core re-checks the preview it showed."""
         if conf.request is None or conf.preview is None:
             raise TypeError("not a trading confirmation")
         try:
-            reply = await self._execute(p, conf.request, conf.command, conf.preview, conf.id, edit=True)
+            done = await self._execute(p, conf.request, conf.command, conf.preview, conf.id, edit=True)
         except PreviewChanged as changed:
             self.d.confirmations.finish(conf, ConfirmState.SUPERSEDED, None)
             return await self._changed(
                 p, conf.command, conf.request, changed, edit=True, confirmation=conf.id
             )
-        self.d.confirmations.finish(conf, ConfirmState.DONE, reply)
-        return [reply]
+        self.d.confirmations.finish(conf, ConfirmState.DONE, done.replies[0])
+        return done
 
     async def _changed(
         self,
@@ -205,12 +209,13 @@ class TradeFlow:
         *,
         edit: bool,
         confirmation: str | None = None,
-    ) -> list[Reply]:
+    ) -> Step:
         """Nothing was sent: what the user saw is no longer what would be. Offer the fresh preview."""
-        await self.d.audit(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=confirmation,
-                           error_code=changed.reason)  # fmt: skip
+        refused = Note(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=confirmation,
+                       error_code=changed.reason)  # fmt: skip
         moved = changed.reason == "price_moved"
-        return await self._offer(p, cmd, request, changed.fresh, edit=edit, moved=moved)
+        fresh = await self._offer(p, cmd, request, changed.fresh, edit=edit, moved=moved)
+        return Step(fresh.replies, [refused, *fresh.notes])
 
     async def _execute(
         self,
@@ -221,7 +226,7 @@ class TradeFlow:
         request_id: str,
         *,
         edit: bool,
-    ) -> Reply:
+    ) -> Step:
         """Execute under `request_id`; `PreviewChanged` (nothing sent) is the caller's to handle."""
         actor = Actor(platform=p.platform, user_id=p.user_id, chat_id=p.chat_id, role=p.role, raw_input=p.raw)
         try:
@@ -231,13 +236,15 @@ class TradeFlow:
         except PreviewChanged:
             raise
         except MT5BotError as refused:
-            await self.d.audit(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=request_id,
-                               error_code=str(refused.code))  # fmt: skip
-            return self.d.error(p, refused, edit=edit)
+            return Step(
+                [self.d.error(p, refused, edit=edit)],
+                [Note(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=request_id,
+                      error_code=str(refused.code))],
+            )  # fmt: skip
         outcome = Outcome.OK if result.ok else Outcome.FAILED
-        await self.d.audit(p, "confirm", outcome, command=cmd, confirmation=request_id)
+        done = Note(p, "confirm", outcome, command=cmd, confirmation=request_id)
         digits = await self.d.digits({o.symbol for o in result.outcomes})
-        return self.d.render(p, "trade", "result", r=result, digits=digits).reply(edit=edit)
+        return Step([self.d.render(p, "trade", "result", r=result, digits=digits).reply(edit=edit)], [done])
 
     # --- questions -------------------------------------------------------------------------------
     def _ask_side(self, p: Principal, cmd: Command, *, edit: bool) -> list[Reply]:
@@ -268,10 +275,10 @@ class TradeFlow:
         )
         return [rendered.reply(rows, edit=edit)]
 
-    async def answered(self, p: Principal, question: Question, index: int, *, edit: bool) -> list[Reply]:
+    async def answered(self, p: Principal, question: Question, index: int, *, edit: bool) -> Step:
         """Continue a command with the option the user picked."""
         if not 0 <= index < len(question.options):
-            return [self.d.render(p, "trade", "unknown_action").reply(edit=edit)]
+            return Step([self.d.render(p, "trade", "unknown_action").reply(edit=edit)])
         choice = question.options[index]
         if question.kind is QuestionKind.SIDE:
             cmd = question.command.model_copy(update={"side": Side(choice)})
@@ -280,14 +287,14 @@ class TradeFlow:
         p = _with_raw(p, question.raw)
         return await self.start(p, cmd, edit=edit)
 
-    async def press(self, p: Principal, press: Press) -> list[Reply]:
+    async def press(self, p: Principal, press: Press) -> Step:
         """A tap on a question's option."""
         question = self.d.dialogs.take(press.id, p.owner)
         if question is None:
             if self.d.dialogs.belongs_to_other(press.id, p.owner):
-                await self.d.audit(p, "answer", Outcome.DENIED, error_code="not_owner")
-                return [self.d.reply(p, "trade", "not_yours")]
-            return [self.d.render(p, "trade", "unknown_action").reply(edit=True)]
+                not_owner = Note(p, "answer", Outcome.DENIED, error_code="not_owner")
+                return Step([self.d.reply(p, "trade", "not_yours")], [not_owner])
+            return Step([self.d.render(p, "trade", "unknown_action").reply(edit=True)])
         return await self.answered(p, question, int(press.choice), edit=True)
 
     # --- symbols and points ----------------------------------------------------------------------
@@ -320,10 +327,20 @@ class TradeFlow:
                 return leg.symbol
         return None
 
-    async def _deny_symbol(self, p: Principal, cmd: Command, symbol: str) -> list[Reply]:
-        await self.d.audit(p, "trade", Outcome.DENIED, command=cmd, error_code="symbol_not_allowed")
+    def _deny_symbol(self, p: Principal, cmd: Command, symbol: str) -> Step:
         allowed = list(p.entry.allowed_symbols)
-        return [self.d.reply(p, "access", "symbol_not_allowed", symbol=symbol, allowed=allowed)]
+        return Step(
+            [self.d.reply(p, "access", "symbol_not_allowed", symbol=symbol, allowed=allowed)],
+            [Note(p, "trade", Outcome.DENIED, command=cmd, error_code="symbol_not_allowed")],
+        )
+
+
+def denied_role(d: Deps, p: Principal, cmd: Command) -> Step:
+    """A trading command from a role that may not trade: refused and audited."""
+    return Step(
+        [d.reply(p, "access", "denied_role", role=p.role.value, needed="trade")],
+        [Note(p, "trade", Outcome.DENIED, command=cmd, error_code="role")],
+    )
 
 
 def _with_raw(p: Principal, raw: str) -> Principal:

@@ -41,6 +41,26 @@ async def test_close_gold_previews_then_confirm_executes_once_and_edits(stand: S
     assert executed.raw_input == "平仓0.01手黄金"
 
 
+async def test_one_trade_leaves_its_chat_audit_lines_in_order(stand: Stand) -> None:
+    # the flows return notes; ChatCore.handle writes them once, in the order they happened
+    await stand.open("XAUUSD", BUY, 0.05)
+    preview = only(await stand.say("2", "平仓0.01手黄金"))
+    only(await stand.tap("2", action(preview)))
+    entries = list(reversed(await stand.core.db.audit.recent(limit=20, actor="2")))
+    chat = [
+        (e.action, e.outcome, e.confirmation, e.raw_input) for e in entries if e.action.startswith("chat.")
+    ]
+    conf = preview.confirmation_id
+    assert chat == [
+        ("chat.message", Outcome.OK, None, "平仓0.01手黄金"),
+        ("chat.preview", Outcome.PENDING, conf, "平仓0.01手黄金"),
+        ("chat.confirm", Outcome.OK, conf, "平仓0.01手黄金"),
+    ]
+    message, pending = entries[0], entries[1]
+    assert message.command is not None and message.command["intent"] == "close"
+    assert pending.preview is not None and pending.command == message.command and pending.role == "trader"
+
+
 async def test_second_tap_shows_the_result_and_never_executes_again(stand: Stand) -> None:
     ticket = await stand.open("XAUUSD", BUY, 0.05)
     preview = only(await stand.say("2", "平仓0.01手黄金"))
