@@ -4,14 +4,13 @@ Every terminal call runs on one dedicated worker thread (the real package is not
 `call_timeout`; answers come back as the typed models of `mt5bridge.terminal.models` and failures as the
 exceptions of `mt5bridge.terminal.errors`. `order_send` never resends: when the answer is lost it looks for
 the request's tag (written into the comment as `mb:<tag>`) and returns what it finds, or raises
-`OrderOutcomeUnknown`.
+`OrderOutcomeUnknown` (the search is `reconcile.Reconciler`, run through this client's worker calls).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,23 +26,20 @@ from mt5bridge.terminal.errors import (
     ClientCode,
     InvalidRequest,
     MT5Error,
-    OrderOutcomeUnknown,
     TerminalFailure,
     TerminalUnavailable,
     from_last_error,
     rejected,
 )
-from mt5bridge.terminal.order_tags import first_tagged, found_result, tag_comment
+from mt5bridge.terminal.order_tags import tag_comment
 from mt5bridge.terminal.protocol import Terminal
+from mt5bridge.terminal.reconcile import SUCCESS_RETCODES, Answer, Reconciler
 from mt5bridge.terminal.worker import Worker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SUCCESS_RETCODES = frozenset({C.TRADE_RETCODE_DONE, C.TRADE_RETCODE_PLACED, C.TRADE_RETCODE_DONE_PARTIAL})
 CHECK_OK_RETCODES = frozenset({0, C.TRADE_RETCODE_DONE})
-DAY = 86400
-Answer = tuple[Any, tuple[int, str] | None]
 
 
 class MT5Client:
@@ -56,6 +52,10 @@ class MT5Client:
         self._worker = Worker("mt5-terminal")
         self._connected = False
         self.last_failure: MT5Error | None = None
+        self._reconciler = Reconciler(
+            terminal, call=self._call, submit=self._submit, history=self._history,
+            timeout=call_timeout, server_utc_offset=server_utc_offset,
+        )  # fmt: skip
 
     @property
     def server_utc_offset(self) -> int:
@@ -327,14 +327,14 @@ class MT5Client:
         future = self._start(self._terminal.order_send, req)
         try:
             async with asyncio.timeout(self._timeout):
-                # shielded: the late answer is still wanted by _settle
+                # shielded: the late answer is still wanted by the reconciler
                 raw, error = await asyncio.shield(future)
         except TimeoutError:
-            return await self._settle(req, tag, self._timed_out(self._terminal.order_send), future)
+            return await self._reconciler.settle(req, tag, self._timed_out(self._terminal.order_send), future)
         if error is not None:
             failure = self._failure(error, "order_send")
             if error[0] in MAYBE_SENT_CODES:
-                return await self._settle(req, tag, failure, None)
+                return await self._reconciler.settle(req, tag, failure, None)
             raise failure
         if raw.retcode not in SUCCESS_RETCODES:
             raise await self._rejection(raw, req)
@@ -347,33 +347,6 @@ class MT5Client:
             code = ClientCode.UNKNOWN_SYMBOL if answer is None else None
         return rejected(raw.retcode, raw.comment, code)
 
-    async def _settle(
-        self, req: Mapping[str, Any], tag: str, cause: MT5Error, late: asyncio.Future[Answer] | None
-    ) -> M.TradeResult:
-        """Settle a send whose answer was lost: search by tag once the worker is free; never resend."""
-        log.warning("order_send answer lost (%s); reconciling tag %s", cause, tag)
-        answer = await self._late_answer(late)
-        try:
-            found = await self.find_by_tag(tag, req)
-        except MT5Error as exc:
-            raise OrderOutcomeUnknown(tag, f"answer lost ({cause}); reconciliation failed ({exc})") from exc
-        if found is not None:
-            return found
-        raw = answer[0] if answer else None
-        if raw is not None and raw.retcode not in SUCCESS_RETCODES:
-            raise rejected(raw.retcode, raw.comment)  # the late answer is a definite refusal
-        raise OrderOutcomeUnknown(tag, f"answer lost ({cause}); no trace of tag {tag}") from cause
-
-    async def _late_answer(self, late: asyncio.Future[Answer] | None) -> Answer | None:
-        """Wait (one more call timeout) for the stuck call, so the searches are not queued behind it."""
-        if late is None:
-            return None
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await late
-        except TimeoutError:
-            return None
-
     async def find_by_tag(
         self, tag: str, request: Mapping[str, Any], *, since: int | None = None
     ) -> M.TradeResult | None:
@@ -383,51 +356,7 @@ class MT5Client:
         cannot be confirmed this way and always give None. History is searched from a day before now, or
         before `since` (server-scale epoch seconds) when the request may be older.
         """
-        comment = tag_comment(tag)
-        action = request.get("action")
-        if action == C.TRADE_ACTION_PENDING:
-            orders = await self._call(self._terminal.orders_get)
-            order = first_tagged(orders, comment) or first_tagged(
-                await self._recent_history_orders(request, since), comment
-            )
-            if order is not None:
-                return found_result(
-                    tag, C.TRADE_RETCODE_PLACED, 0, order.ticket, order.volume_initial, order.price_open
-                )
-        elif action in (C.TRADE_ACTION_DEAL, C.TRADE_ACTION_CLOSE_BY):
-            deal = first_tagged(await self._recent_deals(request, since), comment)
-            if deal is not None:
-                return found_result(
-                    tag, C.TRADE_RETCODE_DONE, deal.ticket, deal.order, deal.volume, deal.price
-                )
-            pos = first_tagged(await self._call(self._terminal.positions_get), comment)
-            if pos is not None:
-                return found_result(tag, C.TRADE_RETCODE_DONE, 0, pos.ticket, pos.volume, pos.price_open)
-        return None
-
-    async def _window(self, request: Mapping[str, Any], since: int | None) -> tuple[int, int]:
-        """A server-scale window around now (the symbol's last tick and the wall clock, and `since`), a day
-        either side."""
-        now = int(time.time()) + self._offset
-        stamps = [now] if since is None else [now, since]
-        symbol = request.get("symbol")
-        if symbol:
-            tick, _ = await self._submit(self._terminal.symbol_info_tick, symbol)
-            if tick is not None:
-                stamps.append(int(tick.time))
-        return min(stamps) - DAY, max(stamps) + DAY
-
-    async def _recent_deals(self, request: Mapping[str, Any], since: int | None) -> tuple[Any, ...]:
-        lo, hi = await self._window(request, since)
-        deals = await self._history(self._terminal.history_deals_get, lo, hi)
-        position = request.get("position")
-        if position:
-            deals += await self._history(self._terminal.history_deals_get, position=position)
-        return deals
-
-    async def _recent_history_orders(self, request: Mapping[str, Any], since: int | None) -> tuple[Any, ...]:
-        lo, hi = await self._window(request, since)
-        return await self._history(self._terminal.history_orders_get, lo, hi)
+        return await self._reconciler.find(tag, request, since=since)
 
 
 def _filters(**given: Any) -> dict[str, Any]:
