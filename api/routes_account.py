@@ -42,9 +42,9 @@ async def _window(request: web.Request, q: WindowQuery) -> Window:
     trading = request.app[TRADING]
     if q.start is None:
         return await trading.window(q.period or Period.TODAY)
-    offset = trading.client.server_utc_offset
+    offset = trading.server_utc_offset
     end = q.end if q.end is not None else instant(await trading.server_now() + 1, offset)
-    return range_window(q.start, end, tz=trading.tz, server_utc_offset=offset)
+    return range_window(q.start, end, tz=trading.timezone, server_utc_offset=offset)
 
 
 async def deals(request: web.Request) -> web.Response:
@@ -52,19 +52,9 @@ async def deals(request: web.Request) -> web.Response:
     q = parse_query(request, WindowQuery)
     trading = request.app[TRADING]
     window = await _window(request, q)
-    name = (await trading.symbol(q.symbol)).name if q.symbol else None
-    # As in TradingService.pnl: ask a day more, then keep exactly the window.
-    found = await trading.client.deals(window.start, window.end + 86400)
-    found = [
-        d
-        for d in found
-        if window.contains(d.time_server)
-        and (name is None or d.symbol == name)
-        and (q.magic is None or d.magic == q.magic)
-    ]
-    found.sort(key=lambda d: (d.time_msc, d.ticket))
+    found = await trading.deals(window, symbol=q.symbol, magic=q.magic)
     out = DealsOut(
-        window=WindowOut.build(window, trading.client.server_utc_offset),
+        window=WindowOut.build(window, trading.server_utc_offset),
         deals=[DealOut.build(d) for d in found],
     )
     return ok(out.model_dump(mode="json"))
@@ -75,7 +65,7 @@ async def pnl(request: web.Request) -> web.Response:
     q = parse_query(request, WindowQuery)
     trading = request.app[TRADING]
     report = await trading.pnl(await _window(request, q), symbol=q.symbol, magic=q.magic)
-    return ok(PnLOut.build(report, trading.client.server_utc_offset).model_dump(mode="json"))
+    return ok(PnLOut.build(report, trading.server_utc_offset).model_dump(mode="json"))
 
 
 ENDPOINTS = (

@@ -55,8 +55,8 @@ async def symbol(request: web.Request) -> web.Response:
     """GET /symbol/{name}: the specification and the current tick (aliases accepted)."""
     trading = request.app[TRADING]
     spec = await _resolve(trading, request.match_info["name"])
-    tick = await trading.client.tick(spec.name)
-    offset = trading.client.server_utc_offset
+    tick = await trading.tick(spec.name)
+    offset = trading.server_utc_offset
     out = SymbolDetailOut(
         symbol=SymbolOut.build(spec, offset), tick=TickOut.build(tick) if tick.time_msc else None
     )
@@ -68,9 +68,9 @@ async def rates(request: web.Request) -> web.Response:
     q = parse_query(request, RatesQuery)
     trading = request.app[TRADING]
     spec = await _resolve(trading, request.match_info["symbol"])
-    bars = await trading.client.rates_from_pos(spec.name, q.tf.mt5, 0, q.count)
+    bars = await trading.rates_from_pos(spec.name, q.tf.mt5, 0, q.count)
     cache = request.app[BAR_CACHE]
-    body = encode_rates(cache, spec.name, q.tf.value, q.tf.mt5, bars, trading.client.server_utc_offset)
+    body = encode_rates(cache, spec.name, q.tf.value, q.tf.mt5, bars, trading.server_utc_offset)
     return web.Response(body=body, content_type=JSON_TYPE)
 
 
@@ -78,7 +78,7 @@ async def rates_range(request: web.Request) -> web.StreamResponse:
     """GET /rates/{symbol}/range?tf=&from=&to=: bars opened in [from, to] (long ranges streamed)."""
     q = parse_query(request, RangeQuery)
     trading = request.app[TRADING]
-    offset = trading.client.server_utc_offset
+    offset = trading.server_utc_offset
     lo, hi = server_epoch(q.start, offset), server_epoch(q.end, offset)
     if hi <= lo:
         raise ApiError(400, "invalid_range", "'to' must be after 'from'")
@@ -89,10 +89,10 @@ async def rates_range(request: web.Request) -> web.StreamResponse:
     if len(parts) > 1:  # long ranges are read, encoded and sent a piece at a time (api/bulk.py)
 
         async def fetch(a: int, b: int) -> np.ndarray:
-            return await trading.client.rates_range(spec.name, q.tf.mt5, a, b)
+            return await trading.rates_range(spec.name, q.tf.mt5, a, b)
 
         return await stream_rates(request, {"symbol": spec.name, "tf": q.tf.value}, fetch, parts, offset)
-    bars = await trading.client.rates_range(spec.name, q.tf.mt5, lo, hi)
+    bars = await trading.rates_range(spec.name, q.tf.mt5, lo, hi)
     data = bars_json(bars, offset)
     return ok({"symbol": spec.name, "tf": q.tf.value, "count": len(data), "rates": data})
 
@@ -106,9 +106,9 @@ async def indicators(request: web.Request) -> web.Response:
     ind = IndicatorRequest.from_query(q.name, params)
     trading = request.app[TRADING]
     spec = await _resolve(trading, request.match_info["symbol"])
-    bars = await trading.client.rates_from_pos(spec.name, q.tf.mt5, 0, bars_needed(ind, q.count))
+    bars = await trading.rates_from_pos(spec.name, q.tf.mt5, 0, bars_needed(ind, q.count))
     result = compute(bars, ind, q.count)
-    offset = trading.client.server_utc_offset
+    offset = trading.server_utc_offset
     times = np.asarray(result.times, dtype=np.int64)
     out = {
         "symbol": spec.name,

@@ -76,16 +76,16 @@ class ReportService:
 
     @property
     def offset(self) -> int:
-        return self.trading.client.server_utc_offset
+        return self.trading.server_utc_offset
 
     def calendar(self) -> tzinfo:
         """The reporting calendar's zone: `timezone`, else the trade server's offset from UTC (fixed)."""
-        return self.trading.tz or timezone(timedelta(seconds=self.offset))
+        return self.trading.timezone or timezone(timedelta(seconds=self.offset))
 
     async def _now(self) -> tuple[int, date]:
         """The terminal's clock (server scale; it, not ours, decides "now") and its reporting date."""
         now_server = await self.trading.server_now()
-        return now_server, reporting_date(now_server, tz=self.trading.tz, server_utc_offset=self.offset)
+        return now_server, reporting_date(now_server, tz=self.trading.timezone, server_utc_offset=self.offset)
 
     async def today(self) -> date:
         """Today on the reporting calendar."""
@@ -104,7 +104,7 @@ class ReportService:
                 raise ReportRequestError(f"{year}-{number:02d} has not begun yet")
             first, last = date(year, number, 1), date(year, number, monthrange(year, number)[1])
             window = self._window(first, last)
-            days = month_days(first, last, tz=self.trading.tz, server_utc_offset=self.offset)
+            days = month_days(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
         else:
             target = day or today
             check_year(target.year, f"date {target.isoformat()}")
@@ -112,7 +112,7 @@ class ReportService:
                 raise ReportRequestError(f"{target.isoformat()} has not happened yet")
             window = self._window(target, target)
         deals, entry_magic = await self.trading.history(window)
-        positions = await self.trading.client.positions()
+        positions = await self.trading.positions()
         account = await self.trading.account()
         return build_report(
             kind,
@@ -131,7 +131,7 @@ class ReportService:
         )
 
     def _window(self, first: date, last: date) -> Window:
-        return range_window(first, last, tz=self.trading.tz, server_utc_offset=self.offset)
+        return range_window(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
 
     async def chart(self, report: Report) -> bytes:
         """The report's PNG chart, drawn in a worker thread (matplotlib blocks for ~100 ms)."""

@@ -144,6 +144,26 @@ def deal_magic(deal: Deal, entry_magic: Mapping[int, int]) -> int:
     return deal.magic
 
 
+def select_deals(
+    deals: Iterable[Deal],
+    window: Window,
+    *,
+    entry_magic: Mapping[int, int],
+    symbol: str | None = None,
+    magic: int | None = None,
+) -> list[Deal]:
+    """The deals inside `window` of `symbol` (the broker's name) and of strategy `magic`, attributed as
+    `deal_magic` does (a hand close of an EA's position belongs to the EA). Any deal type; `pnl_report`
+    then keeps those that count."""
+    return [
+        deal
+        for deal in deals
+        if window.contains(deal.time_server)
+        and (symbol is None or deal.symbol == symbol)
+        and (magic is None or deal_magic(deal, entry_magic) == magic)
+    ]
+
+
 def pnl_report(
     deals: Sequence[Deal],
     positions: Sequence[Position],
@@ -160,12 +180,9 @@ def pnl_report(
     Account-level costs without a symbol appear under by_symbol[""].
     """
     book = _Book()
-    for deal in deals:
-        if not (counts_as_realized(deal) and window.contains(deal.time_server)):
-            continue
-        owner = deal_magic(deal, entry_magic)
-        if (symbol is None or deal.symbol == symbol) and (magic is None or owner == magic):
-            for row in book.rows(deal.symbol, owner):
+    for deal in select_deals(deals, window, entry_magic=entry_magic, symbol=symbol, magic=magic):
+        if counts_as_realized(deal):
+            for row in book.rows(deal.symbol, deal_magic(deal, entry_magic)):
                 row.add_deal(deal)
     if include_floating:
         for position in positions:

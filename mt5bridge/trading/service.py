@@ -16,16 +16,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
-from mt5bridge.terminal.errors import (
-    ClientCode,
-    MT5Error,
-    OrderOutcomeUnknown,
-    TerminalUnavailable,
-    TradeRejected,
-)
+from mt5bridge.terminal.errors import ClientCode, TerminalUnavailable
 from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
 from mt5bridge.terminal.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
@@ -42,19 +38,19 @@ from mt5bridge.trading.models import (
     Actor,
     CancelRequest,
     CloseRequest,
-    LegOutcome,
     ModifyRequest,
     OpenRequest,
     Preview,
 )
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.planner import Planner, deviation_of
-from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report
+from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report, select_deals
 from mt5bridge.trading.recheck import change_of
-from mt5bridge.trading.records import audit_entry, leg_tag
+from mt5bridge.trading.records import audit_entry
 from mt5bridge.trading.recovery import settle_open_claims
 from mt5bridge.trading.refusals import Refusal, ReplayedRefusal, refusal_of, settles_request
 from mt5bridge.trading.resolve import AliasLookup, SymbolResolver
+from mt5bridge.trading.sending import send_legs
 from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 from storage.models import Claim, ClaimState, JsonObject
@@ -82,7 +78,11 @@ def _fingerprint(action: Action, req: TradeRequestModel) -> str:
 
 
 class TradingService:
-    """Trader-level operations over one terminal, with risk rules, idempotency and an audit trail."""
+    """Trader-level operations over one terminal, with risk rules, idempotency and an audit trail.
+
+    The terminal client, the database and the resolver are its own: callers read through the queries
+    below (account, positions, deals, ticks, bars, the server clock), never around them.
+    """
 
     def __init__(
         self,
@@ -94,59 +94,90 @@ class TradingService:
         heartbeat: Heartbeat | None = None,
         aliases: AliasLookup | None = None,
     ) -> None:
-        self.client = client
-        self.db = db
-        self.risk_settings = risk_settings
-        self.tz = ZoneInfo(timezone) if timezone else None
-        self.resolver = SymbolResolver(client, aliases)
-        self.planner = Planner(client, self.resolver)
-        self.paused = False
-        self.read_only = risk_settings.read_only_mode
-        self.heartbeat = heartbeat
+        self._client = client
+        self._db = db
+        self._risk_settings = risk_settings
+        self._tz = ZoneInfo(timezone) if timezone else None
+        self._resolver = SymbolResolver(client, aliases)
+        self._planner = Planner(client, self._resolver)
+        self._paused = False
+        self._read_only = risk_settings.read_only_mode
+        self._heartbeat = heartbeat
         self._points: dict[str, float] = {}  # a symbol's point size, for the price re-check
 
     # --- queries ---------------------------------------------------------------------------------
+    @property
+    def timezone(self) -> ZoneInfo | None:
+        """The reporting zone (config `timezone`); None means the server's own day."""
+        return self._tz
+
+    @property
+    def server_utc_offset(self) -> int:
+        """The trade server's clock minus UTC, in seconds."""
+        return self._client.server_utc_offset
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
     async def account(self) -> Account:
-        return await self.client.account()
+        return await self._client.account()
 
     async def positions(
         self, *, symbol: str | None = None, magic: int | None = None, side: PositionSide | None = None
     ) -> list[Position]:
         """Open positions, filtered by symbol (canonical names and aliases resolve), magic and side."""
-        name = (await self.resolver.resolve(symbol)).name if symbol else None
-        found = await self.client.positions(symbol=name)
+        name = await self._broker_name(symbol)
+        found = await self._client.positions(symbol=name)
         return [p for p in found if (magic is None or p.magic == magic) and (side is None or p.side is side)]
 
     async def orders(self, *, symbol: str | None = None) -> list[Order]:
-        name = (await self.resolver.resolve(symbol)).name if symbol else None
-        return await self.client.orders(symbol=name)
+        name = await self._broker_name(symbol)
+        return await self._client.orders(symbol=name)
 
     async def symbols(self, group: str | None = None) -> list[SymbolSpec]:
         """The terminal's symbols, optionally by an MT5 group mask (`*USD*,!*JPY*`)."""
-        return await self.client.symbols(group)
+        return await self._client.symbols(group)
 
     async def symbol(self, name: str) -> SymbolSpec:
         """One symbol by canonical name, alias or broker name."""
-        return await self.resolver.resolve(name)
+        return await self._resolver.resolve(name)
 
     async def quote(self, symbol: str) -> Tick:
-        return await self.client.tick((await self.resolver.resolve(symbol)).name)
+        """The current tick of a symbol by canonical name, alias or broker name."""
+        return await self.tick((await self._resolver.resolve(symbol)).name)
+
+    async def tick(self, name: str) -> Tick:
+        """The current tick of the broker symbol `name` (as `symbol()` returns it; not resolved again)."""
+        return await self._client.tick(name)
+
+    async def rates_from_pos(self, name: str, timeframe: int, start: int, count: int) -> np.ndarray:
+        """`count` bars of the broker symbol `name`, oldest first; position 0 is the unfinished bar."""
+        return await self._client.rates_from_pos(name, timeframe, start, count)
+
+    async def rates_range(self, name: str, timeframe: int, start: int, end: int) -> np.ndarray:
+        """Bars of the broker symbol `name` opened in [start, end] (server-scale epoch seconds)."""
+        return await self._client.rates_range(name, timeframe, start, end)
 
     async def server_now(self) -> int:
         """The trade server's clock as epoch seconds on the server scale."""
-        now = await self.client.server_time() or datetime.now(UTC)
-        return int(now.timestamp()) + self.client.server_utc_offset
+        now = await self._client.server_time() or datetime.now(UTC)
+        return int(now.timestamp()) + self._client.server_utc_offset
 
     async def window(self, period: Period) -> Window:
         return period_window(
-            period, await self.server_now(), tz=self.tz, server_utc_offset=self.client.server_utc_offset
+            period, await self.server_now(), tz=self._tz, server_utc_offset=self._client.server_utc_offset
         )
 
     async def pnl(self, window: Window, *, symbol: str | None = None, magic: int | None = None) -> PnLReport:
         """Realized (the period's trade deals with costs) and floating P&L, by symbol and magic."""
-        name = (await self.resolver.resolve(symbol)).name if symbol else None
+        name = await self._broker_name(symbol)
         deals, entry_magic = await self.history(window)
-        positions = await self.client.positions(symbol=name)
+        positions = await self._client.positions(symbol=name)
         includes_now = await self.includes_now(window)
         return pnl_report(
             deals,
@@ -158,15 +189,29 @@ class TradingService:
             include_floating=includes_now,
         )
 
+    async def deals(
+        self, window: Window, *, symbol: str | None = None, magic: int | None = None
+    ) -> list[Deal]:
+        """The window's deals of every type, oldest first, filtered as `pnl` filters them: `symbol` by
+        canonical name, alias or broker name, `magic` by the position's opening deal (`pnl.deal_magic`)."""
+        name = await self._broker_name(symbol)
+        deals, entry_magic = await self.history(window)
+        found = select_deals(deals, window, entry_magic=entry_magic, symbol=name, magic=magic)
+        return sorted(found, key=lambda d: (d.time_msc, d.ticket))
+
     async def history(self, window: Window) -> tuple[list[Deal], dict[int, int]]:
         """The window's deals and each of their positions' opening magic (see `pnl.entry_magics`)."""
-        deals = await self.client.deals(window.start, window.end + 86400)
-        deals = [d for d in deals if window.start <= d.time_server < window.end]
+        # Ask the terminal for a day more than the window, then keep exactly the window.
+        deals = await self._client.deals(window.start, window.end + 86400)
+        deals = [d for d in deals if window.contains(d.time_server)]
         entry_magic = entry_magics(deals)
         for pid in {d.position_id for d in deals if d.position_id and d.position_id not in entry_magic}:
             # The position opened before the window: its IN deal (and magic) is older.
-            entry_magic.update(entry_magics(await self.client.deals(position=pid)))
+            entry_magic.update(entry_magics(await self._client.deals(position=pid)))
         return deals, entry_magic
+
+    async def _broker_name(self, symbol: str | None) -> str | None:
+        return (await self._resolver.resolve(symbol)).name if symbol else None
 
     async def includes_now(self, window: Window) -> bool:
         """Whether the window reaches the present (so floating P&L belongs in it)."""
@@ -177,7 +222,7 @@ class TradingService:
         floating P&L of open positions moved since the day began (not their whole loss since opening)."""
         window = await self.window(Period.TODAY)
         report = await self.pnl(window)
-        positions = await self.client.positions()
+        positions = await self._client.positions()
         change = sum(p.profit + p.swap for p in positions if p.time_server >= window.start)
         older: dict[tuple[str, PositionSide], float] = {}
         for p in positions:
@@ -189,25 +234,25 @@ class TradingService:
 
     async def _moved_since(self, symbol: str, side: PositionSide, volume: float, start: int) -> float:
         """Profit change of `volume` lots on one side of `symbol` from the price at `start` to now."""
-        bars = await self.client.rates_range(symbol, C.TIMEFRAME_M1, start - 7 * 86400, start - 1)
+        bars = await self._client.rates_range(symbol, C.TIMEFRAME_M1, start - 7 * 86400, start - 1)
         if not len(bars):
             return 0.0
-        tick = await self.client.tick(symbol)
+        tick = await self._client.tick(symbol)
         spread = tick.ask - tick.bid
         # Buys are valued at Bid, sells at Ask; the M1 bars are Bid, so a sell's start adds the spread.
         if side is PositionSide.BUY:
             then, now = float(bars["close"][-1]), tick.bid
         else:
             then, now = float(bars["close"][-1]) + spread, tick.ask
-        return await self.client.calc_profit(side, symbol, volume, then, now)
+        return await self._client.calc_profit(side, symbol, volume, then, now)
 
     # --- runtime switches ------------------------------------------------------------------------
     def pause(self, on: bool = True) -> None:
         """Stop (or allow again) new positions; closes stay allowed."""
-        self.paused = on
+        self._paused = on
 
     def set_read_only(self, on: bool) -> None:
-        self.read_only = on
+        self._read_only = on
 
     # --- previews --------------------------------------------------------------------------------
     async def preview(self, req: TradeRequestModel) -> Preview:
@@ -216,10 +261,10 @@ class TradingService:
         self._require_link()
         await self._check_risk(action, req)
         planners: dict[Action, Callable[..., Awaitable[Preview]]] = {
-            Action.OPEN: self.planner.open,
-            Action.CLOSE: self.planner.close,
-            Action.MODIFY: self.planner.modify,
-            Action.CANCEL: self.planner.cancel,
+            Action.OPEN: self._planner.open,
+            Action.CLOSE: self._planner.close,
+            Action.MODIFY: self._planner.modify,
+            Action.CANCEL: self._planner.cancel,
         }
         return await planners[action](req)
 
@@ -227,7 +272,7 @@ class TradingService:
         symbol = getattr(req, "symbol", None) or ""
         canonical = symbol.upper()
         if symbol and action is Action.OPEN:
-            symbol = (await self.resolver.resolve(symbol)).name
+            symbol = (await self._resolver.resolve(symbol)).name
         volume = req.volume if isinstance(req, (OpenRequest, CloseRequest)) and req.volume else 0.0
         state = await self._risk_state(action)
         refusal = risk.check(_RISK_KIND[action], state, symbol=symbol, canonical=canonical, volume=volume)
@@ -235,14 +280,14 @@ class TradingService:
             raise RiskRefused(refusal.rule, refusal.message)
 
     async def _risk_state(self, action: Action) -> risk.RiskState:
-        needs_money = action is Action.OPEN and self.risk_settings.max_daily_loss > 0
+        needs_money = action is Action.OPEN and self._risk_settings.max_daily_loss > 0
         daily = await self.day_pnl() if needs_money else 0.0
         return risk.RiskState(
-            settings=self.risk_settings,
-            paused=self.paused,
-            read_only=self.read_only,
-            open_positions=await self.client.positions_total() if action is Action.OPEN else 0,
-            pending_orders=await self.client.orders_total() if action is Action.OPEN else 0,
+            settings=self._risk_settings,
+            paused=self._paused,
+            read_only=self._read_only,
+            open_positions=await self._client.positions_total() if action is Action.OPEN else 0,
+            pending_orders=await self._client.orders_total() if action is Action.OPEN else 0,
             daily_pnl=daily,
             market_open=True,
         )
@@ -272,12 +317,12 @@ class TradingService:
         rid = request_id or uuid.uuid4().hex
         if not actor.may_trade:
             refused = Forbidden(actor.role, action.value)
-            await self.db.audit.append(audit_entry(actor, action, command, rid, error=refused,
+            await self._db.audit.append(audit_entry(actor, action, command, rid, error=refused,
                                                    confirmation=confirmation, started=started))  # fmt: skip
             raise refused
         fingerprint, actor_key = _fingerprint(action, req), f"{actor.platform}:{actor.user_id}"
         if request_id is not None:
-            prior = await self.db.requests.lookup(rid, fingerprint, actor_key)
+            prior = await self._db.requests.lookup(rid, fingerprint, actor_key)
             if prior is not None:
                 return _answer(prior)
         try:
@@ -288,83 +333,42 @@ class TradingService:
             entry = audit_entry(actor, action, command, rid, error=refused, confirmation=confirmation,
                                 started=started)  # fmt: skip
             if not settles_request(refused):
-                await self.db.audit.append(entry)
+                await self._db.audit.append(entry)
                 raise
             stored: JsonObject = {"refusal": refusal_of(refused).model_dump(mode="json")}
-            claim = await self.db.requests.record(rid, fingerprint, actor_key, stored, audit=entry)
+            claim = await self._db.requests.record(rid, fingerprint, actor_key, stored, audit=entry)
             if claim.state is not ClaimState.NEW:
                 return _answer(claim)  # a duplicate claimed it meanwhile: answer as that one
             raise
-        claim = await self.db.requests.begin(
+        claim = await self._db.requests.begin(
             rid, fingerprint, actor_key, plan=preview.model_dump(mode="json")
         )
         if claim.state is not ClaimState.NEW:
             return _answer(claim)
-        result = await self._send(rid, action, preview)
+        result = await send_legs(self._client, rid, action, preview)
         entry = audit_entry(actor, action, command, rid, result=result, confirmation=confirmation,
                             started=started)  # fmt: skip
-        await self.db.requests.complete(rid, result.model_dump(mode="json"), audit=entry)
+        await self._db.requests.complete(rid, result.model_dump(mode="json"), audit=entry)
         return result
 
     async def settle_open_claims(self, *, created_before: datetime) -> int:
         """Settle requests a crash left in progress from the terminal's records (see recovery.py)."""
-        return await settle_open_claims(self.client, self.db, created_before=created_before)
+        return await settle_open_claims(self._client, self._db, created_before=created_before)
 
     async def _recheck(self, req: TradeRequestModel, expected: Preview, now: Preview) -> None:
         """Raise `PreviewChanged` if `now` is not what the caller confirmed as `expected`."""
         for name in {leg.symbol for leg in now.legs} - self._points.keys():
-            self._points[name] = (await self.client.symbol(name)).point  # specs do not change in a run
+            self._points[name] = (await self._client.symbol(name)).point  # specs do not change in a run
         reason = change_of(expected, now, self._points, deviation_of(req))
         if reason is not None:
             raise PreviewChanged(now, reason)
 
     def _require_link(self) -> None:
         """Fail fast when the heartbeat says the terminal (or its broker link) is down."""
-        if self.heartbeat is not None and self.heartbeat.state is not LinkState.CONNECTED:
+        if self._heartbeat is not None and self._heartbeat.state is not LinkState.CONNECTED:
             raise TerminalUnavailable(
                 ClientCode.TERMINAL_DISCONNECTED, "terminal not connected; nothing sent"
             )
-
-    async def _send(self, request_id: str, action: Action, preview: Preview) -> ActionResult:
-        outcomes = []
-        for index, leg in enumerate(preview.legs):
-            try:
-                sent = await self.client.order_send(leg.request, tag=leg_tag(request_id, index))
-            except OrderOutcomeUnknown as unknown:
-                outcomes.append(
-                    LegOutcome(
-                        ticket=leg.ticket, symbol=leg.symbol, ok=False, unknown=True, message=str(unknown)
-                    )
-                )
-                break  # the terminal's state is unclear: stop here rather than act on a guess
-            except (TradeRejected, MT5Error) as rejected:
-                outcomes.append(
-                    LegOutcome(
-                        ticket=leg.ticket,
-                        symbol=leg.symbol,
-                        ok=False,
-                        retcode=rejected.mt5_code,
-                        retcode_name=rejected.mt5_name,
-                        message=rejected.message,
-                    )
-                )
-                continue
-            outcomes.append(
-                LegOutcome(
-                    ticket=leg.ticket,
-                    symbol=leg.symbol,
-                    ok=True,
-                    retcode=sent.retcode,
-                    retcode_name=sent.retcode_name,
-                    message=sent.comment,
-                    order=sent.order,
-                    deal=sent.deal,
-                    volume=sent.volume,
-                    price=sent.price,
-                )
-            )
-        ok = bool(outcomes) and all(o.ok for o in outcomes) and len(outcomes) == len(preview.legs)
-        return ActionResult(request_id=request_id, action=action, ok=ok, preview=preview, outcomes=outcomes)
 
 
 def _answer(claim: Claim) -> ActionResult:

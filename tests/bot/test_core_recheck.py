@@ -12,6 +12,7 @@ from bot.core import ChatCore
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Preview
 from mt5bridge.trading.service import TradeRequestModel, TradingService
+from mt5bridge.trading.settings import RiskSettings
 from storage.models import Outcome
 from tests.bot.core_stand import FakeClock, Stand, action, only, settings
 from tests.trading.conftest import Core, make_core
@@ -32,7 +33,7 @@ class CountingService(TradingService):
 @pytest.fixture
 async def stand(tmp_path: Path) -> AsyncIterator[Stand]:
     made = await make_core(tmp_path)
-    service = CountingService(made.client, made.db, made.service.risk_settings)
+    service = CountingService(made.client, made.db, RiskSettings(max_daily_loss=0))
     core = Core(service, made.sim, made.client, made.db)
     config = settings()
     clock = FakeClock()

@@ -14,9 +14,11 @@ from mt5bot.config import Settings
 from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
-from mt5bridge.trading.settings import AlertSettings
+from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.settings import AlertSettings, RiskSettings
 from reports.models import ReportKind
 from reports.schedule import ReportScheduler
+from reports.service import ReportService
 from reports.settings import ReportSettings
 from tests.bot import fake_telegram
 from tests.bot.fake_telegram import FakeTelegram, markup_of
@@ -215,5 +217,5 @@ async def test_the_calendar_is_the_timezone_else_the_servers_offset(core: Core) 
     reports = ChatCore(core.service, core.db, settings()).deps.reports
     offset = reports.calendar().utcoffset(None)
     assert offset == timedelta(seconds=core.client.server_utc_offset)
-    core.service.tz = ZoneInfo("Asia/Shanghai")
-    assert reports.calendar() == ZoneInfo("Asia/Shanghai")
+    zoned = TradingService(core.client, core.db, RiskSettings(), timezone="Asia/Shanghai")
+    assert ReportService(zoned, settings()).calendar() == ZoneInfo("Asia/Shanghai")

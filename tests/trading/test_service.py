@@ -200,16 +200,18 @@ async def test_trades_fail_fast_while_the_heartbeat_says_disconnected(core: Core
     from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
     from mt5bridge.terminal.settings import MT5Settings
     from mt5bridge.trading.events import BusLinkListener, EventBus
+    from mt5bridge.trading.service import TradingService
+    from mt5bridge.trading.settings import RiskSettings
 
     heartbeat = Heartbeat(core.client, BusLinkListener(EventBus()), MT5Settings())
     assert await heartbeat.check_once()
-    core.service.heartbeat = heartbeat
+    service = TradingService(core.client, core.db, RiskSettings(max_daily_loss=0), heartbeat=heartbeat)
     core.sim.disconnect()
     assert not await heartbeat.check_once()
     core.sim.reconnect()  # the terminal is back, but nobody has confirmed it yet
     assert heartbeat.state is not LinkState.CONNECTED
     with pytest.raises(TerminalUnavailable) as down:
-        await core.service.execute(OpenRequest(symbol="EURUSD", side=BUY, volume=0.1), ACTOR)
+        await service.execute(OpenRequest(symbol="EURUSD", side=BUY, volume=0.1), ACTOR)
     assert down.value.code == "terminal_disconnected"
     assert core.sim.positions_total() == 0
     (entry,) = await core.db.audit.recent()
