@@ -13,24 +13,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
-from datetime import datetime
+
+from chat_stand import chat_stand, message
 
 from bot.core import ChatCore
-from bot.messages import Incoming
-from mt5bot.config import Settings
-from mt5bridge.simulator import Simulator
-from mt5bridge.terminal.client import MT5Client
-from mt5bridge.trading.service import TradingService
-from mt5bridge.trading.settings import RiskSettings
-from storage.database import Database
 
 TEXTS = ("买入0.01手欧美", "平仓0.01手欧美")
-
-
-def message(text: str | None = None, action: str | None = None) -> Incoming:
-    return Incoming(platform="bench", user_id="1", chat_id="1", text=text, action=action)
 
 
 async def trade(chat: ChatCore, text: str) -> tuple[float, float]:
@@ -46,14 +35,8 @@ async def trade(chat: ChatCore, text: str) -> tuple[float, float]:
 
 
 async def main(rounds: int) -> None:
-    sim = Simulator(seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7)
-    client = MT5Client(sim)
-    await client.connect()
-    settings = Settings(users=[{"platform": "bench", "id": "1", "role": "trader"}])
-    with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        service = TradingService(client, db, RiskSettings(max_total_positions=10_000, max_daily_loss=0))
-        chat = ChatCore(service, db, settings)
+    async with chat_stand() as stand:
+        chat = stand.chat
         await trade(chat, TEXTS[0])  # warm-up: templates compiled, symbols cached
         await trade(chat, TEXTS[1])
         texts, taps, whole = [], [], []
@@ -64,8 +47,6 @@ async def main(rounds: int) -> None:
             taps.append(tapped)
             whole.append(asked + tapped)
         elapsed = time.perf_counter() - started
-        await db.close()
-    await client.close()
     print(f"chat messages: {2 * rounds / elapsed:,.0f}/s over {rounds} trades (text + confirm tap each)")
     for name, laps in (("text->preview", texts), ("tap->result", taps), ("whole trade", whole)):
         laps.sort()

@@ -12,21 +12,15 @@ Run: .venv/bin/python benchmarks/bench_chat_calls.py
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from bot.core import ChatCore
-from bot.messages import Incoming
-from mt5bot.config import Settings
-from mt5bridge.simulator import Simulator
+from chat_stand import chat_stand, message
+
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import Preview
 from mt5bridge.trading.service import TradeRequestModel, TradingService
-from mt5bridge.trading.settings import RiskSettings
-from storage.database import Database
 
 TEXT = "平仓0.01手黄金"
 
@@ -53,24 +47,16 @@ class CountingService(TradingService):
         return await super().preview(req)
 
 
-def message(text: str | None = None, action: str | None = None) -> Incoming:
-    return Incoming(platform="bench", user_id="1", chat_id="1", text=text, action=action)
-
-
 def show(name: str, calls: Counter[str], previews: int) -> None:
     listed = ", ".join(f"{fn} {n}" for fn, n in sorted(calls.items()))
     print(f"{name:8} {sum(calls.values()):3} terminal calls, {previews} previews  ({listed})")
 
 
 async def main() -> None:
-    sim = Simulator(seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7)
-    client = CountingClient(sim)
-    await client.connect()
-    settings = Settings(users=[{"platform": "bench", "id": "1", "role": "trader"}])
-    with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        service = CountingService(client, db, RiskSettings(max_total_positions=10_000, max_daily_loss=0))
-        chat = ChatCore(service, db, settings)
+    async with chat_stand(CountingClient, CountingService) as stand:
+        chat, client, service = stand.chat, stand.client, stand.service
+        assert isinstance(client, CountingClient)
+        assert isinstance(service, CountingService)
         (opening,) = await chat.handle(message("买入0.02手黄金"))
         await chat.handle(message(action=opening.buttons[0][0].action))
         client.calls.clear()
@@ -81,8 +67,6 @@ async def main() -> None:
         service.previews = 0
         (result,) = await chat.handle(message(action=preview.buttons[0][0].action))
         tap_calls, tap_previews = Counter(client.calls), service.previews
-        await db.close()
-    await client.close()
     if "已执行" not in result.text:
         raise RuntimeError(f"not executed: {result.text}")
     print(f"one chat trade, {TEXT!r} + its confirm tap:")

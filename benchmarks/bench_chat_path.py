@@ -25,32 +25,21 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bot.core import ChatCore
-from bot.messages import Incoming
-from mt5bot.config import Settings
+from chat_stand import chat_stand, message
+
 from mt5bridge.common.roles import Role
-from mt5bridge.simulator import Simulator
-from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, OpenRequest
-from mt5bridge.trading.service import TradingService
 from mt5bridge.trading.settings import RiskSettings
-from storage.database import Database
 
 TEXT = "平仓0.01手黄金"
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = (str(ROOT / ".venv"), str(ROOT / "benchmarks"))
-
-
-def message(text: str) -> Incoming:
-    return Incoming(platform="bench", user_id="1", chat_id="1", text=text)
 
 
 class Tracer:
@@ -81,19 +70,13 @@ def summary(stops: list[str]) -> tuple[int, int, int, Counter[str]]:
 
 
 async def main() -> None:
-    sim = Simulator(seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7)
-    client = MT5Client(sim)
-    await client.connect()
-    settings = Settings(users=[{"platform": "bench", "id": "1", "role": "trader"}])
-    with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(f"sqlite+aiosqlite:///{tmp}/bench.db")
-        service = TradingService(client, db, RiskSettings())
+    async with chat_stand(risk=RiskSettings()) as stand:
+        chat, service = stand.chat, stand.service
         actor = Actor(platform="bench", user_id="setup", role=Role.ADMIN)
         opened = await service.execute(
             OpenRequest(symbol="XAUUSD", side=PositionSide.BUY, volume=0.05), actor
         )
         assert opened.ok
-        chat = ChatCore(service, db, settings)
         await chat.handle(message(TEXT))  # warm-up: templates compiled, symbols cached
         tracer = Tracer()
         sys.setprofile(tracer)
@@ -101,8 +84,6 @@ async def main() -> None:
             (reply,) = await chat.handle(message(TEXT))
         finally:
             sys.setprofile(None)
-        await db.close()
-    await client.close()
     if reply.confirmation_id is None:
         raise RuntimeError(f"no preview: {reply.text}")
     stops, modules, returns, entries = summary(tracer.stops)
