@@ -20,14 +20,14 @@ from reports.models import ReportKind
 from reports.schedule import ReportScheduler
 from reports.service import ReportService
 from reports.settings import ReportSettings
-from tests.bot import fake_telegram
+from tests.bot import fake_telegram, telegram_stand
 from tests.bot.fake_telegram import FakeTelegram, markup_of
 from tests.trading import conftest as trading
 from tests.trading.conftest import ACTOR, Core
 
 fake = fake_telegram.fake
 core = trading.core
-run_bot = fake_telegram.run_bot
+run_bot = telegram_stand.run_bot
 
 TRADER, VIEWER = 42, 43
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -14,12 +14,12 @@ from mt5bot.config import Settings
 from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
-from tests.bot import fake_telegram
+from tests.bot import fake_telegram, telegram_stand
 from tests.bot.fake_telegram import FakeTelegram, markup_of
 from tests.trading.conftest import ACTOR, Core, make_core
 
 fake = fake_telegram.fake
-run_bot = fake_telegram.run_bot
+run_bot = telegram_stand.run_bot
 
 TRADER, VIEWER, STRANGER = 42, 43, 99
 

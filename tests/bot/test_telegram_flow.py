@@ -9,18 +9,14 @@ import pytest
 
 from bot.messages import Button, Incoming, Outgoing, Reply
 from bot.text import split_text
-from tests.bot import fake_telegram
-from tests.bot.fake_telegram import (
-    BOT_USERNAME,
-    FakeTelegram,
-    ScriptedCore,
-    markup_of,
-)
+from tests.bot import fake_telegram, telegram_stand
+from tests.bot.fake_telegram import BOT_USERNAME, FakeTelegram, markup_of
+from tests.bot.telegram_stand import ScriptedCore
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 fake = fake_telegram.fake
-run_bot = fake_telegram.run_bot
+run_bot = telegram_stand.run_bot
 
 
 async def test_message_gets_html_preview_with_inline_keyboard(fake: FakeTelegram, run_bot: Callable) -> None:

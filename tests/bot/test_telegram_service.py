@@ -16,18 +16,14 @@ from bot.telegram.app import TELEGRAM, setup_telegram
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.webhook import SECRET_HEADER
 from mt5bot.config import Settings
-from tests.bot import fake_telegram
-from tests.bot.fake_telegram import (
-    FakeTelegram,
-    ScriptedCore,
-    markup_of,
-    settings_for,
-)
+from tests.bot import fake_telegram, telegram_stand
+from tests.bot.fake_telegram import FakeTelegram, markup_of
+from tests.bot.telegram_stand import ScriptedCore, settings_for
 
 WEBHOOK_SECRET = "s3cret_webhook-value"
 
 fake = fake_telegram.fake
-run_bot = fake_telegram.run_bot
+run_bot = telegram_stand.run_bot
 
 
 async def _serve(settings: Settings, core: ScriptedCore) -> tuple[web.AppRunner, str]:

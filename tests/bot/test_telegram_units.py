@@ -17,11 +17,12 @@ from bot.telegram.incoming import language
 from bot.telegram.render import ActionTooLong, body, escape_html, keyboard
 from bot.telegram.settings import TelegramSettings
 from bot.text import split_text
-from tests.bot import fake_telegram
-from tests.bot.fake_telegram import FakeTelegram, ScriptedCore, entity_error, markup_of
+from tests.bot import fake_telegram, telegram_stand
+from tests.bot.fake_telegram import FakeTelegram, entity_error, markup_of
+from tests.bot.telegram_stand import ScriptedCore
 
 fake = fake_telegram.fake
-run_bot = fake_telegram.run_bot
+run_bot = telegram_stand.run_bot
 
 
 @given(st.text())
