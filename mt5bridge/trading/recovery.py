@@ -20,6 +20,7 @@ from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.models import ActionResult, Actor, LegOutcome, Preview
 from mt5bridge.trading.records import audit_entry, leg_tag
+from mt5bridge.trading.sending import done_outcome
 from storage.database import Database
 from storage.models import OpenClaim, Outcome
 
@@ -50,13 +51,7 @@ async def _settle(client: MT5Client, db: Database, claim: OpenClaim, preview: Pr
         tag = leg_tag(claim.request_id, index)
         found = await client.find_by_tag(tag, leg.request, since=since)
         if found is not None:
-            outcomes.append(
-                LegOutcome(
-                    ticket=leg.ticket, symbol=leg.symbol, ok=True, retcode=found.retcode,
-                    retcode_name=found.retcode_name, message=found.comment, order=found.order,
-                    deal=found.deal, volume=found.volume, price=found.price,
-                )
-            )  # fmt: skip
+            outcomes.append(done_outcome(leg, found))
             continue
         traceable = leg.request.get("action") in _TRACEABLE
         message = (

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error, OrderOutcomeUnknown, TradeRejected
-from mt5bridge.trading.models import Action, ActionResult, LegOutcome, Preview
+from mt5bridge.terminal.models import TradeResult
+from mt5bridge.trading.models import Action, ActionResult, Leg, LegOutcome, Preview
 from mt5bridge.trading.records import leg_tag
 
 
@@ -36,19 +37,15 @@ async def send_legs(client: MT5Client, request_id: str, action: Action, preview:
                 )
             )
             continue
-        outcomes.append(
-            LegOutcome(
-                ticket=leg.ticket,
-                symbol=leg.symbol,
-                ok=True,
-                retcode=sent.retcode,
-                retcode_name=sent.retcode_name,
-                message=sent.comment,
-                order=sent.order,
-                deal=sent.deal,
-                volume=sent.volume,
-                price=sent.price,
-            )
-        )
+        outcomes.append(done_outcome(leg, sent))
     ok = bool(outcomes) and all(o.ok for o in outcomes) and len(outcomes) == len(preview.legs)
     return ActionResult(request_id=request_id, action=action, ok=ok, preview=preview, outcomes=outcomes)
+
+
+def done_outcome(leg: Leg, result: TradeResult) -> LegOutcome:
+    """A leg that went through: the terminal's answer, or the record a lost answer was settled from."""
+    return LegOutcome(
+        ticket=leg.ticket, symbol=leg.symbol, ok=True, retcode=result.retcode,
+        retcode_name=result.retcode_name, message=result.comment, order=result.order, deal=result.deal,
+        volume=result.volume, price=result.price,
+    )  # fmt: skip
