@@ -26,7 +26,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from procinfo import free_port, proc_status
+from procinfo import free_port, proc_status, service_env
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789abcdef"
@@ -40,15 +40,7 @@ PIN_CLIENTS = ["taskset", "-c", "1"] if PIN_SERVER else []
 
 def start(data: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = {
-        **os.environ,
-        "MT5BOT_SERVER__PORT": str(port),
-        "MT5BOT_SECURITY__TOKEN": TOKEN,
-        "MT5BOT_SECURITY__REQUESTS_PER_MINUTE": "100000",
-        "MT5BOT_DATABASE__URL": f"sqlite+aiosqlite:///{data}/mt5bot.db",
-        "MT5BOT_LOGGING__FILE": str(data / "mt5bot.log"),
-        "MT5BOT_MT5__BACKEND": "simulator",
-    }
+    env = service_env(data, port, TOKEN)
     cmd = [*PIN_SERVER, sys.executable, "-m", "mt5bot", "--config", str(ROOT / "config.yaml"), "serve"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

@@ -15,7 +15,6 @@ Targets: default config (30 demo days) ready in < 3 s with < 300 MB resident.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from procinfo import cpu_seconds, free_port, proc_status
+from procinfo import cpu_seconds, free_port, proc_status, service_env
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-0123456789abcdef"
@@ -47,16 +46,7 @@ def get(port: int, path: str, token: bool = True) -> bytes:
 def start(data: Path, demo_days: int) -> dict[str, float]:
     """One start of the service on `data`; its figures."""
     port = free_port()
-    env = {
-        **os.environ,
-        "MT5BOT_SERVER__PORT": str(port),
-        "MT5BOT_SECURITY__TOKEN": TOKEN,
-        "MT5BOT_SECURITY__REQUESTS_PER_MINUTE": "100000",
-        "MT5BOT_DATABASE__URL": f"sqlite+aiosqlite:///{data}/mt5bot.db",
-        "MT5BOT_LOGGING__FILE": str(data / "mt5bot.log"),
-        "MT5BOT_MT5__BACKEND": "simulator",
-        "MT5BOT_MT5__SIMULATOR__DEMO_DAYS": str(demo_days),
-    }
+    env = service_env(data, port, TOKEN, MT5BOT_MT5__SIMULATOR__DEMO_DAYS=str(demo_days))
     cmd = [sys.executable, "-m", "mt5bot", "--config", str(ROOT / "config.yaml"), "serve"]
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,10 +1,24 @@
-"""What the benchmarks that start `mt5bot serve` read about it: a free port, memory and CPU from /proc."""
+"""What the benchmarks that start `mt5bot serve` share: its environment, a free port, /proc figures."""
 
 from __future__ import annotations
 
 import os
 import socket
 from pathlib import Path
+
+
+def service_env(data: Path, port: int, token: str, **extra: str) -> dict[str, str]:
+    """The environment for `mt5bot serve` on the simulator with its database and log in `data`."""
+    return {
+        **os.environ,
+        "MT5BOT_SERVER__PORT": str(port),
+        "MT5BOT_SECURITY__TOKEN": token,
+        "MT5BOT_SECURITY__REQUESTS_PER_MINUTE": "100000",
+        "MT5BOT_DATABASE__URL": f"sqlite+aiosqlite:///{data}/mt5bot.db",
+        "MT5BOT_LOGGING__FILE": str(data / "mt5bot.log"),
+        "MT5BOT_MT5__BACKEND": "simulator",
+        **extra,
+    }
 
 
 def free_port() -> int:
