@@ -61,6 +61,15 @@ class ProblemCode(StrEnum):
     AMBIGUOUS_SEPARATOR = "ambiguous_separator"  # 0,5 / 1,5 / 3.600.000, or 1,000 where it cannot be a price
 
 
+class Need(StrEnum):
+    """What the chat must ask before the command is complete (the parser never guesses it)."""
+
+    SIDE = "side"  # buy or sell
+    VOLUME_OR_PRICE = "volume_or_price"  # a number that fits both (`Command.number` holds it)
+    SYMBOL = "symbol"
+    TICKET = "ticket"  # which position or order
+
+
 NumberField = Literal["volume", "price", "sl", "tp", "ticket", "magic"]
 
 
@@ -87,6 +96,9 @@ class Command(BaseModel):
     price: float | None = Field(default=None, gt=0)
     sl: float | None = Field(default=None, ge=0, description="0 removes the stop loss")
     tp: float | None = Field(default=None, ge=0, description="0 removes the take profit")
+    fraction: float | None = Field(
+        default=None, gt=0, le=1, description="close: a share of what is held (0.5 = half), FIFO"
+    )
     selector: Selector | None = None
     ticket: int | None = Field(default=None, gt=0)
     magic: int | None = Field(default=None, ge=0, description="EA filter")
@@ -94,6 +106,14 @@ class Command(BaseModel):
     report: Report | None = None
     problem: Problem | None = Field(
         default=None, description="set by the parser only, with intent unknown: why a number was refused"
+    )
+    needs: tuple[Need, ...] | None = Field(
+        default=None, description="what the chat must ask (buttons) before the command is complete"
+    )
+    number: float | None = Field(
+        default=None,
+        exclude=True,
+        description="the number a volume_or_price question is about; not part of the dumped contract",
     )
 
     @property

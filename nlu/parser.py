@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
+from nlu import cues as C
 from nlu import patterns as P
 from nlu import scan as S
 from nlu.command import (
@@ -130,7 +131,7 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
     )
     modify = scan.modify_verb and scan.sl_tp_mentioned
     strong = [k for k, p in ((Intent.CLOSE, P.CLOSE_VERB), (Intent.CANCEL, P.CANCEL_VERB)) if p.search(text)]
-    if len(strong) > 1 or ((strong or buy_sell or neutral) and P.SEQUENCE.search(text)):
+    if len(strong) > 1 or ((strong or buy_sell or neutral) and C.SEQUENCE.search(text)):
         return Intent.UNKNOWN
     if strong:
         return Intent.UNKNOWN if neutral or modify else strong[0]
@@ -141,9 +142,9 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
 
 def _unsafe(text: str) -> bool:
     """A question, a negation, a statement about the past or a hypothetical: never a trade."""
-    if P.UNSAFE.search(text):
+    if C.UNSAFE.search(text):
         return True
-    return bool(P.PAST_LE.search(text) and not P.IMPERATIVE.search(text))
+    return bool(C.PAST_LE.search(text) and not C.IMPERATIVE.search(text))
 
 
 def _sides(text: str, kind: Intent) -> set[Side]:
@@ -228,12 +229,12 @@ def _query_intent(scan: S.Scan) -> Intent:
     text = scan.text
     if P.REPORT_WORD.search(text):
         return Intent.REPORT
-    if P.FREE_FORM.search(text) or P.PAST_TRADE.search(text):
+    if C.FREE_FORM.search(text) or C.PAST_TRADE.search(text):
         return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning over data: the LLM's job
-    intent = P.QUERIES.first(text)
+    intent = C.QUERIES.first(text)
     if intent is not None:
         return intent
-    if scan.symbols and not scan.has_fields and not P.QUOTE_FILLER.sub("", text):
+    if scan.symbols and not scan.has_fields and not C.QUOTE_FILLER.sub("", text):
         return Intent.QUOTE  # just a symbol name: show its price
     return Intent.UNKNOWN
 

@@ -7,93 +7,12 @@ the first row that matches wins, so specific phrases come before general ones.
 from __future__ import annotations
 
 import re
-from enum import Enum
-from typing import Final, Generic, TypeVar
+from typing import Final
 
 from nlu.command import Intent, OrderType, Period, Report, Selector, Side
-
-E = TypeVar("E", bound=Enum)
-
-
-def _alternatives(source: str) -> list[str]:
-    """Top-level alternatives of a pattern; a group spanning a whole alternative is opened up."""
-    parts, depth, start, i, in_set = [], 0, 0, 0, False
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_set:
-            in_set = ch != "]"
-        elif ch == "[":
-            in_set = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(source[start:i])
-            start = i + 1
-        i += 1
-    parts.append(source[start:])
-    out = []
-    for part in parts:
-        inner = part[3:-1] if part.startswith("(?:") and part.endswith(")") else None
-        if inner is not None and _balanced(inner):
-            out.extend(_alternatives(inner))
-        else:
-            out.append(part)
-    return out
-
-
-def _balanced(source: str) -> bool:
-    depth, i = 0, 0
-    while i < len(source):
-        if source[i] == "\\":
-            i += 2
-            continue
-        depth += {"(": 1, ")": -1}.get(source[i], 0)
-        if depth < 0:
-            return False
-        i += 1
-    return depth == 0
-
-
-def _re(pattern: str) -> re.Pattern[str]:
-    """Compile with ASCII word boundaries ("平掉gold" has one) and the `\\bword` alternatives merged.
-
-    Python's `re` checks a leading `\\b` at every position for every alternative; one shared check is
-    4x faster here. Alternatives starting with an ASCII word and the others (Chinese, `^`, punctuation)
-    never match at the same position, so moving them does not change what matches.
-    """
-    parts = _alternatives(pattern)
-    words = [p[2:] for p in parts if p.startswith("\\b") and _balanced(p)]
-    if len(parts) < 2 or not words:
-        return re.compile(pattern, re.ASCII)
-    others = [p for p in parts if not (p.startswith("\\b") and _balanced(p))]
-    return re.compile("|".join([*others, "\\b(?:" + "|".join(words) + ")"]), re.ASCII)
-
-
-def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
-    return _re("|".join(f"(?:{p.pattern})" for p in patterns))
-
-
-class Table(Generic[E]):
-    """Ordered (pattern, value) rows; one combined search first, so a miss costs a single scan."""
-
-    def __init__(self, *rows: tuple[re.Pattern[str], E]) -> None:
-        self.rows = rows
-        self.any = _union([pattern for pattern, _value in rows])
-
-    def first(self, text: str) -> E | None:
-        """The value of the first row (in table order) whose pattern occurs in `text`."""
-        if not self.any.search(text):
-            return None
-        for pattern, value in self.rows:
-            if pattern.search(text):
-                return value
-        return None
-
+from nlu.regex import Table
+from nlu.regex import compile_ as _re
+from nlu.regex import union as _union
 
 NUM: Final = r"(\d+(?:\.\d+)?)"
 
@@ -114,6 +33,7 @@ NOUN_PHRASES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (_re(r"(?:开|下|做|建|加)多单|(?:下|开)买单"), " 做多 "),
     (_re(r"(?:开|下|做|建|加)空单|(?:下|开)卖单"), " 做空 "),
 )
+NOUN_ANY: Final = _union([pattern for pattern, _replacement in NOUN_PHRASES])
 
 # --- fields -------------------------------------------------------------------------------------------
 _FILL = (
@@ -189,34 +109,6 @@ ORDER_TYPES: Final = Table[OrderType](
     (_re(r"市价|现价|立即|立刻|马上|\bmarket\b|\bnow\b"), OrderType.MARKET),
 )
 
-# --- safety cues --------------------------------------------------------------------------------------
-QUESTION: Final = _re(
-    r"[?]|吗|嘛|么|呢|要不要|该不该|能不能|可不可以|可以不|是不是|会不会|应不应该|是否|还能|应该|值得|好不好|行不行"
-    r"|如何|怎么|为什么|为何|多少|哪|几手"
-    r"|^(?:should|shall|could|would|can|may|might|is|are|do|does|did|will|what|why|how|which|when)\b"
-    r"|\b(?:should i|do you think|worth|whether)\b"
-)
-NEGATION: Final = _re(
-    r"不要|不用|不想|不必|不需要|不准|不许|不能|不可|不会|不该|暂不|先不|不(?=买|卖|平|做|开|下|撤|改|加|挂|取消|动)"
-    r"|(?<![类区分特级个告识性辨])别|勿|莫|禁止|没有|没|未|千万"
-    r"|\b(?:don'?t|do not|never|not|no|won'?t|cannot|can'?t|shouldn'?t|didn'?t|avoid)\b"
-)
-PAST: Final = _re(
-    r"昨天|昨日|昨晚|前天|刚才|刚刚|之前|以前|上次|上周|上个?月|去年|已经|已|曾经|曾|当时|那时"
-    r"|\b(?:yesterday|earlier|already|ago|last (?:week|month|time|night)|previously|before)\b"
-    r"|\b(?:went|placed|had|was|were|did)\b"
-    r"|\b(?:i have|i've|we have|we've)\b"
-)
-# 买了/平了 reads as a statement unless the sentence is clearly an imperative (把…平了, 帮我平了, 平了吧).
-PAST_LE: Final = _re(r"(?:买|卖|平|开|做多|做空|下|撤|改|加|仓|单)(?:了|过)")
-IMPERATIVE: Final = _re(r"把|帮|请|给我|吧|它")
-HYPOTHETICAL: Final = _re(
-    r"如果|假如|假设|要是|万一|若是|倘若|一旦|的话|等到|考虑|打算|准备|计划|也许|可能|或许|到时"
-    r"|(?<!现在)(?<!马上)(?<!立刻)(?<!立即)就"
-    r"|\b(?:if|when|once|suppose|assuming|in case|unless|whenever"
-    r"|until|maybe|perhaps|might|plan|planning|thinking|considering|would)\b"
-)
-
 # --- selectors, periods, reports ---------------------------------------------------------------------
 SELECTORS: Final = Table[Selector](
     (
@@ -259,64 +151,6 @@ REPORT_WORD: Final = _re(
     r"报告|报表|总结|日报|月报|周报|\breports?\b|\bsummary\b|\bdaily\b|\bmonthly\b|对冲分析|锁仓分析"
 )
 
-# --- queries (used only when no trading verb is present) ---------------------------------------------
-FREE_FORM: Final = _re(r"哪|为什么|为何|对比|比较|分析|\bwhich\b|\bwhy\b|\bcompare\b")
-QUERIES: Final = Table[Intent](
-    (
-        _re(
-            (
-                r"盈亏|损益|收益|利润|盈利|亏损|赚了|亏了|赚钱|亏钱|战绩|\bpnl\b|\bp&l\b|\bp/l\b"
-                r"|\bprofits?\b|\bloss\b|\bmake\b|\bmade\b|\bearn(?:ed)?\b|\blost\b|\bearnings\b|\bgains?\b"
-            )
-        ),
-        Intent.PNL,
-    ),
-    (_re(r"挂单|委托|\bpending\b|\borders?\b"), Intent.ORDERS),
-    (
-        _re(r"持仓|仓位|头寸|订单|单子|多单|空单|\bpositions?\b|\btrades\b|\bholdings\b|\bportfolio\b"),
-        Intent.POSITIONS,
-    ),
-    (
-        _re(
-            r"账户|账号|余额|净值|保证金|可用资金|资金|预付款|\baccount\b|\bbalance\b|\bequity\b|\bmargin\b|\bfunds\b"
-        ),
-        Intent.ACCOUNT,
-    ),
-    (_re(r"报价|行情|价格|现价|多少钱|点位|走势|\bquote\b|\bprice\b|\brate\b"), Intent.QUOTE),
-    (
-        _re(
-            r"帮助|菜单|使用说明|说明书|怎么用|命令列表|指令"
-            r"|\bhelp\b|\bmenu\b|\bcommands\b|\bhow to use\b|^\?$|^start$"
-        ),
-        Intent.HELP,
-    ),
-)
-QUOTE_FILLER: Final = _re(r"[\s§,.!?;:。、]|现在|目前|当前|实时|\bnow\b")
-# Two actions in one message ("平仓并反手做空") are never split into a guess: refused.
-SEQUENCE: Final = _re(r"反手|然后|之后|接着|并且|并|同时|顺便|\bthen\b|\bafter\b|\balso\b")
-# Past forms of trading verbs: a report of what happened, not a request (refused even as a query).
-PAST_TRADE: Final = _re(
-    r"\b(?:bought|sold|closed|opened|cancell?ed|modified|shorted|exited)\b|(?:买|卖|平|撤)过"
-)
-# What the command cannot express (a fraction, an exception, a trailing stop): refused, never approximated.
-UNSUPPORTED: Final = _re(
-    r"一半|半仓|部分|%|百分之|除了|除去|以外|之外|保留|留着|留下|保本|跟踪止损|反向"
-    r"|\b(?:half|percent|part|partial|partially|some|except|excluding|but|besides|other than|keep|breakeven"
-    r"|break even|trailing)\b"
-)
-# Not now, not the user, not serious: a later time, someone else's trade, a signal, a joke, a drill.
-NOT_NOW: Final = _re(
-    r"明天|明日|后天|下周|下个?星期|下个?月|今晚|晚上|稍后|待会|等会|等一下|一会|回头|开盘|收盘|周一|下次"
-    r"|\b(?:tomorrow|tonight|later|next (?:week|month|time)|at (?:the )?(?:open|close)|on monday"
-    r"|afterwards)\b"
-)
-NOT_MINE: Final = _re(
-    r"他|她|别人|朋友|老师|群里|分析师|听说|据说|建议|推荐|喊单|信号|说|开玩笑|玩笑|哈哈|假装|模拟|测试|演示"
-    r"|\b(?:he|she|they|someone|friend|analyst|says|said|suggests?|recommends?|signal|tip|joke|joking|kidding"
-    r"|lol|haha|pretend|simulate|test|testing|demo)\b"
-)
-UNSAFE: Final = _union([QUESTION, NEGATION, HYPOTHETICAL, PAST, PAST_TRADE, UNSUPPORTED, NOT_NOW, NOT_MINE])
-NOUN_ANY: Final = _union([pattern for pattern, _replacement in NOUN_PHRASES])
 CANCEL_OBJECT: Final = _re(r"单|挂|委托|\borders?\b|\bpending\b")
 
 SLASH: Final[dict[str, Intent]] = {

@@ -31,7 +31,8 @@ def test_parse_one_message_prints_one_json_object(config: Path, capsys: pytest.C
     assert command["volume"] == 0.01
     assert command["selector"] is None
     assert command["problem"] is None
-    assert len(command) == 14
+    assert command["needs"] is None
+    assert len(command) == 16
 
 
 def test_config_aliases_are_used(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

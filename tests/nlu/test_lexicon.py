@@ -94,12 +94,14 @@ def test_command_dump_has_exactly_the_contract_keys() -> None:
         "price",
         "sl",
         "tp",
+        "fraction",
         "selector",
         "ticket",
         "magic",
         "period",
         "report",
         "problem",
+        "needs",
     ]
     assert list(Command().model_dump()) == keys
     assert Command().intent is Intent.UNKNOWN

@@ -9,7 +9,9 @@ import pytest
 from nlu import Command, parse
 
 TABLE = Path(__file__).with_name("phrases.tsv")
-NUMERIC = {"volume", "price", "sl", "tp"}
+NUMERIC = {"volume", "price", "sl", "tp", "fraction"}
+LISTS = {"needs"}
+KEYS = list(Command().model_dump())
 INTEGER = {"ticket", "magic"}
 
 
@@ -20,12 +22,15 @@ def _rows() -> list[tuple[str, dict[str, object]]]:
             continue
         text, _, spec = line.partition("\t")
         intent, *pairs = spec.split()
-        expected: dict[str, object] = {key: None for key in Command.model_fields}
+        expected: dict[str, object] = dict.fromkeys(KEYS)
         expected["intent"] = intent
         for pair in pairs:
             key, _, value = pair.partition("=")
             assert key in expected, f"unknown field {key!r} in {line!r}"
-            expected[key] = float(value) if key in NUMERIC else int(value) if key in INTEGER else value
+            if key in LISTS:
+                expected[key] = value.split(",")
+            else:
+                expected[key] = float(value) if key in NUMERIC else int(value) if key in INTEGER else value
         rows.append((text, expected))
     return rows
 
