@@ -17,6 +17,7 @@ class Intent(StrEnum):
     CLOSE = "close"
     MODIFY = "modify"
     CANCEL = "cancel"
+    LOCK = "lock"  # 锁仓: open the opposite side, same size, of the position(s) named
     PNL = "pnl"
     POSITIONS = "positions"
     ORDERS = "orders"
@@ -32,7 +33,7 @@ class Intent(StrEnum):
         return self in TRADING_INTENTS
 
 
-TRADING_INTENTS = frozenset({Intent.OPEN, Intent.CLOSE, Intent.MODIFY, Intent.CANCEL})
+TRADING_INTENTS = frozenset({Intent.OPEN, Intent.CLOSE, Intent.MODIFY, Intent.CANCEL, Intent.LOCK})
 
 
 class Side(StrEnum):
