@@ -33,6 +33,16 @@ Volume = Annotated[
     float,
     Field(gt=0, le=MAX_VOLUME, allow_inf_nan=False, description="Lots; a multiple of the volume step"),
 ]
+Fraction = Annotated[
+    float,
+    Field(
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="A share of the lots the targets hold (0.5 = half): rounded half up to the symbol's "
+        "volume step, at least its volume_min, at most everything; closed FIFO like a volume",
+    ),
+]
 Price = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False, description="A price; 0 means none")]
 Symbol = Annotated[
     str,
@@ -199,7 +209,7 @@ class _ModifyFields(_Strict):
 
 
 class _CloseFields(_Strict):
-    """A ticket, or filters with a selector; `volume` closes part (FIFO across the targets)."""
+    """A ticket, or filters with a selector; `volume` or `fraction` closes part (FIFO across the targets)."""
 
     ticket: Ticket | None = None
     symbol: Symbol | None = None
@@ -207,11 +217,14 @@ class _CloseFields(_Strict):
     magic: Magic | None = None
     selector: Selector | None = None
     volume: Volume | None = None
+    fraction: Fraction | None = None
 
     @model_validator(mode="after")
     def _something(self) -> _CloseFields:
         if all(v is None for v in (self.ticket, self.symbol, self.side, self.magic, self.selector)):
             raise ValueError("give a ticket, or a symbol/side/magic filter or a selector")
+        if self.volume is not None and self.fraction is not None:
+            raise ValueError("give a volume or a fraction, not both")
         return self
 
     def to_core(self) -> CloseRequest:
@@ -229,11 +242,17 @@ class _CloseAllFields(_Strict):
 
 
 class _CancelFields(_Strict):
-    """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them."""
+    """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them; `side`,
+    `order_type` and `magic` narrow it to the orders matching every one given."""
 
     ticket: Ticket | None = None
     symbol: Symbol | None = None
     all: bool = False
+    side: PositionSide | None = Field(None, description="buy: buy limit, stop, stop-limit; sell likewise")
+    order_type: Literal["limit", "stop"] | None = Field(
+        None, description="limit, or stop (stop-limit orders included: until triggered they are stops)"
+    )
+    magic: Magic | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> _CancelFields:
@@ -243,7 +262,14 @@ class _CancelFields(_Strict):
         return self
 
     def to_core(self) -> CancelRequest:
-        return CancelRequest(ticket=self.ticket, symbol=self.symbol, all=self.all)
+        return CancelRequest(
+            ticket=self.ticket,
+            symbol=self.symbol,
+            all=self.all,
+            side=self.side,
+            order_type=OrderKind(self.order_type) if self.order_type else None,
+            magic=self.magic,
+        )
 
 
 class OpenBody(_Confirmed, _OpenFields):
@@ -255,7 +281,7 @@ class ModifyBody(_Confirmed, _ModifyFields):
 
 
 class CloseBody(_Confirmed, _CloseFields):
-    """A ticket, or filters with a selector; `volume` closes part (FIFO across the targets)."""
+    """A ticket, or filters with a selector; `volume` or `fraction` closes part (FIFO across the targets)."""
 
 
 class CloseAllBody(_Confirmed, _CloseAllFields):
@@ -263,7 +289,8 @@ class CloseAllBody(_Confirmed, _CloseAllFields):
 
 
 class CancelBody(_Confirmed, _CancelFields):
-    """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them."""
+    """Exactly one of: a pending order's ticket, every pending order of a symbol, or all of them; `side`,
+    `order_type` and `magic` narrow it to the orders matching every one given."""
 
 
 class OpenPreview(_OpenFields):

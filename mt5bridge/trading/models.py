@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mt5bridge.common.roles import Role
 from mt5bridge.terminal.models import PositionSide
@@ -53,6 +53,13 @@ def _finite_positive(value: float | None) -> float | None:
     return value
 
 
+def _share(value: float | None) -> float | None:
+    # Written so that NaN fails too (every comparison with NaN is false).
+    if value is not None and not (0 < value <= 1):
+        raise ValueError("must be a share above 0 and at most 1 (0.5 = half)")
+    return value
+
+
 def _finite_price(value: float | None) -> float | None:
     if value is not None and not (value >= 0 and value < float("inf")):
         raise ValueError("must be 0 (none) or a positive price")
@@ -77,7 +84,11 @@ class OpenRequest(_Model):
 
 
 class CloseRequest(_Model):
-    """A ticket, or filters plus a selector; `volume` closes part (FIFO unless a selector says otherwise)."""
+    """A ticket, or filters plus a selector; `volume` or `fraction` closes part (FIFO over the targets).
+
+    `fraction` (0 < f <= 1) is a share of what the targets hold, rounded half up to the symbol's volume
+    step, at least its volume_min and at most everything (docs/trading-core.md, "Selectors").
+    """
 
     ticket: int | None = Field(None, gt=0)
     symbol: str | None = Field(None, min_length=1, max_length=32)
@@ -85,8 +96,16 @@ class CloseRequest(_Model):
     magic: int | None = Field(None, ge=0)
     selector: Selector | None = None
     volume: float | None = None
+    fraction: float | None = None
 
     _volume = field_validator("volume")(_finite_positive)
+    _fraction = field_validator("fraction")(_share)
+
+    @model_validator(mode="after")
+    def _volume_or_fraction(self) -> CloseRequest:
+        if self.volume is not None and self.fraction is not None:
+            raise ValueError("give a volume or a fraction, not both")
+        return self
 
 
 class ModifyRequest(_Model):
@@ -108,11 +127,26 @@ class ModifyRequest(_Model):
 
 
 class CancelRequest(_Model):
-    """Pending orders to remove: one ticket, every order of a symbol, or all."""
+    """Pending orders to remove: one ticket, every order of a symbol, or all; `side`, `order_type` and
+    `magic` narrow that to the orders matching every one given.
+
+    `order_type` is limit or stop; a stop includes stop-limit orders (until it triggers, a stop-limit is a
+    stop: it waits above the market for a buy, below for a sell).
+    """
 
     ticket: int | None = Field(None, gt=0)
     symbol: str | None = Field(None, min_length=1, max_length=32)
     all: bool = False
+    side: PositionSide | None = None
+    order_type: OrderKind | None = None
+    magic: int | None = Field(None, ge=0)
+
+    @field_validator("order_type")
+    @classmethod
+    def _limit_or_stop(cls, value: OrderKind | None) -> OrderKind | None:
+        if value not in (None, OrderKind.LIMIT, OrderKind.STOP):
+            raise ValueError("must be limit or stop (stop includes stop-limit orders)")
+        return value
 
 
 class Leg(_Model):
@@ -139,6 +173,9 @@ class Preview(_Model):
     side: PositionSide | None = None
     order_type: OrderKind | None = None
     volume: float = 0.0
+    # A fraction close: the request's share, and the lots the targets hold (`volume` is the share of it).
+    fraction: float | None = None
+    held_volume: float | None = None
     price: float | None = None
     bid: float | None = None
     ask: float | None = None

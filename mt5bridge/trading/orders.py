@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.enums import OrderType
 from mt5bridge.terminal.models import PositionSide, SymbolSpec
 from mt5bridge.trading.errors import InvalidOrder
 from mt5bridge.trading.models import OrderKind
@@ -65,6 +66,34 @@ def pending_type(side: PositionSide, kind: OrderKind, price: float, bid: float, 
     if kind is OrderKind.STOP:
         return C.ORDER_TYPE_BUY_STOP if buy else C.ORDER_TYPE_SELL_STOP
     raise InvalidOrder("invalid_order_type", f"{kind} is not a pending order type")
+
+
+# Pending orders by side and by kind. A stop-limit counts as a stop: until it triggers it is one (above the
+# market for a buy, below for a sell); once triggered MT5 replaces it with a plain limit order.
+_PENDING_SIDE = {
+    OrderType.BUY_LIMIT: PositionSide.BUY,
+    OrderType.BUY_STOP: PositionSide.BUY,
+    OrderType.BUY_STOP_LIMIT: PositionSide.BUY,
+    OrderType.SELL_LIMIT: PositionSide.SELL,
+    OrderType.SELL_STOP: PositionSide.SELL,
+    OrderType.SELL_STOP_LIMIT: PositionSide.SELL,
+}
+_PENDING_KIND = {
+    OrderType.BUY_LIMIT: OrderKind.LIMIT,
+    OrderType.SELL_LIMIT: OrderKind.LIMIT,
+    OrderType.BUY_STOP: OrderKind.STOP,
+    OrderType.SELL_STOP: OrderKind.STOP,
+    OrderType.BUY_STOP_LIMIT: OrderKind.STOP,
+    OrderType.SELL_STOP_LIMIT: OrderKind.STOP,
+}
+
+
+def pending_matches(order_type: OrderType, side: PositionSide | None, kind: OrderKind | None) -> bool:
+    """Whether a pending order of `order_type` is on `side` and of `kind` (limit, or stop incl. stop-limit);
+    None matches anything."""
+    return (side is None or _PENDING_SIDE.get(order_type) is side) and (
+        kind is None or _PENDING_KIND.get(order_type) is kind
+    )
 
 
 def normalize_price(spec: SymbolSpec, price: float, what: str) -> float:

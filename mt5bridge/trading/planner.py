@@ -48,6 +48,17 @@ def _level(spec: SymbolSpec, value: float | None, what: str) -> float:
     return O.normalize_price(spec, value, what) if value else 0.0
 
 
+def _cancel_filters(req: CancelRequest, name: str | None) -> str:
+    parts = [
+        f"ticket {req.ticket}" if req.ticket is not None else "",
+        f"symbol {name}" if name else "",
+        f"side {req.side}" if req.side else "",
+        f"{req.order_type} orders" if req.order_type else "",
+        f"magic {req.magic}" if req.magic is not None else "",
+    ]
+    return ", ".join(p for p in parts if p) or "all"
+
+
 class Planner:
     """Builds previews for open, close, modify and cancel."""
 
@@ -126,8 +137,10 @@ class Planner:
             selector=req.selector,
             ticket=req.ticket,
             volume=req.volume,
+            fraction=req.fraction,
         )
-        specs = {p.symbol: await self.client.symbol(p.symbol) for p in select_positions(positions, flt)}
+        targets = select_positions(positions, flt)
+        specs = {p.symbol: await self.client.symbol(p.symbol) for p in targets}
         rules = {n: VolumeRule(s.volume_min, s.volume_step, s.volume_max) for n, s in specs.items()}
         by_ticket = {p.ticket: p for p in positions}
         legs = []
@@ -159,7 +172,11 @@ class Planner:
                     request=request,
                 )
             )
-        return self._multi(Action.CLOSE, legs, await self._currency())
+        preview = self._multi(Action.CLOSE, legs, await self._currency())
+        if req.fraction is None:
+            return preview
+        held = round(sum(p.volume for p in targets), 8)
+        return preview.model_copy(update={"fraction": req.fraction, "held_volume": held})
 
     def _multi(
         self, action: Action, legs: list[Leg], currency: str, warnings: list[str] | None = None
@@ -247,8 +264,14 @@ class Planner:
             if req.ticket
             else await self.client.orders(symbol=name)
         )
+        found = [
+            o
+            for o in found
+            if O.pending_matches(o.type, req.side, req.order_type)
+            and (req.magic is None or o.magic == req.magic)
+        ]
         if not found:
-            raise InvalidOrder("no_orders", "no pending order matches")
+            raise InvalidOrder("no_orders", f"no pending order matches ({_cancel_filters(req, name)})")
         legs = [
             Leg(
                 ticket=o.ticket,

@@ -1,8 +1,9 @@
 """Which open positions a close (or an SL/TP change) targets, and how a volume splits across them.
 
 Pure functions over the client's `Position` models; no terminal, no I/O. Volumes are checked against the
-symbol's grid and refused when off it, never rounded. Semantics are documented in docs/trading-core.md
-("Selectors"); netting accounts simply have one position per symbol and go through the same functions.
+symbol's grid and refused when off it, never rounded; only a fraction's share is rounded onto the grid.
+Semantics are documented in docs/trading-core.md ("Selectors"); netting accounts simply have one position
+per symbol and go through the same functions.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ class VolumeRule:
 
 @dataclass(frozen=True, slots=True)
 class CloseFilter:
-    """What to close. `symbol` is already the broker's name; `volume` None = whole positions."""
+    """What to close. `symbol` is already the broker's name; `volume` and `fraction` None = whole positions.
+
+    `fraction` (0 < f <= 1) is a share of the lots the targets hold; at most one of volume and fraction.
+    """
 
     symbol: str | None = None
     side: PositionSide | None = None
@@ -71,6 +75,7 @@ class CloseFilter:
     selector: Selector | None = None
     ticket: int | None = None
     volume: float | None = None
+    fraction: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +169,8 @@ def target_positions(positions: Sequence[Position], flt: CloseFilter) -> list[Po
     chosen = select_positions(positions, flt)
     if not chosen:
         raise SelectionError(SelectionCode.NO_MATCH, f"no open position matches ({_describe(flt)})")
-    if flt.selector is None and flt.ticket is None and flt.volume is None and len(chosen) > 1:
+    partial = flt.volume is not None or flt.fraction is not None
+    if flt.selector is None and flt.ticket is None and not partial and len(chosen) > 1:
         raise AmbiguousSelection(chosen)
     return chosen
 
@@ -172,23 +178,45 @@ def target_positions(positions: Sequence[Position], flt: CloseFilter) -> list[Po
 def plan_close(
     positions: Sequence[Position], flt: CloseFilter, rules: Mapping[str, VolumeRule]
 ) -> list[CloseLeg]:
-    """The closing orders for `flt`: whole positions, or `flt.volume` lots taken FIFO across the targets.
+    """The closing orders for `flt`: whole positions, or `flt.volume` lots (or `flt.fraction` of what the
+    targets hold) taken FIFO across the targets.
 
     `rules` maps each broker symbol to its volume grid; a symbol without one is refused.
     """
     chosen = target_positions(positions, flt)
     grids = {p.symbol: _Grid.of(p.symbol, rules) for p in chosen}
-    if flt.volume is None:
-        for position in chosen:
-            grids[position.symbol].check_leg(position.volume, position.ticket, full=True)
-        return [CloseLeg(p.ticket, p.symbol, p.side, p.volume, full=True) for p in chosen]
+    if flt.volume is not None:
+        grid = _one_grid(grids, f"a volume of {flt.volume:g} lots")
+        return _split_fifo(chosen, flt.volume, grid)
+    if flt.fraction is not None:
+        # A share is taken on one instrument's step grid: lots of different symbols do not add up.
+        grid = _one_grid(grids, f"a fraction of {flt.fraction:g}")
+        return _take_fifo(chosen, _fraction_steps(chosen, flt.fraction, grid), grid)
+    for position in chosen:
+        grids[position.symbol].check_leg(position.volume, position.ticket, full=True)
+    return [CloseLeg(p.ticket, p.symbol, p.side, p.volume, full=True) for p in chosen]
+
+
+def _one_grid(grids: Mapping[str, _Grid], what: str) -> _Grid:
     if len(grids) > 1:
         names = ", ".join(sorted(grids))
         raise SelectionError(
-            SelectionCode.INVALID_VOLUME,
-            f"a volume of {flt.volume:g} lots spans several symbols ({names}); name one symbol",
+            SelectionCode.INVALID_VOLUME, f"{what} spans several symbols ({names}); name one symbol"
         )
-    return _split_fifo(chosen, flt.volume, next(iter(grids.values())))
+    return next(iter(grids.values()))
+
+
+def _held_steps(chosen: Sequence[Position], grid: _Grid) -> int:
+    return sum(grid.steps_of(p.volume, f"position {p.ticket}'s volume") for p in chosen)
+
+
+def _fraction_steps(chosen: Sequence[Position], fraction: float, grid: _Grid) -> int:
+    """`fraction` of the steps `chosen` hold, rounded half up to a whole step, at least the symbol's
+    minimum and at most everything: 0.5 of 0.03 lots on a 0.01 step is 0.02 (1.5 steps up to 2)."""
+    held = _held_steps(chosen, grid)
+    # A hair over half a step, so that 0.35 * 30 (10.499999999999998 in floats) still rounds up to 11.
+    share = math.floor(held * fraction + 0.5 + 1e-6)
+    return min(held, max(grid.min_steps, share))
 
 
 def _split_fifo(chosen: list[Position], volume: float, grid: _Grid) -> list[CloseLeg]:
@@ -198,11 +226,17 @@ def _split_fifo(chosen: list[Position], volume: float, grid: _Grid) -> list[Clos
             SelectionCode.INVALID_VOLUME,
             f"{volume:g} lots is below {grid.symbol}'s minimum volume of {grid.rule.volume_min:g}",
         )
-    available = sum(grid.steps_of(p.volume, f"position {p.ticket}'s volume") for p in chosen)
+    return _take_fifo(chosen, wanted, grid)
+
+
+def _take_fifo(chosen: list[Position], wanted: int, grid: _Grid) -> list[CloseLeg]:
+    """`wanted` steps from the earliest targets on: whole positions, the last one partly."""
+    available = _held_steps(chosen, grid)
     if wanted > available:
         raise SelectionError(
             SelectionCode.VOLUME_EXCEEDS,
-            f"{volume:g} lots requested, the matching positions hold {grid.lots(available):g} lots",
+            f"{grid.lots(wanted):g} lots requested, "
+            f"the matching positions hold {grid.lots(available):g} lots",
         )
     legs: list[CloseLeg] = []
     for position in chosen:
