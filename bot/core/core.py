@@ -24,7 +24,7 @@ from bot.core.auth import Gate, Permission, Principal
 from bot.core.commands import Commands, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
 from bot.core.context import Deps
-from bot.core.dialog import DialogBook, Press, PressKind, parse_press, typed_choice
+from bot.core.dialog import DialogBook, Press, PressKind, parse_press
 from bot.core.menu import MenuBook
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
@@ -145,9 +145,9 @@ class ChatCore:
         text = msg.text or ""
         question = self.deps.dialogs.open_for(p.owner)
         if question is not None:  # a typed answer to an open question
-            choice = typed_choice(question, text)
-            if choice is not None and self.deps.dialogs.take(question.id, p.owner) is not None:
-                return await self.trades.answered(p, question, choice, edit=False)
+            answered = await self.trades.typed(p, question, text)
+            if answered is not None:
+                return answered
         slash = parse_slash(text)
         if slash is not None:
             parsed.append(Note(p, f"command.{slash[0].value}", Outcome.OK))

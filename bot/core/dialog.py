@@ -1,9 +1,10 @@
-"""Pending questions ("buy or sell?", "which position?") and the one parser of every button action.
+"""Pending questions ("buy or sell?", "lots or price?", "which symbol?", "which position?") and the one
+parser of every button action.
 
 A button's action is an id, never a command: `c:<id>:y` / `c:<id>:n` answer a confirmation, `q:<id>:<n>`
 picks option n of a question, `s:<id>` takes up a report's suggestion. All state lives in the core's
 books (questions here, confirmations, suggestions); at most 21 bytes. A question can also be answered by
-typing (a side word, or the option's number) in the same chat.
+typing (a side word, 手/lot or 价格/price, the option's number or #ticket, a symbol name) in the same chat.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ _PRESS = re.compile(r"^(c|q|s):([0-9a-f]{16})(?::(y|n|\d{1,2}))?$")
 _CHOICES = {"c": re.compile("^[yn]$"), "q": re.compile(r"^\d{1,2}$"), "s": re.compile("^$")}
 _BUY_WORDS = frozenset({"买", "买入", "做多", "多", "开多", "buy", "long", "b"})
 _SELL_WORDS = frozenset({"卖", "卖出", "做空", "空", "开空", "sell", "short", "s"})
+_VOLUME_WORDS = frozenset({"手", "手数", "lot", "lots", "volume"})
+_PRICE_WORDS = frozenset({"价格", "价", "价位", "price"})
+_WORDS: dict[str, tuple[frozenset[str], ...]] = {
+    "side": (_BUY_WORDS, _SELL_WORDS),
+    "volume_or_price": (_VOLUME_WORDS, _PRICE_WORDS),
+}
 
 
 class PressKind(StrEnum):
@@ -66,8 +73,12 @@ def suggestion_action(offer_id: str) -> str:
 
 
 class QuestionKind(StrEnum):
+    """What is asked; the values are the parser's `Need`s, so a need maps onto its question by value."""
+
     SIDE = "side"  # options: buy, sell
-    TICKET = "ticket"  # options: position tickets
+    VOLUME_OR_PRICE = "volume_or_price"  # options: volume, price (the number is the command's `number`)
+    SYMBOL = "symbol"  # options: symbol names (canonical)
+    TICKET = "ticket"  # options: position (or pending order) tickets
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +118,12 @@ class DialogBook(ExpiringBook[Owner, Question]):
 
 
 def typed_choice(question: Question, text: str) -> int | None:
-    """The option a typed answer picks: a side word for SIDE, the number (or #ticket) for TICKET."""
+    """The option a typed answer picks: a side word (SIDE), 手/lot or 价格/price (VOLUME_OR_PRICE), else
+    the option's number, or #ticket (TICKET); None when the text answers nothing."""
     word = text.strip().lower().rstrip("。.!！")
-    if question.kind is QuestionKind.SIDE:
-        if word in _BUY_WORDS:
-            return 0
-        return 1 if word in _SELL_WORDS else None
+    for index, words in enumerate(_WORDS.get(question.kind.value, ())):
+        if word in words:
+            return index
     if word.startswith("#") and word[1:] in question.options:
         return question.options.index(word[1:])
     if word.isdigit() and 1 <= int(word) <= len(question.options):

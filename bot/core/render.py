@@ -89,6 +89,11 @@ def _lots(value: float | None) -> str:
     return text + "0" * (2 - len(text.split(".")[1])) if "." in text else text
 
 
+def _num(value: float | None) -> str:
+    """A number as the user would write it: 1, 0.5, 2345.125 (no trailing zeros, no exponent)."""
+    return "-" if value is None else f"{value:.10f}".rstrip("0").rstrip(".")
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
@@ -166,6 +171,7 @@ class Renderer:
             signed=_signed,
             lots=_lots,
             pct=_pct,
+            num=_num,
             note=_note,
         )
 

@@ -1,4 +1,4 @@
-"""The trading flow: command -> (question) -> preview -> confirmation -> execute -> result.
+"""The trading flow: command -> (questions, one at a time) -> preview -> confirmation -> execute -> result.
 
 Nothing executes without a claimed confirmation unless the user's mode is `never`. At the tap the
 trading core takes the preview once more (`execute(expected=...)`): a price that moved beyond the
@@ -8,16 +8,19 @@ as a new confirmation instead of an execution.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from bot.core.auth import Permission, Principal, symbol_allowed
 from bot.core.confirm import Confirmation, ConfirmState, TradeRequest, Verdict, new_id
 from bot.core.context import Deps
-from bot.core.dialog import Press, Question, QuestionKind, confirm_action, option_action
+from bot.core.dialog import Press, Question, confirm_action, typed_choice
+from bot.core.questions import Questions, asked_fields, complete, next_need
 from bot.core.step import Note, Step
-from bot.messages import Button, Reply
+from bot.messages import Button
 from bot.settings import ConfirmMode
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.terminal.errors import MT5Error
-from mt5bridge.terminal.models import Position, PositionSide
+from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import PreviewChanged, UnknownSymbol
 from mt5bridge.trading.models import (
     Actor,
@@ -28,12 +31,10 @@ from mt5bridge.trading.models import (
     OrderKind,
     Preview,
 )
-from mt5bridge.trading.selectors import AmbiguousSelection
+from mt5bridge.trading.selectors import AmbiguousSelection, CloseFilter, select_positions
 from mt5bridge.trading.selectors import Selector as CoreSelector
-from nlu import Command, Intent, Selector, Side
+from nlu import Command, Intent, Selector
 from storage.models import Outcome
-
-MAX_CHOICES = 10  # candidate buttons per question; more would not fit a phone screen
 
 
 class Unsupported(Exception):
@@ -73,30 +74,27 @@ def to_request(cmd: Command) -> TradeRequest:
                 sl=cmd.sl, tp=cmd.tp, magic=cmd.magic or 0,
             )  # fmt: skip
         case Intent.CLOSE:
+            if cmd.volume is not None and cmd.fraction is not None:
+                raise Unsupported("volume_and_fraction")
             return CloseRequest(
-                ticket=cmd.ticket,
-                symbol=cmd.symbol,
-                side=side,
-                magic=cmd.magic,
-                selector=selector,
-                volume=cmd.volume,
-            )
+                ticket=cmd.ticket, symbol=cmd.symbol, side=side, magic=cmd.magic, selector=selector,
+                volume=cmd.volume, fraction=cmd.fraction,
+            )  # fmt: skip
         case Intent.MODIFY:
             return ModifyRequest(
                 ticket=cmd.ticket, symbol=cmd.symbol, side=side, magic=cmd.magic, selector=selector,
                 sl=cmd.sl, tp=cmd.tp, price=cmd.price,
             )  # fmt: skip
         case Intent.CANCEL:
-            # CancelRequest has no side, type or magic filter: cancelling more than was said is refused.
-            if (
-                cmd.side
-                or cmd.order_type
-                or cmd.magic is not None
-                or selector not in (None, CoreSelector.ALL)
-            ):
+            # side, kind (limit/stop) and magic narrow the cancel; a selector other than "all" cannot
+            kind = OrderKind(cmd.order_type) if cmd.order_type else None
+            if selector not in (None, CoreSelector.ALL) or kind in (OrderKind.MARKET, OrderKind.PENDING):
                 raise Unsupported("cancel_filter")
             everything = cmd.ticket is None and cmd.symbol is None
-            return CancelRequest(ticket=cmd.ticket, symbol=cmd.symbol, all=everything)
+            return CancelRequest(
+                ticket=cmd.ticket, symbol=cmd.symbol, all=everything, side=side, order_type=kind,
+                magic=cmd.magic,
+            )  # fmt: skip
     raise Unsupported("not_trading")
 
 
@@ -106,24 +104,22 @@ class TradeFlow:
     def __init__(self, deps: Deps) -> None:
         self.d = deps
         self._allowed: dict[tuple[str, ...], set[str]] = {}
+        self.questions = Questions(deps, self._symbols_ok)
 
     async def start(self, p: Principal, cmd: Command, *, edit: bool = False) -> Step:
-        """A trading command: refuse, ask what is missing, or offer a confirmation."""
-        if not p.may(Permission.TRADE):
+        """A trading command: refuse, ask what is missing (one thing at a time), or offer a confirmation."""
+        if not p.may(Permission.TRADE):  # before any question: a viewer is never asked anything
             return denied_role(self.d, p, cmd)
         if cmd.symbol and not await self._symbols_ok(p, {cmd.symbol}):
             return self._deny_symbol(p, cmd, cmd.symbol)
-        missing = missing_fields(cmd)
+        missing = [name for name in missing_fields(cmd) if name not in asked_fields(cmd)]
         if missing:
             return Step([self.d.reply(p, "trade", "incomplete", intent=cmd.intent.value, missing=missing)])
-        if cmd.intent is Intent.OPEN and cmd.side is None:
-            return Step(self._ask_side(p, cmd, edit=edit))
-        if cmd.intent is Intent.CLOSE and not (
-            cmd.symbol or cmd.selector or cmd.ticket or cmd.magic is not None
-        ):
-            side = PositionSide(cmd.side) if cmd.side else None
-            positions = await self.d.trading.positions(side=side)
-            return Step(await self._ask_ticket(p, cmd, positions, False, edit))
+        need = next_need(cmd)
+        if need is not None:
+            return await self.questions.ask(p, cmd, need, edit=edit)
+        if cmd.intent is Intent.LOCK:
+            return await self._lock(p, cmd, edit=edit)
         try:
             request = to_request(cmd)
         except Unsupported as unsupported:
@@ -138,7 +134,7 @@ class TradeFlow:
         try:
             preview = await self.d.trading.preview(request)
         except AmbiguousSelection as ambiguous:
-            return Step(await self._ask_ticket(p, cmd, list(ambiguous.candidates), True, edit))
+            return await self.questions.ticket(p, cmd, ambiguous.candidates, ambiguous=True, edit=edit)
         except MT5BotError as refused:
             return Step(
                 [self.d.error(p, refused, edit=edit)],
@@ -173,7 +169,10 @@ class TradeFlow:
         pending = Note(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
         ttl = self.d.settings.chat.confirm_ttl_sec
         digits = await self.d.digits({leg.symbol for leg in preview.legs})
-        rendered = self.d.render(p, "trade", "preview", p=preview, ttl=ttl, digits=digits, moved=moved)
+        lock = cmd.ticket if cmd.intent is Intent.LOCK else None
+        rendered = self.d.render(
+            p, "trade", "preview", p=preview, ttl=ttl, digits=digits, moved=moved, lock=lock
+        )
         buttons = self.confirm_buttons(p, conf.id)
         return Step([rendered.reply(buttons, edit=edit, confirmation_id=conf.id)], [pending])
 
@@ -246,46 +245,45 @@ class TradeFlow:
         digits = await self.d.digits({o.symbol for o in result.outcomes})
         return Step([self.d.render(p, "trade", "result", r=result, digits=digits).reply(edit=edit)], [done])
 
-    # --- questions -------------------------------------------------------------------------------
-    def _ask_side(self, p: Principal, cmd: Command, *, edit: bool) -> list[Reply]:
-        question = self.d.dialogs.ask(p.owner, QuestionKind.SIDE, cmd, p.raw, ("buy", "sell"))
-        label = self.d.renderer.label
-        buttons = [[Button(text=label(p.lang, side), action=option_action(question.id, i))
-                    for i, side in enumerate(question.options)]]  # fmt: skip
-        rendered = self.d.render(p, "trade", "ask_side", symbol=cmd.symbol, volume=cmd.volume)
-        return [rendered.reply(buttons, edit=edit)]
-
-    async def _ask_ticket(
-        self, p: Principal, cmd: Command, candidates: list[Position], ambiguous: bool, edit: bool
-    ) -> list[Reply]:
-        if not candidates:
-            return [self.d.render(p, "trade", "nothing_to_close").reply(edit=edit)]
-        shown = candidates[:MAX_CHOICES]
-        options = tuple(str(pos.ticket) for pos in shown)
-        question = self.d.dialogs.ask(p.owner, QuestionKind.TICKET, cmd, p.raw, options)
-        buttons = [
-            Button(text=f"{i + 1}) #{pos.ticket}", action=option_action(question.id, i))
-            for i, pos in enumerate(shown)
-        ]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        digits = await self.d.digits({pos.symbol for pos in shown})
-        currency = (await self.d.trading.account()).currency
-        rendered = self.d.render(
-            p, "trade", "ask_ticket", candidates=shown, digits=digits, currency=currency, ambiguous=ambiguous
+    # --- locks and answers ----------------------------------------------------------------------
+    async def _lock(self, p: Principal, cmd: Command, *, edit: bool) -> Step:
+        """锁仓: one targeted position -> the opposite side, same volume, at market; several -> which?"""
+        side = PositionSide(cmd.side) if cmd.side else None
+        held = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic, side=side)
+        selector = CoreSelector(cmd.selector) if cmd.selector else None
+        chosen = select_positions(held, CloseFilter(selector=selector, ticket=cmd.ticket))
+        if len(chosen) > 1:
+            return await self.questions.ticket(p, cmd, chosen, ambiguous=True, edit=edit)
+        if not chosen:
+            return Step([self.d.render(p, "trade", "nothing_to_lock").reply(edit=edit)])
+        (pos,) = chosen
+        opposite = PositionSide.SELL if pos.side is PositionSide.BUY else PositionSide.BUY
+        # magic 0: the hedge is the user's own order, so an EA managing `pos` by its magic leaves it alone
+        request = OpenRequest(
+            symbol=pos.symbol, side=opposite, volume=pos.volume, order_type=OrderKind.MARKET
         )
-        return [rendered.reply(rows, edit=edit)]
+        locked = cmd.model_copy(update={"ticket": pos.ticket, "selector": None})
+        return await self.propose(p, locked, request, edit=edit)
 
-    async def answered(self, p: Principal, question: Question, index: int, *, edit: bool) -> Step:
-        """Continue a command with the option the user picked."""
-        if not 0 <= index < len(question.options):
-            return Step([self.d.render(p, "trade", "unknown_action").reply(edit=edit)])
-        choice = question.options[index]
-        if question.kind is QuestionKind.SIDE:
-            cmd = question.command.model_copy(update={"side": Side(choice)})
-        else:
-            cmd = question.command.model_copy(update={"ticket": int(choice), "selector": None})
+    async def answered(self, p: Principal, question: Question, choice: str, *, edit: bool) -> Step:
+        """Continue a command with the user's answer; the completed command starts over (never executes)."""
+        try:
+            cmd = complete(question, choice)
+        except ValidationError:
+            return Step([self.d.render(p, "trade", "unsupported", what="answer").reply(edit=edit)])
         p = _with_raw(p, question.raw)
-        return await self.start(p, cmd, edit=edit)
+        step = await self.start(p, cmd, edit=edit)
+        answer = Note(p, "answer", Outcome.OK, command=cmd, confirmation=question.id)
+        return Step(step.replies, [answer, *step.notes])
+
+    async def typed(self, p: Principal, question: Question, text: str) -> Step | None:
+        """A typed answer to the user's open question (an option's word or number, a symbol name), or
+        None when the text answers nothing (it is then read as a new message)."""
+        index = typed_choice(question, text)
+        choice = question.options[index] if index is not None else self.questions.typed_symbol(question, text)
+        if choice is None or self.d.dialogs.take(question.id, p.owner) is None:
+            return None
+        return await self.answered(p, question, choice, edit=False)
 
     async def press(self, p: Principal, press: Press) -> Step:
         """A tap on a question's option."""
@@ -295,7 +293,10 @@ class TradeFlow:
                 not_owner = Note(p, "answer", Outcome.DENIED, error_code="not_owner")
                 return Step([self.d.reply(p, "trade", "not_yours")], [not_owner])
             return Step([self.d.render(p, "trade", "unknown_action").reply(edit=True)])
-        return await self.answered(p, question, int(press.choice), edit=True)
+        index = int(press.choice)
+        if not 0 <= index < len(question.options):
+            return Step([self.d.render(p, "trade", "unknown_action").reply(edit=True)])
+        return await self.answered(p, question, question.options[index], edit=True)
 
     # --- symbols and points ----------------------------------------------------------------------
     async def _allowed_names(self, p: Principal) -> set[str]:
