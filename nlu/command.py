@@ -124,3 +124,4 @@ class Command(BaseModel):
 
 
 UNKNOWN = Command()
+PARSER_ONLY = ("problem", "needs", "number")  # set by the offline parser alone, never taken from an LLM

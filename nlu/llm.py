@@ -19,11 +19,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nlu.command import UNKNOWN, Command, Intent
+from nlu.command import PARSER_ONLY, UNKNOWN, Command, Intent, Need
 from nlu.lexicon import lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.normalize import normalize
-from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse
+from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, with_needs
 from nlu.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,12 @@ ANSWER_PROMPT = (
 
 
 def _command_schema() -> dict[str, Any]:
-    """The Command's JSON schema without `problem`: only the offline parser reports number problems."""
+    """The Command's JSON schema without what only the offline parser sets: `problem`, `needs`, `number`."""
     schema = Command.model_json_schema()
-    schema["properties"].pop("problem", None)
+    for name in PARSER_ONLY:
+        schema["properties"].pop(name, None)
     defs = schema.get("$defs", {})
-    for name in ("Problem", "ProblemCode"):
+    for name in ("Problem", "ProblemCode", "Need"):
         defs.pop(name, None)
     _rename_def(schema, "ReportKind", "Report")
     return schema
@@ -89,8 +90,8 @@ def needs_llm(command: Command) -> bool:
 
     Never for a number problem ("买入-1手黄金"): the LLM must not read -1 as 1; the chat explains instead.
     """
-    if command.problem is not None:
-        return False
+    if command.problem is not None or Need.VOLUME_OR_PRICE in (command.needs or ()):
+        return False  # a number that fits both a lot and a price is asked with buttons, never guessed
     if command.intent is Intent.UNKNOWN:
         return True
     if command.intent is Intent.OPEN:
@@ -147,7 +148,7 @@ class LLMParser:
             candidate = Command.model_validate(json.loads(arguments))
         except (ValueError, ValidationError, RecursionError):  # RecursionError: absurdly nested JSON
             return offline
-        if candidate.intent is Intent.UNKNOWN or candidate.problem is not None:
+        if candidate.intent is Intent.UNKNOWN or any(getattr(candidate, k) is not None for k in PARSER_ONLY):
             return offline
         if _carries_number(candidate) and has_number_finding(text, self._aliases):
             return offline  # a signed number, a range or an unclear separator is never read by the LLM
@@ -158,7 +159,7 @@ class LLMParser:
             return offline
         if not _agrees(offline, checked):
             return offline
-        return checked
+        return with_needs(checked)
 
     def _canonical(self, text: str, candidate: Command) -> Command | None:
         """The candidate with a canonical symbol; None if the symbol is unknown or not the one named."""
@@ -258,7 +259,7 @@ def _agrees(offline: Command, candidate: Command) -> bool:
         return False
     if offline.side is None and candidate.side is not None:
         return False  # the message named no side the lexicon knows: the chat asks, the LLM does not pick
-    mine = offline.model_dump(exclude_none=True)
+    mine = offline.model_dump(exclude_none=True, exclude={"needs"})
     theirs = candidate.model_dump()
     return all(theirs[key] == value for key, value in mine.items())
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nlu.tradchars import SIMPLIFIED, TRADITIONAL
+
 BLANK = "§"  # what consumed spans are overwritten with; never left in user text
 MAX_CHARS = 300  # nobody types a trade longer than this; longer text is refused, which also bounds time
 
@@ -17,13 +19,19 @@ _TRAD = (
     "订动调删条获还应该会过经从后里资号码万网锁长与离场历录览询问题较让给说务拟荡涨蚀拨担标准货"
     "额钟头总结亏笔边亿澳纽瑞营线线伦敦达琼斯汉数张没见划处为并运赢输损价涨跌负",
 )
+# Cantonese trading speech adds a few more (賺 兌 圓 緊 彈 鍵 擊 齊 邊 啲 係 嘅 stay readable as simplified).
+_TRAD_MORE = ("賺兌圓緊彈鍵擊齊講聽遲陣試啱冇嗰們於識嘢", "赚兑圆紧弹键击齐讲听迟阵试啱冇嗰们于识嘢")
 assert len(_TRAD[0]) == len(_TRAD[1])  # noqa: S101 - a broken table must fail at import, not silently
 # Minus and dash look-alikes that NFKC leaves alone (−, ‐, ‒, –, —, ―, ⁃, ➖) become "-", and wave dashes
 # (〜, ∼, ⁓) "~": a sign or a range must not hide behind a typographic variant (see nlu/numbers.py).
 # NFKC already maps full-width －, ＋, ～ and the small ﹣ to their ASCII forms.
 _DASHES = "\u2212\u2010\u2012\u2013\u2014\u2015\u2043\u2796"
 _WAVES = "\u301c\u223c\u2053"
-_TRAD_TABLE = str.maketrans(_TRAD[0] + _DASHES + _WAVES, _TRAD[1] + "-" * len(_DASHES) + "~" * len(_WAVES))
+# OpenCC's character table first, then ours on top (it decides where they differ, e.g. 帳 -> 账).
+_TRAD_TABLE = str.maketrans(TRADITIONAL, SIMPLIFIED) | str.maketrans(
+    _TRAD[0] + _TRAD_MORE[0] + _DASHES + _WAVES,
+    _TRAD[1] + _TRAD_MORE[1] + "-" * len(_DASHES) + "~" * len(_WAVES),
+)
 
 # "@bot" is a mention; "@2300", "@-2300", "@负2300", "@.5" are a price (a sign is never a name's start).
 _MENTION = re.compile(r"@(?![\d\-+.±负])[\w.\-]+")
@@ -44,6 +52,17 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百点半]+(?=\s*(?:手|lots?\b))")
+# "一手半" / "1手半" is one and a half lots.
+_AND_A_HALF = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*手半")
+# English amounts of lots: "half a lot", "a half lot", "one and a half lots", "two lots".
+_EN_DIGITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+_EN_WORD = "|".join(_EN_DIGITS)
+_EN_HALF = re.compile(r"\b(?:(?:a|one)\s+half(?:\s+a)?|half\s+a|half)\s+(lots?)\b")
+_EN_AND_HALF = re.compile(rf"\b({_EN_WORD}|\d+)\s+and\s+a\s+half\s+(lots?)\b")
+_EN_LOTS = re.compile(rf"\b({_EN_WORD})\s+(lots?)\b")
 
 
 def normalize(text: str) -> str:
@@ -51,11 +70,34 @@ def normalize(text: str) -> str:
     if len(text) > MAX_CHARS * 4:
         return ""
     folded = unicodedata.normalize("NFKC", text).translate(_TRAD_TABLE).lower()
-    folded = _MENTION.sub(" ", folded).replace(BLANK, " ")
+    if "@" in folded:
+        folded = _MENTION.sub(" ", folded)
+    folded = folded.replace(BLANK, " ")
     folded = _SPACES.sub(" ", folded).strip()
     if len(folded) > MAX_CHARS:
         return ""
+    if "半" in folded:
+        folded = _AND_A_HALF.sub(_replace_and_a_half, folded)
+    if "lot" in folded:
+        folded = _english_lots(folded)
+    if "手" not in folded and "lot" not in folded:
+        return folded
     return _CN_NUMBER.sub(_replace_cn_number, folded)
+
+
+def _replace_and_a_half(match: re.Match[str]) -> str:
+    whole = cn_to_number(match.group(1)) if not match.group(1).isdigit() else float(match.group(1))
+    return match.group(0) if whole is None else f"{whole + 0.5:g}手"
+
+
+def _english_lots(text: str) -> str:
+    text = _EN_AND_HALF.sub(lambda m: f"{_en_number(m.group(1)) + 0.5:g} {m.group(2)}", text)
+    text = _EN_HALF.sub(r"0.5 \1", text)
+    return _EN_LOTS.sub(lambda m: f"{_en_number(m.group(1)):g} {m.group(2)}", text)
+
+
+def _en_number(word: str) -> float:
+    return float(word) if word.isdigit() else float(_EN_DIGITS[word])
 
 
 def _replace_cn_number(match: re.Match[str]) -> str:

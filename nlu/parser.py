@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
+from nlu import bare as B
 from nlu import cues as C
 from nlu import patterns as P
 from nlu import scan as S
@@ -18,6 +19,7 @@ from nlu.command import (
     UNKNOWN,
     Command,
     Intent,
+    Need,
     NumberField,
     OrderType,
     Period,
@@ -32,7 +34,8 @@ from nlu.normalize import normalize
 
 _ALLOWED: dict[Intent, frozenset[str]] = {
     Intent.OPEN: frozenset({"symbol", "side", "volume", "order_type", "price", "sl", "tp", "magic"}),
-    Intent.CLOSE: frozenset({"symbol", "side", "volume", "selector", "ticket", "magic"}),
+    Intent.CLOSE: frozenset({"symbol", "side", "volume", "fraction", "selector", "ticket", "magic"}),
+    Intent.LOCK: frozenset({"symbol", "side", "selector", "ticket", "magic"}),
     Intent.MODIFY: frozenset(
         {"symbol", "side", "order_type", "price", "sl", "tp", "selector", "ticket", "magic"}
     ),
@@ -120,17 +123,38 @@ def _zero(scan: S.Scan, kind: Intent | None) -> Problem | None:
     return None
 
 
+_STRONG = ((Intent.CLOSE, P.CLOSE_VERB), (Intent.CANCEL, P.CANCEL_VERB), (Intent.LOCK, P.LOCK_VERB))
+
+
+def _without_side_nouns(text: str, strong: bool) -> str:
+    """The text without "多单"/"short positions" (and, after close/cancel, "buy stops"): nouns, not verbs."""
+    tables = (P.SIDE_NOUN, P.SIDE_ORDER_NOUN) if strong else (P.SIDE_NOUN,)
+    for table in tables:
+        if table.any.search(text):  # nearly always false: skip the substitutions
+            for pattern, _side in table.rows:
+                text = pattern.sub(" ", text)
+    return text
+
+
 def _trading_kind(scan: S.Scan) -> Intent | None:
     """Which trading verb the message carries; UNKNOWN when it carries two actions; None for none."""
-    text = scan.text
-    for pattern, _side in P.SIDE_NOUN.rows:
-        text = pattern.sub(" ", text)
+    text = _without_side_nouns(scan.text, False)
+    strong = [k for k, p in _STRONG if p.search(text)]
+    if strong:
+        text = _without_side_nouns(text, True)
     buy_sell = bool(P.BUY_VERB.search(text) or P.SELL_VERB.search(text))
-    neutral = bool(P.OPEN_VERB.search(text)) or bool(
-        P.PENDING_WORD.search(text) and (scan.volume is not None or scan.price is not None)
+    numbered = scan.volume is not None or scan.price is not None
+    if (
+        not strong
+    ):  # "挂单欧美 1.0850": the bare number is the price (decided later); "删除挂单123456" a ticket
+        numbered = numbered or P.BARE.search(scan.text) is not None
+    neutral = (
+        bool(P.OPEN_VERB.search(text))
+        or bool(P.PENDING_WORD.search(text) and numbered)
+        or (scan.trigger is not None and scan.volume is not None)  # "黄金涨破3420 0.1手": a stop, side asked
     )
-    modify = scan.modify_verb and scan.sl_tp_mentioned
-    strong = [k for k, p in ((Intent.CLOSE, P.CLOSE_VERB), (Intent.CANCEL, P.CANCEL_VERB)) if p.search(text)]
+    levels = scan.sl is not None or scan.tp is not None
+    modify = scan.sl_tp_mentioned and (scan.modify_verb or levels)
     if len(strong) > 1 or ((strong or buy_sell or neutral) and C.SEQUENCE.search(text)):
         return Intent.UNKNOWN
     if strong:
@@ -148,14 +172,14 @@ def _unsafe(text: str) -> bool:
 
 
 def _sides(text: str, kind: Intent) -> set[Side]:
-    sides = {side for pattern, side in P.SIDE_NOUN.rows if pattern.search(text)}
+    strong = kind is not Intent.OPEN
+    tables = (P.SIDE_NOUN, P.SIDE_ORDER_NOUN) if strong else (P.SIDE_NOUN,)
+    sides = {side for t in tables if t.any.search(text) for pattern, side in t.rows if pattern.search(text)}
     if kind is Intent.CLOSE and "平多" in text:
         sides.add(Side.BUY)
     if kind is Intent.CLOSE and "平空" in text:
         sides.add(Side.SELL)
-    cleaned = text
-    for pattern, _side in P.SIDE_NOUN.rows:
-        cleaned = pattern.sub(" ", cleaned)
+    cleaned = _without_side_nouns(text, strong)
     if P.BUY_VERB.search(cleaned):
         sides.add(Side.BUY)
     if P.SELL_VERB.search(cleaned):
@@ -171,8 +195,35 @@ def _selector(scan: S.Scan) -> Selector | Intent | None:
     return named
 
 
-def _order_type(scan: S.Scan, kind: Intent) -> OrderType | Intent | None:
+_TRIGGER_SIDE = {P.Trigger.UP: Side.BUY, P.Trigger.DOWN: Side.SELL, P.Trigger.PULLBACK: Side.BUY,
+                 P.Trigger.RALLY: Side.SELL}  # fmt: skip
+_TRIGGER_TYPE = {P.Trigger.UP: OrderType.STOP, P.Trigger.DOWN: OrderType.STOP,
+                 P.Trigger.PULLBACK: OrderType.LIMIT, P.Trigger.RALLY: OrderType.LIMIT}  # fmt: skip
+
+
+def _triggered_type(scan: S.Scan, side: Side | None) -> OrderType | Intent:
+    """涨破 X 买 is a buy stop, 回调到 X 买 a buy limit; a side against the trigger is not understood.
+
+    Without a side the chat asks it; the core then picks limit or stop from the price (`pending`).
+    """
+    assert scan.trigger is not None  # noqa: S101 - only called with a trigger
+    if side is None:
+        return OrderType.PENDING
+    return _TRIGGER_TYPE[scan.trigger] if _TRIGGER_SIDE[scan.trigger] is side else Intent.UNKNOWN
+
+
+def _order_type(scan: S.Scan, kind: Intent, side: Side | None) -> OrderType | Intent | None:
     named = P.ORDER_TYPES.first(scan.text)
+    if kind is Intent.OPEN and scan.trigger is not None:
+        triggered = _triggered_type(scan, side)
+        if (
+            named is None
+            or named is OrderType.PENDING
+            or named is triggered
+            or triggered is OrderType.PENDING
+        ):
+            return triggered if named in (None, OrderType.PENDING) else named
+        return Intent.UNKNOWN
     if kind is Intent.OPEN:
         if named is OrderType.MARKET and scan.price is not None:
             return Intent.UNKNOWN
@@ -192,19 +243,38 @@ def _refused(scan: S.Scan) -> bool:
 
 
 def _trading(scan: S.Scan, kind: Intent) -> Command:
-    if kind is Intent.UNKNOWN or scan.findings or _refused(scan):
+    if kind is Intent.UNKNOWN or scan.findings:
         return UNKNOWN
+    number = B.assign(scan, kind)
+    fields = None if _refused(scan) else _fields(scan, kind)
+    if fields is None or not _carried(kind, fields, scan):
+        return UNKNOWN
+    if number is not None and fields.get("order_type") is OrderType.MARKET:
+        fields["volume"], number = number, None  # "buy eurusd 1 at market": no price, so 1 is the volume
+    try:
+        command = Command.model_validate({"intent": kind, **fields, "number": number})
+    except ValidationError:
+        return UNKNOWN  # e.g. a volume of 0 or above the maximum: impossible, so not understood
+    return with_needs(command)
+
+
+def _fields(scan: S.Scan, kind: Intent) -> dict[str, object] | None:
+    """The command's fields as found; None when they contradict each other (not understood)."""
     sides = _sides(scan.text, kind)
     if kind is Intent.OPEN and len(sides) > 1:
-        return UNKNOWN
+        return None
+    side = next(iter(sides)) if len(sides) == 1 else None
     selector = _selector(scan) if kind is not Intent.OPEN else P.SELECTORS.first(scan.text)
-    order_type = _order_type(scan, kind)
-    if Intent.UNKNOWN in (selector, order_type):
-        return UNKNOWN
+    if kind is Intent.CLOSE and selector is None and scan.ticket is None:
+        selector = P.IMPLIED_SELECTORS.first(scan.text)
+    order_type = _order_type(scan, kind, side)
+    if Intent.UNKNOWN in (selector, order_type) or (scan.fraction is not None and scan.volume is not None):
+        return None
     candidates: dict[str, object] = {
         "symbol": next(iter(scan.symbols), None),
-        "side": sides.pop() if len(sides) == 1 else None,
+        "side": side,
         "volume": scan.volume,
+        "fraction": scan.fraction,
         "order_type": order_type,
         "price": scan.price,
         "sl": scan.sl,
@@ -213,21 +283,45 @@ def _trading(scan: S.Scan, kind: Intent) -> Command:
         "ticket": scan.ticket,
         "magic": scan.magic,
     }
-    fields = {key: value for key, value in candidates.items() if value is not None}
+    return {key: value for key, value in candidates.items() if value is not None}
+
+
+def _carried(kind: Intent, fields: dict[str, object], scan: S.Scan) -> bool:
+    """Every field is one the intent can carry; a bare "取消"/"cancel" is about the conversation."""
     stated = set(fields)
     if stated - _ALLOWED[kind]:
-        return UNKNOWN
-    if kind is Intent.CANCEL and not stated - {"side"} and not P.CANCEL_OBJECT.search(scan.text):
-        return UNKNOWN  # a bare "取消"/"cancel" is more likely about a conversation than about orders
-    try:
-        return Command.model_validate({"intent": kind, **fields})
-    except ValidationError:
-        return UNKNOWN  # e.g. a volume of 0 or above the maximum: impossible, so not understood
+        return False
+    return kind is not Intent.CANCEL or bool(stated - {"side"}) or bool(P.CANCEL_OBJECT.search(scan.text))
+
+
+def with_needs(cmd: Command) -> Command:
+    """`cmd` with `needs` set to what the chat must ask before it is complete (None when nothing)."""
+    needs = _needs(cmd)
+    if not needs and cmd.needs is None:
+        return cmd
+    return cmd.model_copy(update={"needs": needs or None})
+
+
+def _needs(cmd: Command) -> tuple[Need, ...]:
+    """What the chat asks, in the order it asks: the number's role, the symbol, the side; or the target."""
+    needs: list[Need] = []
+    if not cmd.intent.is_trading:
+        return ()
+    if cmd.intent is Intent.OPEN:
+        if cmd.number is not None:
+            needs.append(Need.VOLUME_OR_PRICE)
+        if cmd.symbol is None:
+            needs.append(Need.SYMBOL)
+        if cmd.side is None:
+            needs.append(Need.SIDE)
+    elif cmd.symbol is None and cmd.selector is None and cmd.ticket is None and cmd.magic is None:
+        needs.append(Need.TICKET)
+    return tuple(needs)
 
 
 def _query_intent(scan: S.Scan) -> Intent:
     text = scan.text
-    if P.REPORT_WORD.search(text):
+    if P.REPORT_WORD.search(text) or (scan.magic is not None and C.STATUS.search(text)):
         return Intent.REPORT
     if C.FREE_FORM.search(text) or C.PAST_TRADE.search(text):
         return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning over data: the LLM's job
@@ -255,7 +349,7 @@ def _query(scan: S.Scan, forced: Intent | None) -> Command:
         side=sides.pop() if len(sides) == 1 else None,
         selector=P.SELECTORS.first(scan.text) if listing else None,
         ticket=scan.ticket if listing else None,
-        magic=scan.magic if intent in (Intent.POSITIONS, Intent.ORDERS, Intent.PNL) else None,
+        magic=scan.magic if intent in (Intent.POSITIONS, Intent.ORDERS, Intent.PNL, Intent.REPORT) else None,
         period=period if intent in (Intent.PNL, Intent.REPORT) else None,
         report=report,
     )

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from nlu import numbers as N
 from nlu import patterns as P
+from nlu.bands import is_lot
 from nlu.command import NumberField, Problem
 from nlu.lexicon import THOUSANDS_QUOTED, Lexicon
-from nlu.normalize import BLANK
+from nlu.normalize import BLANK, cn_to_number
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Scan:
     spans: dict[NumberField, tuple[int, int]] = field(default_factory=dict)  # where each field was read
     findings: tuple[N.Finding, ...] = N.NOTHING  # signs, ranges, separators: see nlu/numbers.py
     zero: bool = False  # some field was read as 0 (a typed 0, not an SL/TP removal word)
+    symbol_at: int | None = None  # where the first symbol stood
+    trigger: P.Trigger | None = None  # 涨破/跌破/回调到/反弹到 before the price
+    fraction: float | None = None  # a share of what is held
 
     @property
     def has_fields(self) -> bool:
@@ -44,7 +48,8 @@ class Scan:
     ambiguous: bool = False  # a field given twice, or a number that cannot be what it claims
 
 
-def _blank(text: str, start: int, end: int) -> str:
+def blank(text: str, start: int, end: int) -> str:
+    """`text` with `[start, end)` overwritten by the blank mark (positions stay the same)."""
     return text[:start] + BLANK * (end - start) + text[end:]
 
 
@@ -58,7 +63,7 @@ def take(scan: Scan, pattern: re.Pattern[str], name: NumberField | None = None) 
     if not matches:
         return None
     for match in matches:
-        scan.text = _blank(scan.text, match.start(), match.end())
+        scan.text = blank(scan.text, match.start(), match.end())
     if len(matches) > 1:
         scan.ambiguous = True
         return None
@@ -91,12 +96,17 @@ def _int(scan: Scan, pattern: re.Pattern[str], name: NumberField) -> int | None:
 
 
 def _volume_after_verb(scan: Scan) -> None:
+    """ "buy 0.01 xauusd": a lot-sized number right after the verb, unless the symbol came first.
+
+    After the symbol ("GBPUSD BUY 1.5") it may be a signal's entry price: the price band decides.
+    """
     match = P.VOLUME_AFTER_VERB.search(scan.text)
-    if match:
+    symbol_first = scan.symbol_at is not None and scan.symbol_at < match.start() if match else False
+    if match and not symbol_first and is_lot(match.group(1)):
         scan.volume = float(match.group(1))
         scan.zero = scan.zero or not scan.volume
         scan.spans["volume"] = match.span(1)
-        scan.text = _blank(scan.text, match.start(1), match.end(1))
+        scan.text = blank(scan.text, match.start(1), match.end(1))
 
 
 def run(text: str, lex: Lexicon) -> Scan:
@@ -104,7 +114,8 @@ def run(text: str, lex: Lexicon) -> Scan:
     scan = Scan(text=text, source=text)
     for canonical, start, end in lex.symbols_in(text):
         scan.symbols.add(canonical)
-        scan.text = _blank(scan.text, start, end)
+        scan.symbol_at = start if scan.symbol_at is None else scan.symbol_at
+        scan.text = blank(scan.text, start, end)
     checked = None
     if N.CUE.search(scan.text) or ("." in scan.text and N.DOT_CUE.search(scan.text)):
         checked = N.check(scan.text)
@@ -115,10 +126,14 @@ def run(text: str, lex: Lexicon) -> Scan:
     if P.DIGIT.search(scan.text):
         scan.ticket = _int(scan, P.TICKET, "ticket")
         scan.magic = _int(scan, P.MAGIC, "magic")
+        _trigger(scan)
+        price = _float(scan, P.PRICE, "price")  # before the volume: in "@3300 lot 0.1" the lot is 0.1
+        scan.price = _pick(scan.price, price, scan)
         scan.volume = _float(scan, P.VOLUME_UNIT, "volume")
-        scan.price = _float(scan, P.PRICE, "price")
         if scan.volume is None:
             _volume_after_verb(scan)
+    if P.FRACTION.search(scan.text):
+        _fraction(scan)
     if checked is not None:
         scan.findings = checked.findings + tuple(g for g in checked.grouped if not _thousands_ok(scan, g))
     return scan
@@ -148,17 +163,101 @@ def _thousands_ok(scan: Scan, grouped: N.Finding) -> bool:
     return len(scan.symbols) == 1 and not scan.symbols - THOUSANDS_QUOTED
 
 
+def _trigger(scan: Scan) -> None:
+    """涨破 3700, 回调到 3500...: the price, and the trigger that says which pending type it is."""
+    for pattern, trigger in P.TRIGGERS.rows:
+        if pattern.search(scan.text):
+            scan.price = _float(scan, pattern, "price")
+            scan.trigger = trigger
+            return
+
+
+def _fraction(scan: Scan) -> None:
+    match = P.FRACTION.search(scan.text)
+    if match is None:
+        return
+    if len(P.FRACTION.findall(scan.text)) > 1:
+        scan.ambiguous = True
+    value = _fraction_value(match)
+    scan.text = blank(scan.text, match.start(), match.end())
+    if value is None or not 0 < value <= 1:
+        scan.ambiguous = True
+        return
+    scan.fraction = value
+
+
+_CN_SMALL = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_EN_PART = {"third": 3, "quarter": 4}
+_EN_COUNT = {"a": 1, "one": 1, "two": 2}
+
+
+def _fraction_value(match: re.Match[str]) -> float | None:
+    percent, cn_percent, denominator, numerator, count, part = match.groups()
+    text = match.group(0)
+    if percent is not None:
+        return float(percent) / 100
+    if cn_percent is not None:
+        value = cn_to_number(cn_percent)
+        return None if value is None else value / 100
+    if denominator is not None:
+        return _CN_SMALL[numerator] / _CN_SMALL[denominator]
+    if part is not None:
+        return _EN_COUNT[count] / _EN_PART[part]
+    return 0.75 if text.startswith("three") else 0.5
+
+
+def _take_removal(scan: Scan, pattern: re.Pattern[str]) -> bool:
+    """Blank the verb and the SL/TP word of every removal ("删掉8899001的止盈"), keeping what is between."""
+    matches = list(pattern.finditer(scan.text))
+    for match in matches:
+        for group in ("verb", "word", "verb2", "word2"):
+            if match.group(group) is not None:
+                scan.text = blank(scan.text, *match.span(group))
+    if len(matches) > 1:
+        scan.ambiguous = True
+    return bool(matches)
+
+
 def _sl_tp(scan: Scan) -> None:
     without_removal = P.SL_REMOVE.sub(BLANK, P.TP_REMOVE.sub(BLANK, scan.text))
     scan.modify_verb = P.MODIFY_VERB.search(without_removal) is not None
-    if take(scan, P.SL_REMOVE) is not None:
+    if _take_removal(scan, P.SL_REMOVE):
         scan.sl = 0.0
         scan.modify_verb = True
-    if take(scan, P.TP_REMOVE) is not None:
+    if _take_removal(scan, P.TP_REMOVE):
         scan.tp = 0.0
         scan.modify_verb = True
-    scan.sl = _pick(scan.sl, _float(scan, P.SL, "sl"), scan)
-    scan.tp = _pick(scan.tp, _float(scan, P.TP, "tp"), scan)
+    scan.sl = _pick(scan.sl, _level(scan, P.SL, "sl"), scan)
+    scan.tp = _pick(scan.tp, _level(scan, P.TP, "tp"), scan)
+
+
+def _level(scan: Scan, pattern: re.Pattern[str], name: NumberField) -> float | None:
+    """An SL or TP: its word and number are consumed; the words between stay for selector and side."""
+    matches = list(pattern.finditer(scan.text))
+    if not matches:
+        return None
+    for match in matches:
+        for group in ("word", "num"):
+            scan.text = blank(scan.text, *match.span(group))
+    if len(matches) > 1:
+        scan.ambiguous = True
+        return None
+    scan.spans[name] = matches[0].span()
+    value = float(matches[0].group("num"))
+    scan.zero = scan.zero or not value
+    return value
 
 
 def _pick(first: float | None, second: float | None, scan: Scan) -> float | None:

@@ -50,11 +50,11 @@ def test_non_symbols_do_not_resolve(name: str) -> None:
 
 
 def test_config_aliases_extend_and_add_symbols() -> None:
-    aliases = {"XAUUSD": ["金仔"], "jp225": ["日经"]}
-    assert parse("买入0.1手金仔", aliases).symbol == "XAUUSD"
+    aliases = {"XAUUSD": ["黄货"], "jp225": ["日经"]}
+    assert parse("买入0.1手黄货", aliases).symbol == "XAUUSD"
     assert parse("买入0.1手日经", aliases).symbol == "JP225"
-    assert parse("买入0.1手金仔").symbol is None
-    assert lexicon(aliases) is lexicon({"jp225": ("日经",), "XAUUSD": ("金仔",)})  # compiled once
+    assert parse("买入0.1手黄货").symbol is None
+    assert lexicon(aliases) is lexicon({"jp225": ("日经",), "XAUUSD": ("黄货",)})  # compiled once
 
 
 @pytest.mark.parametrize(

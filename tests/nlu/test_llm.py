@@ -8,7 +8,7 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from nlu import Command, Intent, Period, Side
+from nlu import Command, Intent, Need, Period, Side
 from nlu.llm import LLMParser, needs_llm
 from nlu.settings import LLMSettings
 from tests.nlu.conftest import FakeLLM
@@ -89,7 +89,7 @@ async def test_tool_call_answer_is_used_for_an_unknown_message(parser: LLMParser
     request = fake_llm.requests[0]
     assert request["model"] == "test-model"
     schema = request["tools"][0]["function"]["parameters"]
-    assert set(schema["properties"]) == set(Command.model_fields) - {"problem"}  # the parser's alone
+    assert set(schema["properties"]) == set(Command.model_fields) - {"problem", "needs", "number"}
     assert "Problem" not in json.dumps(schema)
 
 
@@ -106,7 +106,7 @@ async def test_llm_may_not_pick_a_side_the_message_did_not_name(parser: LLMParse
         intent="open", symbol="EURUSD", side="sell", volume=0.01
     )
     command = await parser.parse("下单0.01手欧美")
-    assert command == Command(intent=Intent.OPEN, symbol="EURUSD", volume=0.01)
+    assert command == Command(intent=Intent.OPEN, symbol="EURUSD", volume=0.01, needs=(Need.SIDE,))
     assert len(fake_llm.requests) == 1
 
 
@@ -189,7 +189,7 @@ async def test_refusal_without_tool_call_gives_unknown(parser: LLMParser, fake_l
 async def test_incomplete_offline_answer_survives_a_useless_llm(parser: LLMParser, fake_llm: FakeLLM) -> None:
     # The server has no script for this message and answers with plain text: the offline answer stands.
     command = await parser.parse("下单0.01手欧美")
-    assert command == Command(intent=Intent.OPEN, symbol="EURUSD", volume=0.01)
+    assert command == Command(intent=Intent.OPEN, symbol="EURUSD", volume=0.01, needs=(Need.SIDE,))
 
 
 async def test_free_form_question_uses_read_only_tools(parser: LLMParser, fake_llm: FakeLLM) -> None:
