@@ -111,8 +111,13 @@ async def bench(clients: int, n_symbols: int, rate: float, seconds: float) -> No
             target=client_process, args=(port, clients, symbols, start, seconds, theirs)
         )
         proc.start()
+        theirs.close()  # only the child holds its end now: if it dies, recv() ends with EOFError
         published = await _publish(app, symbols, start, rate, seconds)
-        delivered, delays = await asyncio.to_thread(ours.recv)
+        try:
+            delivered, delays = await asyncio.to_thread(ours.recv)
+        except EOFError:
+            proc.join()
+            raise SystemExit(f"the client process died (exit code {proc.exitcode}); see its traceback above")
         proc.join()
         await runner.cleanup()
     _report(clients, symbols, rate, seconds, published, delivered, delays)
