@@ -56,6 +56,8 @@ def _options(scan: Scan, kind: Intent, symbol: str | None, raw: str, typed: bool
         options.append("volume")
     if kind is Intent.OPEN and scan.price is None and (shape is Fit.EITHER or (typed and shape is Fit.PRICE)):
         options.append("price")
+    if kind is Intent.MODIFY and scan.price is None and typed and shape is Fit.PRICE and not options:
+        options.append("price")  # "黄金挂单改到3300": the pending order's new price
     return options
 
 

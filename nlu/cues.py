@@ -12,6 +12,7 @@ from typing import Final
 
 from nlu.command import Intent
 from nlu.regex import Table
+from nlu.regex import any_of as _any
 from nlu.regex import compile_ as _re
 from nlu.regex import union as _union
 
@@ -40,8 +41,8 @@ PAST: Final = _re(
 )
 # 买了/平了 reads as a statement unless the sentence is clearly an imperative (把…平了, 帮我平了, 平了吧).
 # 关了 is the imperative "close it" unless someone says they did it (我关了).
-PAST_LE: Final = _re(r"(?:买|卖|平|开|做多|做空|下|撤|改|加|仓|单|沽|揸|砍|锁)(?:了|过)|我关了|关过")
-IMPERATIVE: Final = _re(r"把|帮|请|给我|吧|它")
+PAST_LE: Final = _any(r"(?:买|卖|平|开|做多|做空|下|撤|改|加|仓|单|沽|揸|砍|锁)(?:了|过)|我关了|关过")
+IMPERATIVE: Final = _any(r"把|帮|请|给我|吧|它")
 HYPOTHETICAL: Final = _re(
     r"如果|假如|假设|要是|万一|若是|倘若|一旦|的话|等到|考虑|打算|准备|计划|也许|可能|或许|到时|如若|若然|假使"
     r"|就(?<!现在就)(?<!马上就)(?<!立刻就)(?<!立即就)|等(?!等|于|级)|才(?=\s*(?:买|卖|平|做|开|撤|进|挂|沽|揸|关|加|下|入))"
@@ -71,7 +72,7 @@ NOT_MINE: Final = _re(
     r"|channel|group|discord|twitter|copy)\b"
 )
 # Past forms of trading verbs: a report of what happened, not a request (refused even as a query).
-PAST_TRADE: Final = _re(
+PAST_TRADE: Final = _any(
     r"\b(?:bought|sold|closed|opened|cancell?ed|modified|shorted|exited|longed|loaded|flattened|banked"
     r"|killed|nuked|dumped)\b|[买卖平撤沽揸]过"
 )
@@ -84,7 +85,7 @@ UNSUPPORTED: Final = _re(
 )
 UNSAFE: Final = _union([QUESTION, NEGATION, HYPOTHETICAL, PAST, PAST_TRADE, UNSUPPORTED, NOT_NOW, NOT_MINE])
 # Two actions in one message ("平仓并反手做空") are never split into a guess: refused.
-SEQUENCE: Final = _re(
+SEQUENCE: Final = _any(
     r"反手|然后|之后|接着|并且|并|同时|顺便|再(?=\s*(?:买|卖|开|做|平|沽|揸))|反空|反多|翻空|翻多|\bthen\b|\bafter\b|\balso\b"
     r"|\breverse\b|\bflip\b|\bswitch\b|\band (?=buy|sell|close|open|cancel|long|short|go|flip|reverse)"
 )
@@ -92,8 +93,8 @@ SEQUENCE: Final = _re(
 # --- queries (used only when no trading verb is present) ---------------------------------------------
 # "Which symbol lost most?" needs reasoning over data: the LLM's job. "哪些" only lists, so it is a query.
 # "EA 123 的情况": with a magic number, how it is doing is that EA's report.
-STATUS: Final = _re(r"情况|表现|状况|战绩|\bperformance\b|\bstats\b|\bdoing\b")
-FREE_FORM: Final = _re(r"哪(?!些)|为什么|为何|点解|对比|比较|分析|\bwhich\b|\bwhy\b|\bcompare\b")
+STATUS: Final = _any(r"情况|表现|状况|战绩|\bperformance\b|\bstats\b|\bdoing\b")
+FREE_FORM: Final = _any(r"哪(?!些)|为什么|为何|点解|对比|比较|分析|\bwhich\b|\bwhy\b|\bcompare\b")
 QUERIES: Final = Table[Intent](
     (
         _re(

@@ -15,6 +15,7 @@ from nlu import bare as B
 from nlu import cues as C
 from nlu import patterns as P
 from nlu import scan as S
+from nlu.bands import fits_price
 from nlu.command import (
     UNKNOWN,
     Command,
@@ -138,23 +139,25 @@ def _without_side_nouns(text: str, strong: bool) -> str:
 
 def _trading_kind(scan: S.Scan) -> Intent | None:
     """Which trading verb the message carries; UNKNOWN when it carries two actions; None for none."""
+    if not P.ANY_VERB.search(scan.text) and scan.trigger is None:
+        return Intent.MODIFY if scan.sl_tp_mentioned and _levels(scan) else None  # most queries end here
     text = _without_side_nouns(scan.text, False)
     strong = [k for k, p in _STRONG if p.search(text)]
     if strong:
         text = _without_side_nouns(text, True)
     buy_sell = bool(P.BUY_VERB.search(text) or P.SELL_VERB.search(text))
     numbered = scan.volume is not None or scan.price is not None
-    if (
-        not strong
-    ):  # "挂单欧美 1.0850": the bare number is the price (decided later); "删除挂单123456" a ticket
+    if not strong:  # "挂单欧美 1.0850": the bare number is the price; "删除挂单123456": a ticket
         numbered = numbered or P.BARE.search(scan.text) is not None
     neutral = (
         bool(P.OPEN_VERB.search(text))
         or bool(P.PENDING_WORD.search(text) and numbered)
         or (scan.trigger is not None and scan.volume is not None)  # "黄金涨破3420 0.1手": a stop, side asked
     )
-    levels = scan.sl is not None or scan.tp is not None
-    modify = scan.sl_tp_mentioned and (scan.modify_verb or levels)
+    modify = scan.sl_tp_mentioned and (scan.modify_verb or _levels(scan))
+    if not (strong or buy_sell or modify or P.OPEN_VERB.search(text)) and P.MODIFY_VERB.search(scan.source):
+        modify = scan.price is not None or bool(neutral)  # "改挂单价格 3300": a pending order's new price
+        neutral = False
     if len(strong) > 1 or ((strong or buy_sell or neutral) and C.SEQUENCE.search(text)):
         return Intent.UNKNOWN
     if strong:
@@ -162,6 +165,16 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
     if buy_sell or neutral:
         return Intent.OPEN
     return Intent.MODIFY if modify else None
+
+
+def _levels_in_band(scan: S.Scan) -> bool:
+    """A price, SL or TP outside the instrument's band is not understood: gold's "止损3.600" is not 3.6."""
+    symbol = next(iter(scan.symbols)) if len(scan.symbols) == 1 else None
+    return all(fits_price(symbol, v) is not False for v in (scan.price, scan.sl, scan.tp) if v)
+
+
+def _levels(scan: S.Scan) -> bool:
+    return scan.sl is not None or scan.tp is not None
 
 
 def _unsafe(text: str) -> bool:
@@ -201,29 +214,23 @@ _TRIGGER_TYPE = {P.Trigger.UP: OrderType.STOP, P.Trigger.DOWN: OrderType.STOP,
                  P.Trigger.PULLBACK: OrderType.LIMIT, P.Trigger.RALLY: OrderType.LIMIT}  # fmt: skip
 
 
-def _triggered_type(scan: S.Scan, side: Side | None) -> OrderType | Intent:
-    """涨破 X 买 is a buy stop, 回调到 X 买 a buy limit; a side against the trigger is not understood.
+def _triggered_type(scan: S.Scan, side: Side | None, named: OrderType | None) -> OrderType | Intent:
+    """涨破/跌破 name a stop, 回调/反弹 a limit; a side or a named type against the trigger is not understood.
 
-    Without a side the chat asks it; the core then picks limit or stop from the price (`pending`).
+    Without a side the chat asks it; the type stays what the words said (the core refuses a price on the
+    wrong side of the market for it, with its reason).
     """
     assert scan.trigger is not None  # noqa: S101 - only called with a trigger
-    if side is None:
-        return OrderType.PENDING
-    return _TRIGGER_TYPE[scan.trigger] if _TRIGGER_SIDE[scan.trigger] is side else Intent.UNKNOWN
+    triggered = _TRIGGER_TYPE[scan.trigger]
+    if side is not None and _TRIGGER_SIDE[scan.trigger] is not side:
+        return Intent.UNKNOWN
+    return triggered if named in (None, OrderType.PENDING, triggered) else Intent.UNKNOWN
 
 
 def _order_type(scan: S.Scan, kind: Intent, side: Side | None) -> OrderType | Intent | None:
     named = P.ORDER_TYPES.first(scan.text)
     if kind is Intent.OPEN and scan.trigger is not None:
-        triggered = _triggered_type(scan, side)
-        if (
-            named is None
-            or named is OrderType.PENDING
-            or named is triggered
-            or triggered is OrderType.PENDING
-        ):
-            return triggered if named in (None, OrderType.PENDING) else named
-        return Intent.UNKNOWN
+        return _triggered_type(scan, side, named)
     if kind is Intent.OPEN:
         if named is OrderType.MARKET and scan.price is not None:
             return Intent.UNKNOWN
@@ -269,6 +276,8 @@ def _fields(scan: S.Scan, kind: Intent) -> dict[str, object] | None:
         selector = P.IMPLIED_SELECTORS.first(scan.text)
     order_type = _order_type(scan, kind, side)
     if Intent.UNKNOWN in (selector, order_type) or (scan.fraction is not None and scan.volume is not None):
+        return None
+    if not _levels_in_band(scan):
         return None
     candidates: dict[str, object] = {
         "symbol": next(iter(scan.symbols), None),

@@ -13,6 +13,7 @@ from typing import Final
 
 from nlu.command import Intent, OrderType, Period, Report, Selector, Side
 from nlu.regex import Table
+from nlu.regex import any_of as _any
 from nlu.regex import compile_ as _re
 from nlu.regex import union as _union
 
@@ -85,7 +86,7 @@ TP_REMOVE: Final = _re(
 # for the selector and the side.
 SL: Final = _re(f"(?P<word>{SL_WORDS}){_FILL}(?P<num>\\d+(?:\\.\\d+)?)")
 TP: Final = _re(f"(?P<word>{TP_WORDS}){_FILL}(?P<num>\\d+(?:\\.\\d+)?)")
-SL_TP_MENTION: Final = _re(SL_WORDS + "|" + TP_WORDS)
+SL_TP_MENTION: Final = _any(SL_WORDS + "|" + TP_WORDS)
 TICKET: Final = _re(
     r"(?:#|单号|订单号|票号|持仓号|\bticket\b|\border\b|\bposition\b|订单)\s*[:#]?\s*(\d{3,})"
 )
@@ -96,7 +97,10 @@ VOLUME_UNIT: Final = _re(
     + r"|(?:手数|\blot ?size\b|\blots?\b|\bvolume\b|\bvol\b|\bsize\b)\s*[:=]?\s*"
     + NUM
 )
-PRICE: Final = _re(r"(?:@|\bat\b|价格|价位|挂在|限价|\bprice\b|于|在)\s*(?:价格?)?\s*" + NUM)
+PRICE: Final = _re(
+    r"(?:@|\bat\b|价格|价位|挂在|限价|\bprice\b|于|在)\s*(?:价格?)?\s*"
+    r"(?:改到|改为|改成|移到|调到|调整到|设为|设到|到|为|\bto\b)?\s*" + NUM
+)
 # A bare number right after a trading verb is a volume only when it looks like one (at most two decimals).
 # A count of positions, not a size: "3单", "两张", "2 gold trades" (the symbol is blanked as §).
 COUNTED: Final = r"\s*(?:张|个)?\s*(?:§+\s*)?(?:单|笔|个仓位|个订单|张|次|号|positions|trades|orders)"
@@ -145,8 +149,9 @@ FRACTION: Final = _re(
     r"|([一二三四五六七八九十])分之([一二三四五六七八九十])"
     r"|\b(a|one|two) (third|quarter)s?\b|\bthree quarters\b"
 )
+FRACTION_ANY: Final = _union([FRACTION])
 # "两单", "3笔": a count of positions the command format cannot carry.
-COUNT: Final = _re(r"(?<!第)(?:[两二三四五六七八九十几]|\d+)" + COUNTED)
+COUNT: Final = _any(r"(?<!第)(?:[两二三四五六七八九十几]|\d+)" + COUNTED)
 
 # --- verbs --------------------------------------------------------------------------------------------
 SIDE_NOUN: Final = Table[Side](
@@ -171,32 +176,36 @@ SIDE_ORDER_NOUN: Final = Table[Side](
     (_re(r"\b(?:sell|short) (?:stops?|limits?)\b|卖出限价|卖出止损|卖限价|卖止损"), Side.SELL),
 )
 # 揸/沽 are Cantonese; 多/空 alone are a side only right before the instrument ("空美油1手").
-BUY_VERB: Final = _re(
+BUY_VERB: Final = _any(
     r"买入|买进|买涨|做多|开多|追多|进多|加多|抄底|挂多|买|揸|(?<![平清])多(?=\s*§)"
     r"|\bbuy(?:ing)?\b|\blong\b|\bgo long\b|\bload(?: up)?\b"
 )
-SELL_VERB: Final = _re(
+SELL_VERB: Final = _any(
     r"卖出|卖空|卖跌|做空|开空|追空|沽空|加空|挂空|卖|沽|(?<![平清放])空(?=\s*§)"
     r"|\bsell(?:ing)?\b|\bshort\b|\bgo short\b"
 )
-OPEN_VERB: Final = _re(
+OPEN_VERB: Final = _any(
     r"开仓|下单|建仓|开单|进场|入场|加仓|开一单|下一单|\bopen\b|\bplace\b|\benter\b|\bnew (?:order|trade)\b"
 )
-CLOSE_VERB: Final = _re(
+CLOSE_VERB: Final = _any(
     r"一键清仓|清仓|清空|全平|平仓|平掉|平了|平多|平空|减仓|减持|出场|离场|了结|平|关掉|关了|关闭|全关|关仓|砍掉|砍仓|砍|斩仓|斩"
     r"|\bclose\b|\bflatten\b|\bexit\b|\bliquidate\b|\bsquare off\b|\bkill\b|\bnuke\b|\bbank\b|\bcut\b"
     r"|\bget out of\b|\bclose out\b|\btake off\b"
 )
-CANCEL_VERB: Final = _re(
+CANCEL_VERB: Final = _any(
     r"撤单|撤销|撤掉|撤回|撤|删单|删除|删掉|删|取消|\bcancel\b|\bdelete\b|\bremove\b|\bpull\b(?! ?back)"
 )
 # 锁仓: open the opposite side of the same size ("lock" intent).
-LOCK_VERB: Final = _re(r"锁仓|锁单|锁住|锁一下|\block\b|\bhedge (?:it|my|the)\b")
-MODIFY_VERB: Final = _re(
+LOCK_VERB: Final = _any(r"锁仓|锁单|锁住|锁一下|\block\b|\bhedge (?:it|my|the)\b")
+MODIFY_VERB: Final = _any(
     r"修改|更改|变更|调整|改|设置|设|调|移动|移|挪|\bmodify\b|\bchange\b|\bmove\b|\bset\b|\bupdate\b"
     r"|\badjust\b|\bamend\b|\btrail\b"
 )
-PENDING_WORD: Final = _re(r"挂单|挂|\bpending\b")
+PENDING_WORD: Final = _any(r"挂单|挂|\bpending\b")
+# Every verb above: a message with none of them is never a trade, so the rest of the check is skipped.
+ANY_VERB: Final = _union(
+    [BUY_VERB, SELL_VERB, OPEN_VERB, CLOSE_VERB, CANCEL_VERB, LOCK_VERB, MODIFY_VERB, PENDING_WORD]
+)
 
 ORDER_TYPES: Final = Table[OrderType](
     (_re(r"限价|回调单|回踩单|反弹单|\blimits?\b"), OrderType.LIMIT),
@@ -279,14 +288,14 @@ REPORTS: Final = Table[Report](
     (_re(r"月报|月度报告|\bmonthly report\b|\bmonthly\b"), Report.MONTHLY),
 )
 # "各EA的情况" asks for the per-EA breakdown; "仓位调整建议" for the hedge report's suggestions.
-REPORT_WORD: Final = _re(
+REPORT_WORD: Final = _any(
     r"报告|报表|总结|日报|月报|周报|\breports?\b|\bsummary\b|\bdaily\b|\bmonthly\b|对冲分析|锁仓分析"
     r"|各(?:个)?ea|每个ea|所有ea|ea(?:的)?(?:情况|表现|状况|战绩)|\beach ea\b"
     r"|\bper[- ]ea\b|\bby ea\b|\bea (?:performance|stats)\b"
     r"|建议|\badvice\b|\bsuggestions?\b|\brecommendations?\b|\bwhat should i do\b"
 )
 
-CANCEL_OBJECT: Final = _re(r"单|挂|委托|\borders?\b|\bpending\b")
+CANCEL_OBJECT: Final = _any(r"单|挂|委托|\borders?\b|\bpending\b")
 
 SLASH: Final[dict[str, Intent]] = {
     "help": Intent.HELP,

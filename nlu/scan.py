@@ -120,7 +120,7 @@ def run(text: str, lex: Lexicon) -> Scan:
     if N.CUE.search(scan.text) or ("." in scan.text and N.DOT_CUE.search(scan.text)):
         checked = N.check(scan.text)
         scan.text = checked.text
-    scan.sl_tp_mentioned = P.SL_TP_MENTION.search(scan.text) is not None
+    scan.sl_tp_mentioned = P.SL_TP_MENTION.search(scan.text)
     if scan.sl_tp_mentioned:
         _sl_tp(scan)
     if P.DIGIT.search(scan.text):
@@ -132,7 +132,7 @@ def run(text: str, lex: Lexicon) -> Scan:
         scan.volume = _float(scan, P.VOLUME_UNIT, "volume")
         if scan.volume is None:
             _volume_after_verb(scan)
-    if P.FRACTION.search(scan.text):
+    if P.FRACTION_ANY.search(scan.text):
         _fraction(scan)
     if checked is not None:
         scan.findings = checked.findings + tuple(g for g in checked.grouped if not _thousands_ok(scan, g))
@@ -232,7 +232,7 @@ def _take_removal(scan: Scan, pattern: re.Pattern[str]) -> bool:
 
 def _sl_tp(scan: Scan) -> None:
     without_removal = P.SL_REMOVE.sub(BLANK, P.TP_REMOVE.sub(BLANK, scan.text))
-    scan.modify_verb = P.MODIFY_VERB.search(without_removal) is not None
+    scan.modify_verb = P.MODIFY_VERB.search(without_removal)
     if _take_removal(scan, P.SL_REMOVE):
         scan.sl = 0.0
         scan.modify_verb = True

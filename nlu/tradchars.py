@@ -1,6 +1,7 @@
 """Traditional to simplified Chinese, one character to one, for matching only (never shown to anyone).
 
-Generated from OpenCC's TSCharacters.txt (https://github.com/BYVoid/OpenCC, Apache License 2.0), as
+Generated from OpenCC's TSCharacters.txt (https://github.com/BYVoid/OpenCC, Apache License 2.0: see
+licenses/NOTICE.md and licenses/OpenCC-Apache-2.0.txt), as
 shipped in opencc-python-reimplemented 0.1.7: every entry whose traditional and first simplified form are
 single characters of the Basic Multilingual Plane. Hong Kong traders write 分析師, 測試, 對沖, 話; without
 the full table a safety cue in traditional characters would go unseen.

@@ -5,6 +5,7 @@ Every refusal is `unknown` with a typed `problem` (code, field, offending text) 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlu import Command, parse
+from nlu.bands import BANDS
 from nlu.command import Problem, ProblemCode
+from nlu.lexicon import lexicon
 from nlu.normalize import normalize
 from nlu.numbers import check
 
@@ -278,13 +281,19 @@ def _price(value: int, decimals: int) -> str:
 @st.composite
 def messages(draw: st.DrawFn) -> Message:
     template, fields = draw(st.sampled_from(TEMPLATES))
-    prices = {k: _price(draw(st.integers(1, 9_999_999)), draw(st.integers(0, 3))) for k in ("p", "sl", "tp")}
+    symbol = draw(st.sampled_from(SYMBOLS))
+    low, high = BANDS[lexicon().resolve(symbol) or ""]  # a price outside the band is not understood
+    prices = {}
+    for key in ("p", "sl", "tp"):
+        decimals = draw(st.integers(0, 3))
+        scale = 10**decimals
+        prices[key] = _price(draw(st.integers(math.ceil(low * scale), math.floor(high * scale))), decimals)
     return Message(
         template=template,
         fields=fields,
         values={"v": _lots(draw(st.integers(1, 10_000))), **prices},  # a bare lot is at most 100
         full_width=draw(st.booleans()),
-        symbol=draw(st.sampled_from(SYMBOLS)),
+        symbol=symbol,
         target=draw(st.sampled_from(sorted(fields))),
     )
 
