@@ -51,7 +51,13 @@ _CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百点半]+(?=\s*(?:手|lots?\b))")
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万点半]+(?=\s*(?:手|lots?\b))")
+# Spoken levels: "止损三千六百", "价格一点零八五", "涨破三千七" (voice typing writes numbers in characters).
+_CN_LEVEL = re.compile(
+    r"(止损|止盈|止蚀|止赚|获利|价格|价位|挂在|涨破|突破|跌破|回调到|回落到|反弹到|@)"
+    r"(\s*(?:设置为|设为|设在|设|改为|改到|改成|移到|调到|在|到|为|是|:)?\s*)"
+    r"([零〇一二两三四五六七八九十百千万点]+)"
+)
 # "一手半" / "1手半" is one and a half lots.
 _AND_A_HALF = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*手半")
 # English amounts of lots: "half a lot", "a half lot", "one and a half lots", "two lots".
@@ -80,9 +86,21 @@ def normalize(text: str) -> str:
         folded = _AND_A_HALF.sub(_replace_and_a_half, folded)
     if "lot" in folded:
         folded = _english_lots(folded)
+    if any(word in folded for word in ("止", "价", "破", "到", "@")):
+        folded = _CN_LEVEL.sub(_replace_cn_level, folded)
     if "手" not in folded and "lot" not in folded:
         return folded
     return _CN_NUMBER.sub(_replace_cn_number, folded)
+
+
+def _replace_cn_level(match: re.Match[str]) -> str:
+    value = cn_to_number(match.group(3))
+    return match.group(0) if value is None else f"{match.group(1)}{match.group(2)}{_plain(value)}"
+
+
+def _plain(value: float) -> str:
+    """A number as digits, never in exponent form (3.0078e+07 would read as a signed number)."""
+    return f"{value:f}".rstrip("0").rstrip(".")
 
 
 def _replace_and_a_half(match: re.Match[str]) -> str:
@@ -102,28 +120,37 @@ def _en_number(word: str) -> float:
 
 def _replace_cn_number(match: re.Match[str]) -> str:
     value = cn_to_number(match.group(0))
-    return match.group(0) if value is None else f"{value:g}"
+    return match.group(0) if value is None else _plain(value)
+
+
+_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def _cn_integer(text: str) -> int | None:
-    """Integers below 1000 written in Chinese: 三, 十, 十五, 二十, 一百二十."""
+    """Integers in Chinese: 三, 十五, 一百二十, 三千六百, and the spoken 三千六 (3600), 一万二 (12000)."""
     if not text:
         return 0
     if text.isdigit():
         return int(text)
-    total, current = 0, None
+    total, section, current, last_unit, gap = 0, 0, None, 0, False
     for ch in text:
-        if ch in _CN_DIGITS:
+        if ch in "零〇" and current is None and section:
+            gap = True  # 三千零五: the zero only says a place is empty
+        elif ch in _CN_DIGITS:
             if current is not None:
                 return None  # two digits in a row (e.g. 一二) is not a number we read
             current = _CN_DIGITS[ch]
-        elif ch in "十百":
-            unit = 10 if ch == "十" else 100
-            total += (1 if current is None else current) * unit
-            current = None
+        elif ch in _UNITS:
+            section += (1 if current is None else current) * _UNITS[ch]
+            current, last_unit, gap = None, _UNITS[ch], False
+        elif ch == "万":
+            total += (section + (current or 0)) * 10000
+            section, current, last_unit, gap = 0, None, 10000, False
         else:
             return None
-    return total + (current or 0)
+    if current is not None:  # a last digit right after 百/千/万 is the next place down: 三千六 is 3600
+        section += current * (last_unit // 10) if last_unit >= 100 and not gap else current
+    return total + section
 
 
 def cn_to_number(text: str) -> float | None:

@@ -49,6 +49,7 @@ NOUN_PHRASES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
     (_re(r"\bstops? (?=to \d)"), " sl "),
     # 获利了结 (take profits = close the winners) is not a take-profit level.
     (_re(r"获利了结|获利平仓|获利出局"), " 平掉盈利的 "),
+    (_re(r"\btake (?:the )?profits? (?:on|in|from)\b"), " bank "),
     (_re(r"锁仓分析|锁仓情况|锁仓报告|锁仓状态|对冲情况|对冲状况"), " 对冲分析 "),
 )
 NOUN_ANY: Final = _union([pattern for pattern, _replacement in NOUN_PHRASES])
@@ -178,19 +179,20 @@ SIDE_ORDER_NOUN: Final = Table[Side](
 # 揸/沽 are Cantonese; 多/空 alone are a side only right before the instrument ("空美油1手").
 BUY_VERB: Final = _any(
     r"买入|买进|买涨|做多|开多|追多|进多|加多|抄底|挂多|买|揸|(?<![平清])多(?=\s*§)"
-    r"|\bbuy(?:ing)?\b|\blong\b|\bgo long\b|\bload(?: up)?\b"
+    r"|\bbuy(?:ing)?\b|\blong\b|\b(?:go|get) long\b|\bload(?: up)?\b"
 )
 SELL_VERB: Final = _any(
     r"卖出|卖空|卖跌|做空|开空|追空|沽空|加空|挂空|卖|沽|(?<![平清放])空(?=\s*§)"
-    r"|\bsell(?:ing)?\b|\bshort\b|\bgo short\b"
+    r"|\bsell(?:ing)?\b|\bshort\b|\b(?:go|get) short\b"
 )
 OPEN_VERB: Final = _any(
-    r"开仓|下单|建仓|开单|进场|入场|加仓|开一单|下一单|\bopen\b|\bplace\b|\benter\b|\bnew (?:order|trade)\b"
+    r"开仓|下单|建仓|开单|进场|入场|加仓|开一单|下一单|落单|落盘"
+    r"|\bopen\b|\bplace\b|\benter\b|\bnew (?:order|trade)\b"
 )
 CLOSE_VERB: Final = _any(
     r"一键清仓|清仓|清空|全平|平仓|平掉|平了|平多|平空|减仓|减持|出场|离场|了结|平|关掉|关了|关闭|全关|关仓|砍掉|砍仓|砍|斩仓|斩"
     r"|\bclose\b|\bflatten\b|\bexit\b|\bliquidate\b|\bsquare off\b|\bkill\b|\bnuke\b|\bbank\b|\bcut\b"
-    r"|\bget out of\b|\bclose out\b|\btake off\b"
+    r"|\bget out of\b|\bclose out\b|\btake off\b|\bsquare up\b|\b(?:go|get) flat\b"
 )
 CANCEL_VERB: Final = _any(
     r"撤单|撤销|撤掉|撤回|撤|删单|删除|删掉|删|取消|\bcancel\b|\bdelete\b|\bremove\b|\bpull\b(?! ?back)"
@@ -211,7 +213,7 @@ ORDER_TYPES: Final = Table[OrderType](
     (_re(r"限价|回调单|回踩单|反弹单|\blimits?\b"), OrderType.LIMIT),
     (_re(r"突破单|跌破单|止损挂单|突破挂单|\bstops?\b(?!\s?loss)"), OrderType.STOP),
     (_re(r"挂单|挂|\bpending\b"), OrderType.PENDING),
-    (_re(r"市价|现价|立即|立刻|马上|\bmarket\b|\bnow\b"), OrderType.MARKET),
+    (_re(r"市价|现价|立即|立刻|马上|即刻|即市|\bmarket\b|\bnow\b|\bmkt\b"), OrderType.MARKET),
 )
 
 # --- selectors, periods, reports ---------------------------------------------------------------------
@@ -236,7 +238,7 @@ SELECTORS: Final = Table[Selector](
     ),
     (
         _re(
-            r"亏损的|亏钱的|亏的|浮亏|亏损单|亏损中|蚀紧|亏紧|蚀钱嘅"
+            r"亏损的|亏钱的|亏的|浮亏|亏损单|亏损中|蚀紧|亏紧|蚀钱嘅|坐艇|坐紧艇"
             r"|\blosing\b|\bin loss\b|\blosers\b|\bin the red\b"
             r"|\bred (?:ones|trades|positions)\b|\bunderwater\b"
         ),
@@ -256,7 +258,7 @@ SELECTORS: Final = Table[Selector](
 IMPLIED_SELECTORS: Final = Table[Selector](
     (_re(r"\bkill\b|\bcut (?:my |the )?loss(?:es|ers)?\b"), Selector.LOSING),
     (_re(r"\bbank\b"), Selector.PROFITABLE),
-    (_re(r"\bnuke\b|平晒|关晒|砍晒|斩晒|撤晒|清空"), Selector.ALL),
+    (_re(r"\bnuke\b|\b(?:go|get) flat\b|平晒|关晒|砍晒|斩晒|撤晒|清空"), Selector.ALL),
 )
 PERIODS: Final = Table[Period](
     (_re(r"上周|上个?星期|上个?礼拜|\blast week\b|\bprevious week\b"), Period.LAST_WEEK),

@@ -185,8 +185,8 @@ UNEXPLAINED = [
     "买入黄金1手 止损2024-01-05",  # a chain of dashes: a date or a code, not a range
     "buy 0.01 to 0.05 lots gold",  # "to" is not read as a range mark (it also means "move to")
     "买入黄金1手 止损3 600",
-    "买入黄金1手 止损三千六百",  # an SL word without a number the parser reads: refused, not dropped
-    "买入黄金1手 止损3600 止盈三千七",
+    "买入黄金1手 止损three thousand",  # an SL word without a number the parser reads: refused, not dropped
+    "买入黄金1手 止损3600 止盈三千七七",
 ]
 
 
