@@ -169,7 +169,11 @@ async def _settle_open_claims(trading: TradingService, started: datetime, grace:
 async def _chat(app: web.Application) -> AsyncIterator[None]:
     """The chat core every chat adapter uses, and its notifier on the event bus."""
     settings = app[SETTINGS]
-    llm = LLMParser(settings.llm) if settings.llm.configured else None
+    llm = (
+        LLMParser(settings.llm, settings.nlu.aliases, settings.nlu.price_bands)
+        if settings.llm.configured
+        else None
+    )
     core = ChatCore(app[TRADING], app[DATABASE], settings, llm=llm, reports=app[REPORTS])
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier

@@ -29,10 +29,15 @@ def _messages(text: str) -> Iterable[str]:
         yield line.rstrip("\r\n")
 
 
-async def _run_llm(text: str, settings: LLMSettings, aliases: dict[str, tuple[str, ...]]) -> None:
+async def _run_llm(
+    text: str,
+    settings: LLMSettings,
+    aliases: dict[str, tuple[str, ...]],
+    bands: dict[str, tuple[float, float]],
+) -> None:
     from nlu.llm import LLMParser  # imported here: openai is slow to import and only --llm needs it
 
-    parser = LLMParser(settings, aliases)
+    parser = LLMParser(settings, aliases, bands)
     try:
         for message in _messages(text):
             print(_dump(await parser.parse(message)), flush=True)
@@ -51,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        asyncio.run(_run_llm(args.text, settings.llm, aliases))
+        asyncio.run(_run_llm(args.text, settings.llm, aliases, settings.nlu.price_bands))
         return 0
     for message in _messages(args.text):
-        print(_dump(parse(message, aliases)), flush=True)
+        print(_dump(parse(message, aliases, settings.nlu.price_bands)), flush=True)
     return 0
 
 

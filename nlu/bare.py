@@ -48,10 +48,10 @@ def _options(scan: Scan, kind: Intent, symbol: str | None, raw: str, typed: bool
         and scan.ticket is None
         and raw.isdigit()
         and len(raw) >= _TICKET_DIGITS
-        and not fits_price(symbol, value)
+        and not fits_price(symbol, value, scan.bands)
     ):
         options.append("ticket")
-    shape = fit(symbol, raw)
+    shape = fit(symbol, raw, scan.bands)
     if kind in _VOLUME_KINDS and scan.volume is None and shape in (Fit.LOT, Fit.EITHER):
         options.append("volume")
     if kind is Intent.OPEN and scan.price is None and (shape is Fit.EITHER or (typed and shape is Fit.PRICE)):

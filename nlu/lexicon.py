@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nlu.bands import BANDS
 from nlu.normalize import normalize
 
 # Canonical name -> names people use (besides the canonical code itself). Codes and words are matched on
@@ -140,6 +141,7 @@ class Lexicon:
     # messages have no Latin letter, and the code/word part's look-behinds make every position slow.
     cjk_only: re.Pattern[str]
     ascii_only: re.Pattern[str]
+    bands: Mapping[str, tuple[float, float]]  # price bands (nlu/bands.py) with the configured ones on top
 
     def symbols_in(self, text: str) -> list[tuple[str, int, int]]:
         """Every symbol mention as (canonical, start, end)."""
@@ -170,7 +172,7 @@ def _is_ascii(word: str) -> bool:
     return word.isascii()
 
 
-def _build(table: Mapping[str, Sequence[str]]) -> Lexicon:
+def _build(table: Mapping[str, Sequence[str]], bands: Mapping[str, tuple[float, float]]) -> Lexicon:
     names: dict[str, str] = {}
     codes: set[str] = set()
     for canonical, aliases in table.items():
@@ -209,6 +211,7 @@ def _build(table: Mapping[str, Sequence[str]]) -> Lexicon:
         canonical=frozenset(table),
         cjk_only=re.compile("|".join(cjk_parts)),
         ascii_only=re.compile("|".join(ascii_parts)),
+        bands={**BANDS, **bands},
     )
 
 
@@ -221,9 +224,14 @@ def _merge(aliases: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, 
     return merged
 
 
+Bands = Mapping[str, tuple[float, float]]
+
+
 @lru_cache(maxsize=32)
-def _cached(frozen: tuple[tuple[str, tuple[str, ...]], ...]) -> Lexicon:
-    return _build(_merge(dict(frozen)))
+def _cached(
+    frozen: tuple[tuple[str, tuple[str, ...]], ...], bands: tuple[tuple[str, tuple[float, float]], ...]
+) -> Lexicon:
+    return _build(_merge(dict(frozen)), {k.strip().upper(): v for k, v in bands})
 
 
 def freeze_aliases(aliases: Mapping[str, Sequence[str]] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -233,6 +241,7 @@ def freeze_aliases(aliases: Mapping[str, Sequence[str]] | None) -> tuple[tuple[s
     return tuple(sorted((k, tuple(v)) for k, v in aliases.items()))
 
 
-def lexicon(aliases: Mapping[str, Sequence[str]] | None = None) -> Lexicon:
-    """The lexicon with the built-in names plus `aliases` (canonical -> extra names), cached."""
-    return _cached(freeze_aliases(aliases))
+def lexicon(aliases: Mapping[str, Sequence[str]] | None = None, bands: Bands | None = None) -> Lexicon:
+    """The lexicon with the built-in names plus `aliases` (canonical -> extra names) and price `bands`
+    (canonical -> (low, high), on top of nlu/bands.py), cached."""
+    return _cached(freeze_aliases(aliases), tuple(sorted((bands or {}).items())))

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nlu.command import PARSER_ONLY, UNKNOWN, Command, Intent, Need
-from nlu.lexicon import lexicon
+from nlu.lexicon import Bands, lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.normalize import normalize
 from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, with_needs
@@ -106,11 +106,17 @@ def needs_llm(command: Command) -> bool:
 class LLMParser:
     """Offline parser first, an OpenAI-compatible LLM for what it cannot answer."""
 
-    def __init__(self, settings: LLMSettings, aliases: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(
+        self,
+        settings: LLMSettings,
+        aliases: Mapping[str, Sequence[str]] | None = None,
+        bands: Bands | None = None,
+    ) -> None:
         if not settings.configured or settings.api_key is None:
             raise ValueError("the LLM is not configured (llm.base_url, llm.model and llm.api_key)")
         self._settings = settings
         self._aliases = aliases
+        self._bands = bands
         self._model = settings.model or ""
         import openai  # here: it costs 0.4-0.7 s at start-up, and only a configured LLM needs it
 
@@ -127,7 +133,7 @@ class LLMParser:
 
     async def parse(self, text: str) -> Command:
         """The command for one message; the LLM is consulted only when the offline parser falls short."""
-        offline = parse(text, self._aliases)
+        offline = parse(text, self._aliases, self._bands)
         if not needs_llm(offline):
             return offline
         if has_safety_cue(text) and has_trading_verb(text, self._aliases):

@@ -30,7 +30,7 @@ from nlu.command import (
     Selector,
     Side,
 )
-from nlu.lexicon import lexicon
+from nlu.lexicon import Bands, lexicon
 from nlu.normalize import normalize
 
 _ALLOWED: dict[Intent, frozenset[str]] = {
@@ -74,12 +74,15 @@ def has_trading_verb(text: str, aliases: Mapping[str, Sequence[str]] | None = No
     return _trading_kind(S.run(norm, lexicon(aliases))) is not None
 
 
-def parse(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> Command:
-    """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon."""
+def parse(
+    text: str, aliases: Mapping[str, Sequence[str]] | None = None, bands: Bands | None = None
+) -> Command:
+    """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon and `bands`
+    (canonical -> (low, high)) the price bands."""
     norm, forced = prepare(text)
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
-    scan = S.run(norm, lexicon(aliases))
+    scan = S.run(norm, lexicon(aliases, bands))
     kind = None if forced is not None else _trading_kind(scan)
     if scan.findings or scan.zero:
         refused = _number_problem(scan, kind)
@@ -170,7 +173,7 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
 def _levels_in_band(scan: S.Scan) -> bool:
     """A price, SL or TP outside the instrument's band is not understood: gold's "止损3.600" is not 3.6."""
     symbol = next(iter(scan.symbols)) if len(scan.symbols) == 1 else None
-    return all(fits_price(symbol, v) is not False for v in (scan.price, scan.sl, scan.tp) if v)
+    return all(fits_price(symbol, v, scan.bands) is not False for v in (scan.price, scan.sl, scan.tp) if v)
 
 
 def _levels(scan: S.Scan) -> bool:

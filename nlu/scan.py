@@ -7,6 +7,7 @@ the parser did not understand, and a trading command with such a number is refus
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nlu import numbers as N
@@ -36,6 +37,7 @@ class Scan:
     findings: tuple[N.Finding, ...] = N.NOTHING  # signs, ranges, separators: see nlu/numbers.py
     zero: bool = False  # some field was read as 0 (a typed 0, not an SL/TP removal word)
     symbol_at: int | None = None  # where the first symbol stood
+    bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # the lexicon's price bands
     trigger: P.Trigger | None = None  # 涨破/跌破/回调到/反弹到 before the price
     fraction: float | None = None  # a share of what is held
 
@@ -111,7 +113,7 @@ def _volume_after_verb(scan: Scan) -> None:
 
 def run(text: str, lex: Lexicon) -> Scan:
     """Find symbols, SL/TP (including removal), ticket, magic, volume and price, in that order."""
-    scan = Scan(text=text, source=text)
+    scan = Scan(text=text, source=text, bands=lex.bands)
     for canonical, start, end in lex.symbols_in(text):
         scan.symbols.add(canonical)
         scan.symbol_at = start if scan.symbol_at is None else scan.symbol_at

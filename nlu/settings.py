@@ -6,7 +6,9 @@ nothing of the project outside itself.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+import math
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class _Section(BaseModel):
@@ -14,9 +16,19 @@ class _Section(BaseModel):
 
 
 class NLUSettings(_Section):
-    """`aliases` adds names per canonical symbol, e.g. `{XAUUSD: [金仔, 黄金现货]}`."""
+    """`aliases` adds names per canonical symbol, e.g. `{XAUUSD: [金仔, 黄金现货]}`; `price_bands` sets
+    where a symbol's price can be, e.g. `{JP225: [20000, 60000]}` (see docs/nlu.md, "Price bands")."""
 
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    price_bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+    @field_validator("price_bands")
+    @classmethod
+    def _bands(cls, bands: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (low, high) in bands.items():
+            if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+                raise ValueError(f"price_bands.{name}: need 0 < low < high, got [{low}, {high}]")
+        return bands
 
 
 class LLMSettings(_Section):

@@ -77,6 +77,7 @@ class ChatCore:
         self.trades = TradeFlow(self.deps)
         self.commands = Commands(self.deps)
         self._aliases = {k: list(v) for k, v in settings.nlu.aliases.items()}
+        self._bands = dict(settings.nlu.price_bands)
 
     def notifier(self) -> Notifier:
         """A Notifier sharing this core's settings, storage and templates; `register`, then `start(bus)`."""
@@ -299,7 +300,7 @@ class ChatCore:
         return Step(step.replies, [taken, *step.notes])
 
     async def _parse(self, text: str) -> Command:
-        cmd = parse(text, self._aliases)
+        cmd = parse(text, self._aliases, self._bands)
         if self.deps.llm is not None and needs_llm(cmd):
             cmd = await self.deps.llm.parse(text)
         return cmd

@@ -96,3 +96,13 @@ async def test_llm_flag_uses_the_configured_endpoint(
         "buy",
         1.0,
     )
+
+
+def test_config_price_bands_are_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "nlu:\n  aliases:\n    JP225: [日经]\n  price_bands:\n    JP225: [20000, 60000]\n", encoding="utf-8"
+    )
+    assert main(["--config", str(path), "parse", "buy jp225 2"]) == 0
+    command = json.loads(capsys.readouterr().out)
+    assert (command["symbol"], command["volume"], command["needs"]) == ("JP225", 2, None)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from nlu import Command, Intent, parse
+from nlu import Command, Intent, Need, parse
 from nlu.lexicon import SYMBOLS, lexicon
 from nlu.normalize import cn_to_number, normalize
+from nlu.settings import NLUSettings
 
 SIMULATOR_SYMBOLS = (
     "EURUSD GBPUSD USDJPY AUDUSD NZDUSD USDCAD USDCHF EURJPY GBPJPY EURGBP XAUUSD XAGUSD USOIL UKOIL "
@@ -117,3 +118,23 @@ def test_command_rejects_impossible_values(field: dict[str, float]) -> None:
 def test_command_rejects_extra_keys() -> None:
     with pytest.raises(ValueError, match="Extra inputs"):
         Command.model_validate({"intent": "close", "skip_confirmation": True})
+
+
+def test_configured_price_bands_decide_for_a_new_symbol() -> None:
+    aliases = {"JP225": ["日经"]}
+    # Without a band a lot-shaped number next to an unknown instrument is asked about...
+    assert parse("buy jp225 2", aliases).needs == (Need.VOLUME_OR_PRICE,)
+    # ...with one it is a lot (2 is no Nikkei price) and 38500 is a price (with an order-type word).
+    bands = {"JP225": (20000.0, 60000.0)}
+    assert parse("buy jp225 2", aliases, bands).volume == 2
+    limit = parse("buy limit jp225 38500 2", aliases, bands)
+    assert (limit.price, limit.volume) == (38500, 2)
+    assert parse("买入日经 1手 止损5", aliases, bands).intent is Intent.UNKNOWN  # outside the band
+    # A band overrides the built-in one.
+    assert parse("sell gold 50", None, {"XAUUSD": (20.0, 80.0)}).needs == (Need.VOLUME_OR_PRICE,)
+
+
+@pytest.mark.parametrize("band", [(0.0, 10.0), (10.0, 5.0), (1.0, float("inf")), (-1.0, 2.0)])
+def test_impossible_price_bands_are_refused_at_load(band: tuple[float, float]) -> None:
+    with pytest.raises(ValueError, match="price_bands"):
+        NLUSettings(price_bands={"XAUUSD": band})
