@@ -7,6 +7,7 @@ newline, the parts give the text back).
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -53,3 +54,14 @@ def _fit(text: str, limit: int, unit: Unit) -> int:
         if size > limit:
             return max(index, 1)
     return len(text)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def written_in(text: str) -> str | None:
+    """ "zh" for a message with Chinese characters, "en" for one in Latin letters only, else None."""
+    if _CJK.search(text):
+        return "zh"
+    return "en" if _LATIN.search(text) else None

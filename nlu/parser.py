@@ -158,7 +158,10 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
         or (scan.trigger is not None and scan.volume is not None)  # "黄金涨破3420 0.1手": a stop, side asked
     )
     modify = scan.sl_tp_mentioned and (scan.modify_verb or _levels(scan))
-    if not (strong or buy_sell or modify or P.OPEN_VERB.search(text)) and P.MODIFY_VERB.search(scan.source):
+    moved = scan.trigger is None and P.MODIFY_VERB.search(
+        scan.source.replace("回调", "")
+    )  # 回调 is a pullback
+    if not (strong or buy_sell or modify or P.OPEN_VERB.search(text)) and moved:
         modify = scan.price is not None or bool(neutral)  # "改挂单价格 3300": a pending order's new price
         neutral = False
     if len(strong) > 1 or ((strong or buy_sell or neutral) and C.SEQUENCE.search(text)):

@@ -115,7 +115,10 @@ class Commands:
         return self.d.reply(p, "query", "help", role=p.role.value)
 
     async def report(self, p: Principal, cmd: Command) -> Reply:
-        """A daily (default), monthly or hedge report with its chart; "last month"/"yesterday" shift it."""
+        """A daily (default), monthly or hedge report with its chart; "last month"/"yesterday" shift it.
+
+        With a magic number ("EA 20250101 的对冲情况") the report is that EA's alone; an EA with neither
+        deals in the window nor open positions gets a sentence saying so, not a report of zeros."""
         kind = ReportKind((cmd.report or Report.DAILY).value)
         today = await self.d.reports.today()
         day, month = None, None
@@ -123,7 +126,9 @@ class Commands:
             day = today - timedelta(days=1)
         elif cmd.period is Period.LAST_MONTH and kind is ReportKind.MONTHLY:
             month = last_month(today)
-        report = await self.d.reports.build(kind, day=day, month=month)
+        report = await self.d.reports.build(kind, day=day, month=month, magic=cmd.magic)
+        if report.magic is not None and report.idle:
+            return self.d.reply(p, "report", "idle", r=report)
         chart = await self.d.reports.chart(report) if self.d.settings.reports.chart else None
         offers = self.d.suggestions if p.may(Permission.TRADE) else None
         return report_reply(self.d.renderer, p.lang, report, chart, offers=offers)

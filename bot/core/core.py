@@ -33,6 +33,7 @@ from bot.core.step import Note, Step
 from bot.core.trade import TradeFlow, denied_role
 from bot.messages import Incoming, Reply
 from bot.settings import ConfirmMode, Settings
+from bot.text import written_in
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
 from mt5bridge.trading.service import TradingService
@@ -310,4 +311,6 @@ class ChatCore:
             answer = await self.deps.llm.answer(text, ServiceAccountTools(self.deps.trading))
             if answer:
                 return self.deps.reply(p, "query", "answer", text=answer)
-        return self.deps.reply(p, "query", "not_understood")
+        # Not understood: say so in the language the message was written in, unless the user chose one.
+        lang = p.lang if p.entry.lang else (written_in(text) or p.lang)
+        return self.deps.renderer.render(lang, "query", "not_understood").reply()

