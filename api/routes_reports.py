@@ -2,7 +2,7 @@
 
 The same `ReportService` the chat and the scheduler use builds them, so every front-end reads one set of
 numbers. `?date=YYYY-MM-DD` picks a past day (daily, hedge), `?month=YYYY-MM` a past month (monthly);
-without them the current one.
+without them the current one. `?magic=N` scopes any of them to one EA (docs/reports.md, "One EA").
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.jsonio import ok
 from api.routing import Endpoint, parse_query
+from api.schemas import Magic
 from reports.keys import REPORTS
 from reports.models import Report, ReportKind
 from reports.service import YEARS, parse_day, parse_month
@@ -21,6 +22,7 @@ PNG = "image/png"
 
 
 _YEARS = f"years {YEARS[0]}-{YEARS[1]}"
+_MAGIC = "only this EA's figures, books and suggestions (0: manual trades); default the whole account"
 
 
 # The values stay strings here: `reports.service` parses them (strictly: `0` is not 1970-01-01) and refuses
@@ -34,6 +36,7 @@ class DayQuery(BaseModel):
         description=f"YYYY-MM-DD on the reporting calendar ({_YEARS}); default today",
         json_schema_extra={"format": "date"},
     )
+    magic: Magic | None = Field(None, description=_MAGIC)
 
 
 class MonthQuery(BaseModel):
@@ -44,15 +47,17 @@ class MonthQuery(BaseModel):
         description=f"YYYY-MM ({_YEARS}); default this month",
         json_schema_extra={"pattern": r"^\d{4}-\d{2}$"},
     )
+    magic: Magic | None = Field(None, description=_MAGIC)
 
 
 async def _build(request: web.Request, kind: ReportKind) -> Report:
     reports = request.app[REPORTS]
     if kind is ReportKind.MONTHLY:
         q = parse_query(request, MonthQuery)
-        return await reports.build(kind, month=parse_month(q.month) if q.month is not None else None)
-    day = parse_query(request, DayQuery).day
-    return await reports.build(kind, day=parse_day(day) if day is not None else None)
+        month = parse_month(q.month) if q.month is not None else None
+        return await reports.build(kind, month=month, magic=q.magic)
+    d = parse_query(request, DayQuery)
+    return await reports.build(kind, day=parse_day(d.day) if d.day is not None else None, magic=d.magic)
 
 
 def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:

@@ -104,6 +104,15 @@ def strategy_label(row: StrategyRow) -> str:
     return "manual" if row.magic == 0 else f"magic {row.magic}"
 
 
+def scope_label(report: Report) -> str:
+    """The title's scope: `  EA 20250101 (HedgeGrid)` for one EA (its name when drawable), else empty."""
+    if report.magic is None:
+        return ""
+    name = report.ea_names.get(report.magic)
+    shown = f" ({chart_text(name[:NAME_CHARS])})" if name and name.isascii() and name.isprintable() else ""
+    return f"  EA {report.magic}{shown}"
+
+
 def _summary(total: PnLLine, currency: str) -> str:
     rate = "-" if total.win_rate is None else f"{total.win_rate:.0%}"
     return (
@@ -186,7 +195,7 @@ def _draw_daily(fig: Figure, report: Report) -> None:
     currency = chart_text(report.account.currency)
     _titles(
         fig,
-        f"Daily report {report.label}   total {_money(report.total.total, currency)}",
+        f"Daily report {report.label}{scope_label(report)}   total {_money(report.total.total, currency)}",
         _summary(report.total, currency),
     )
     if not report.by_symbol and not report.by_strategy:
@@ -245,7 +254,7 @@ def _draw_monthly(fig: Figure, report: Report) -> None:
     currency = chart_text(report.account.currency)
     _titles(
         fig,
-        f"Monthly report {report.label}   total {_money(report.total.total, currency)}",
+        f"Monthly report {report.label}{scope_label(report)}   total {_money(report.total.total, currency)}",
         _summary(report.total, currency),
     )
     days = report.days
@@ -315,7 +324,7 @@ def _draw_hedge(fig: Figure, report: Report) -> None:
     level = report.account.margin_level
     _titles(
         fig,
-        f"Hedge report {report.label}   floating {_money(floating, currency)}",
+        f"Hedge report {report.label}{scope_label(report)}   floating {_money(floating, currency)}",
         f"open positions by symbol | margin level {'-' if level is None else f'{level:,.0f}%'}",
     )
     if not books:

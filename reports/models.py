@@ -123,3 +123,11 @@ class Report(_Model):
     days: list[DayRow] = Field(default_factory=list)  # monthly only: every day from the start to today
     hedge: HedgeAnalysis
     ea_names: dict[int, str] = Field(default_factory=dict)  # reports.ea_names, for books and suggestions
+    # The EA the report is scoped to (docs/reports.md, "One EA"): every figure but `account` is that EA's.
+    # None: the whole account.
+    magic: int | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to report: no P&L in the window and no open position (of the EA, when scoped)."""
+        return not self.by_strategy and not self.by_symbol and not self.hedge.books

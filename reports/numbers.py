@@ -61,14 +61,18 @@ def _day_rows(
     days: Sequence[tuple[date, Window]],
     entry_magic: Mapping[int, int],
     now_server: int,
+    magic: int | None = None,
 ) -> list[DayRow]:
-    """Realised P&L per day and its running sum; days that have not started yet are left out."""
+    """Realised P&L per day (of EA `magic` when given) and its running sum; days that have not started yet
+    are left out."""
     rows = []
     cumulative = 0.0
     for day, window in days:
         if window.start >= now_server:
             continue
-        line = pnl_report(deals, (), window, entry_magic=entry_magic, include_floating=False).total
+        line = pnl_report(
+            deals, (), window, entry_magic=entry_magic, magic=magic, include_floating=False
+        ).total
         cumulative = round(cumulative + line.realized, 2)
         rows.append(DayRow(day=day, realized=line.realized, trades=line.trades, cumulative=cumulative))
     return rows
@@ -89,14 +93,25 @@ def build_report(
     days: Sequence[tuple[date, Window]] = (),
     include_floating: bool = True,
     margin_level_below: float = 0.0,
+    magic: int | None = None,
 ) -> Report:
     """The report of `window`: realised P&L of its deals plus the open positions' floating P&L.
 
     `days` (monthly reports) gives one row per day that has started by `now`. `include_floating` False
     leaves the open positions out of the P&L figures (a window that ended before now); the hedge analysis
     always covers them. `margin_level_below` (alerts.margin_level_below; 0 = off) arms its MARGIN rule.
+
+    `magic` scopes the report to one EA (docs/reports.md, "One EA"): every figure, day row, hedge book and
+    suggestion is computed from that EA's deals (attributed as `pnl_report` does) and open positions only,
+    so the suggestions are that EA's own (none of them crowded out by another EA's under max_suggestions).
+    The account figures stay the account's: balance, equity and the margin level are not per EA.
     """
-    pnl = pnl_report(deals, positions, window, entry_magic=entry_magic, include_floating=include_floating)
+    if magic is not None:
+        positions = [p for p in positions if p.magic == magic]
+        ea_names = {magic: ea_names[magic]} if magic in ea_names else {}
+    pnl = pnl_report(
+        deals, positions, window, entry_magic=entry_magic, magic=magic, include_floating=include_floating
+    )
     by_symbol = sorted(pnl.by_symbol.items(), key=lambda item: (-item[1].total, item[0]))
     by_magic = sorted(pnl.by_magic.items(), key=lambda item: (-item[1].total, item[0]))
     now_server = int(now.timestamp()) + server_utc_offset
@@ -112,7 +127,8 @@ def build_report(
         by_strategy=[
             StrategyRow(magic=magic, name=ea_names.get(magic), pnl=line) for magic, line in by_magic
         ],
-        days=_day_rows(deals, days, entry_magic, now_server),
+        days=_day_rows(deals, days, entry_magic, now_server, magic),
         hedge=analyze_hedge(positions, account, rules, now=now, margin_level_below=margin_level_below),
         ea_names=dict(ea_names),
+        magic=magic,
     )

@@ -92,9 +92,16 @@ class ReportService:
         return (await self._now())[1]
 
     async def build(
-        self, kind: ReportKind, *, day: date | None = None, month: tuple[int, int] | None = None
+        self,
+        kind: ReportKind,
+        *,
+        day: date | None = None,
+        month: tuple[int, int] | None = None,
+        magic: int | None = None,
     ) -> Report:
-        """The report of `kind` for a day (daily, hedge) or a month (monthly); default the current one."""
+        """The report of `kind` for a day (daily, hedge) or a month (monthly); default the current one.
+
+        `magic` scopes it to one EA: its figures, books and suggestions only (`build_report`)."""
         now_server, today = await self._now()
         days: list[tuple[date, Window]] = []
         if kind is ReportKind.MONTHLY:
@@ -128,6 +135,7 @@ class ReportService:
             days=days,
             include_floating=await self.trading.includes_now(window),
             margin_level_below=self.settings.alerts.margin_level_below,
+            magic=magic,
         )
 
     def _window(self, first: date, last: date) -> Window:

@@ -31,6 +31,37 @@ async def test_daily_and_hedge_reports_read_the_account(api: Api) -> None:
     assert hedge["kind"] == "hedge" and hedge["hedge"]["books"] == daily["hedge"]["books"]
 
 
+async def test_magic_scopes_a_report_to_one_ea(api: Api) -> None:
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    market(api, "XAUUSD", C.ORDER_TYPE_SELL, 0.04, magic=1001)
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.30, magic=2002)
+    market(api, "EURUSD", C.ORDER_TYPE_BUY, 0.20, magic=0)
+    whole = ok_data(*await call(api, "GET", "/reports/hedge"))
+    assert whole["magic"] is None and {b["magic"] for b in whole["hedge"]["books"]} == {0, 1001, 2002}
+    for kind in ("daily", "hedge", "monthly"):
+        one = ok_data(*await call(api, "GET", f"/reports/{kind}?magic=1001", token=READ_ONLY_TOKEN))
+        assert one["magic"] == 1001, kind
+        assert [(b["symbol"], b["magic"]) for b in one["hedge"]["books"]] == [("XAUUSD", 1001)], kind
+        [gold] = one["hedge"]["symbols"]
+        assert (gold["buy_volume"], gold["sell_volume"]) == (0.10, 0.04), kind  # not EA 2002's 0.30
+        assert [row["magic"] for row in one["by_strategy"]] == [1001], kind
+        assert [row["symbol"] for row in one["by_symbol"]] == ["XAUUSD"], kind
+        assert all(s["magic"] in (1001, None) for s in one["hedge"]["suggestions"]), kind
+        floating = sum(p.profit + p.swap for p in api.sim.positions_get() if p.magic == 1001)
+        assert abs(one["total"]["floating"] - floating) < 0.011, kind
+    unknown = ok_data(*await call(api, "GET", "/reports/daily?magic=4242"))
+    assert unknown["magic"] == 4242 and unknown["by_strategy"] == [] and unknown["hedge"]["books"] == []
+    async with aiohttp.ClientSession(headers=api.headers(TOKEN)) as http:
+        async with http.get(f"{api.url}/api/v1/reports/hedge/chart?magic=1001") as resp:
+            assert resp.status == 200 and (await resp.read()).startswith(PNG_SIGNATURE)
+    for bad in ("-1", "abc", "1.5", "", str(2**63)):
+        for path in (f"/reports/hedge?magic={bad}", f"/reports/monthly?magic={bad}"):
+            status, body = await call(api, "GET", path)
+            assert error(status, body, 400)["code"] == "invalid_request", path
+    status, body = await call(api, "GET", "/reports/daily?magic=1&magic=2")
+    assert error(status, body, 400)["code"] == "invalid_request"
+
+
 async def test_monthly_report_has_a_row_per_day_so_far(api: Api) -> None:
     monthly = ok_data(*await call(api, "GET", "/reports/monthly"))
     assert monthly["kind"] == "monthly"
@@ -78,7 +109,9 @@ async def test_openapi_documents_reports(api: Api) -> None:
         chart = paths[f"/api/v1/reports/{kind}/chart"]["get"]
         assert "image/png" in chart["responses"]["200"]["content"]
     params = {p["name"] for p in paths["/api/v1/reports/daily"]["get"]["parameters"]}
-    assert params == {"date"}
+    assert params == {"date", "magic"}
+    monthly = {p["name"]: p for p in paths["/api/v1/reports/monthly"]["get"]["parameters"]}
+    assert set(monthly) == {"month", "magic"} and monthly["magic"]["schema"]["minimum"] == 0
     # Client generators need one operationId per operation, across the whole document.
     ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
