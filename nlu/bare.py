@@ -22,6 +22,8 @@ _VOLUME_KINDS = frozenset({Intent.OPEN, Intent.CLOSE})
 
 def assign(scan: Scan, kind: Intent) -> float | None:
     """Fill the fields the bare numbers can only be; the number to ask about when it fits two."""
+    if not P.DIGIT.search(scan.text):
+        return None
     found = list(P.BARE.finditer(scan.text))
     if not found or len(found) > 2:
         return None

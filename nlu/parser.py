@@ -48,7 +48,7 @@ def prepare(text: str) -> tuple[str, Intent | None]:
     """Normalised text with noun phrases rewritten, and the query a leading slash command forces."""
     norm = normalize(text)
     forced = None
-    slash = P.SLASH_COMMAND.match(norm)
+    slash = P.SLASH_COMMAND.match(norm) if norm.startswith("/") else None
     if slash:
         forced = P.SLASH.get(slash.group(1))
         norm = norm[slash.end() :] if forced else norm[1:]

@@ -31,7 +31,7 @@ NOUN_PHRASES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
         ),
         " 历史 ",
     ),
-    (_re(r"买入价|卖出价|买价|卖价|\bbid\b|(?<!can i )(?<!i )\bask\b"), " 报价 "),
+    (_re(r"买入价|卖出价|买价|卖价|\bbid\b|\bask\b(?<!can i ask)(?<!i ask)"), " 报价 "),
     (_re(r"\bwhat'?s open\b|\bhave open\b|\banything open\b|\bopen (?:now|right now)\?"), " 持仓 "),
     (_re(r"平均|平台|平安|平衡|平稳|水平|持平|公平|和平|平时|平常|摊平|抹平|扯平"), " "),
     (_re(r"(?:突破|回调|回踩)(?:多单|买单)"), lambda m: f" 做多 {m.group(0)[:2]}单 "),
@@ -102,6 +102,11 @@ PRICE: Final = _re(
     r"(?:@|\bat\b|价格|价位|挂在|限价|\bprice\b|于|在)\s*(?:价格?)?\s*"
     r"(?:改到|改为|改成|移到|调到|调整到|设为|设到|到|为|\bto\b)?\s*" + NUM
 )
+# Cheap first checks: the marker words the field patterns above cannot match without.
+TICKET_ANY: Final = _any(r"#|单号|订单|票号|持仓号|\bticket\b|\border\b|\bposition\b")
+MAGIC_ANY: Final = _any(r"魔术|\bmagic\b|\bea")
+VOLUME_ANY: Final = _any(r"手|口|lot|\bvolume\b|\bvol\b|\bsize\b")
+PRICE_ANY: Final = _any(r"@|价|挂在|于|在|\bat\b|\bprice\b")
 # A bare number right after a trading verb is a volume only when it looks like one (at most two decimals).
 # A count of positions, not a size: "3单", "两张", "2 gold trades" (the symbol is blanked as §).
 COUNTED: Final = r"\s*(?:张|个)?\s*(?:§+\s*)?(?:单|笔|个仓位|个订单|张|次|号|positions|trades|orders)"
@@ -150,7 +155,8 @@ FRACTION: Final = _re(
     r"|([一二三四五六七八九十])分之([一二三四五六七八九十])"
     r"|\b(a|one|two) (third|quarter)s?\b|\bthree quarters\b"
 )
-FRACTION_ANY: Final = _union([FRACTION])
+# The cheap first check for FRACTION: the words it cannot match without.
+FRACTION_ANY: Final = _any(r"一半|半仓|%|百分之|分之|\bhalf\b|\bthirds?\b|\bquarters?\b")
 # "两单", "3笔": a count of positions the command format cannot carry.
 COUNT: Final = _any(r"(?<!第)(?:[两二三四五六七八九十几]|\d+)" + COUNTED)
 

@@ -97,18 +97,61 @@ class AnyOf:
                     literal.append(part)
                 else:
                     other.append(part)
+        literal, words = _trie_part(literal), _trie_part(words)
         self.pattern: str = "|".join(f"(?:{p.pattern})" for p in patterns)
         self._literal = re.compile("|".join(literal), re.ASCII) if literal else None
         self._words = re.compile("\\b(?:" + "|".join(words) + ")", re.ASCII) if words else None
         self._other = re.compile("|".join(other), re.ASCII) if other else None
+        self._last_text: str | None = None
+        self._last = False
 
     def search(self, text: str) -> bool:
         """True if any pattern occurs in `text`."""
-        if self._literal is not None and self._literal.search(text):
-            return True
-        if self._words is not None and _has_letter(text) and self._words.search(text):
-            return True
-        return self._other is not None and self._other.search(text) is not None
+        if text is self._last_text:  # the same message is often asked about twice in a row
+            return self._last
+        found = self._literal is not None and self._literal.search(text) is not None
+        if not found and self._words is not None:
+            if _LAST[0] is not text:  # inline: this runs some fifteen times per message
+                _LAST[0], _LAST[1] = text, _ASCII_LETTER.search(text) is not None
+            found = bool(_LAST[1]) and self._words.search(text) is not None
+        if not found and self._other is not None:
+            found = self._other.search(text) is not None
+        self._last_text, self._last = text, found
+        return found
+
+
+_TRIE_SAFE = re.compile(r"[^\\()\[\]{}|?*+.^$]+")  # a literal word: no regex syntax in it
+
+
+def _trie_part(parts: list[str]) -> list[str]:
+    """The plain-word alternatives folded into one prefix tree (the rest as they are).
+
+    At each candidate position `re` tries alternatives one by one; "买入|买进|买涨|..." becomes
+    "买(?:入|进|涨|...)", so a miss is decided by the first character, not by every word.
+    """
+    plain = sorted({p for p in parts if _TRIE_SAFE.fullmatch(p)})
+    rest = [p for p in parts if not _TRIE_SAFE.fullmatch(p)]
+    return _trie(plain) + rest
+
+
+def _trie(words: list[str]) -> list[str]:
+    """One alternative per first character (so each still starts with a literal: the charset scan holds)."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return [re.escape(ch) + _emit(child) for ch, child in sorted(tree.items())]
+
+
+def _emit(node: dict[str, dict]) -> str:
+    ends = "" in node
+    branches = [re.escape(ch) + _emit(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if ends else body  # a word ends here and longer ones go on
 
 
 def _distributed(parts: list[str]) -> list[str]:

@@ -126,19 +126,28 @@ def run(text: str, lex: Lexicon) -> Scan:
     if scan.sl_tp_mentioned:
         _sl_tp(scan)
     if P.DIGIT.search(scan.text):
-        scan.ticket = _int(scan, P.TICKET, "ticket")
-        scan.magic = _int(scan, P.MAGIC, "magic")
-        _trigger(scan)
-        price = _float(scan, P.PRICE, "price")  # before the volume: in "@3300 lot 0.1" the lot is 0.1
-        scan.price = _pick(scan.price, price, scan)
-        scan.volume = _float(scan, P.VOLUME_UNIT, "volume")
-        if scan.volume is None:
-            _volume_after_verb(scan)
+        _numbers(scan)
     if P.FRACTION_ANY.search(scan.text):
         _fraction(scan)
     if checked is not None:
         scan.findings = checked.findings + tuple(g for g in checked.grouped if not _thousands_ok(scan, g))
     return scan
+
+
+def _numbers(scan: Scan) -> None:
+    """Ticket, magic, trigger price, price and volume, each only when its marker words are there."""
+    if P.TICKET_ANY.search(scan.text):
+        scan.ticket = _int(scan, P.TICKET, "ticket")
+    if P.MAGIC_ANY.search(scan.text):
+        scan.magic = _int(scan, P.MAGIC, "magic")
+    if P.TRIGGERS.any.search(scan.text):
+        _trigger(scan)
+    if P.PRICE_ANY.search(scan.text):  # before the volume: in "@3300 lot 0.1" the lot is 0.1
+        scan.price = _pick(scan.price, _float(scan, P.PRICE, "price"), scan)
+    if P.VOLUME_ANY.search(scan.text):
+        scan.volume = _float(scan, P.VOLUME_UNIT, "volume")
+    if scan.volume is None:
+        _volume_after_verb(scan)
 
 
 def field_of(scan: Scan, finding: N.Finding) -> NumberField | None:
