@@ -117,7 +117,8 @@ async def bench(clients: int, n_symbols: int, rate: float, seconds: float) -> No
             delivered, delays = await asyncio.to_thread(ours.recv)
         except EOFError:
             proc.join()
-            raise SystemExit(f"the client process died (exit code {proc.exitcode}); see its traceback above")
+            died = f"the client process died (exit code {proc.exitcode}); see its traceback"
+            raise SystemExit(died) from None
         proc.join()
         await runner.cleanup()
     _report(clients, symbols, rate, seconds, published, delivered, delays)
