@@ -18,7 +18,7 @@ from nlu.regex import union as _union
 
 # --- safety cues --------------------------------------------------------------------------------------
 QUESTION: Final = _re(
-    r"[?]|吗|嘛|么|呢|要不要|该不该|能不能|可不可以|可以不|是不是|会不会|应不应该|是否|还能|应该|值得|好不好|行不行"
+    r"\?|吗|嘛|么|呢|要不要|该不该|能不能|可不可以|可以不|是不是|会不会|应不应该|是否|还能|应该|值得|好不好|行不行"
     r"|如何|怎么|为什么|为何|多少|哪|几手|几多|咩|点解|点样|边个|边只|系咪|可唔可以|好唔好|使唔使|应唔应该|要唔要"
     r"|得唔得|会唔会|啱唔啱|系唔系|有冇|未呀|未啊"
     r"|请问|问下|问一下"
@@ -74,7 +74,7 @@ NOT_MINE: Final = _re(
 # Past forms of trading verbs: a report of what happened, not a request (refused even as a query).
 PAST_TRADE: Final = _any(
     r"\b(?:bought|sold|closed|opened|cancell?ed|modified|shorted|exited|longed|loaded|flattened|banked"
-    r"|killed|nuked|dumped)\b|[买卖平撤沽揸]过"
+    r"|killed|nuked|dumped)\b|买过|卖过|平过|撤过|沽过|揸过"
 )
 # What the command cannot express (an exception, a trailing stop, a vague part): refused, never approximated.
 # Fractions ("一半", "half", "30%") are read by the scan as `fraction` and only reach this when left over.

@@ -148,7 +148,8 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
     strong = [k for k, p in _STRONG if p.search(text)]
     if strong:
         text = _without_side_nouns(text, True)
-    buy_sell = bool(P.BUY_VERB.search(text) or P.SELL_VERB.search(text))
+    scan.verb_text, scan.verb_buy, scan.verb_sell = text, P.BUY_VERB.search(text), P.SELL_VERB.search(text)
+    buy_sell = scan.verb_buy or scan.verb_sell
     numbered = scan.volume is not None or scan.price is not None
     if not strong:  # "挂单欧美 1.0850": the bare number is the price; "删除挂单123456": a ticket
         numbered = numbered or P.BARE.search(scan.text) is not None
@@ -158,10 +159,7 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
         or (scan.trigger is not None and scan.volume is not None)  # "黄金涨破3420 0.1手": a stop, side asked
     )
     modify = scan.sl_tp_mentioned and (scan.modify_verb or _levels(scan))
-    moved = scan.trigger is None and P.MODIFY_VERB.search(
-        scan.source.replace("回调", "")
-    )  # 回调 is a pullback
-    if not (strong or buy_sell or modify or P.OPEN_VERB.search(text)) and moved:
+    if not (strong or buy_sell or modify or P.OPEN_VERB.search(text)) and _moved(scan):
         modify = scan.price is not None or bool(neutral)  # "改挂单价格 3300": a pending order's new price
         neutral = False
     if len(strong) > 1 or ((strong or buy_sell or neutral) and C.SEQUENCE.search(text)):
@@ -179,6 +177,11 @@ def _levels_in_band(scan: S.Scan) -> bool:
     return all(fits_price(symbol, v, scan.bands) is not False for v in (scan.price, scan.sl, scan.tp) if v)
 
 
+def _moved(scan: S.Scan) -> bool:
+    """A modify verb anywhere, even one the price consumed ("价格改到3300"); 回调 is a pullback, not 调."""
+    return scan.trigger is None and P.MODIFY_VERB.search(scan.source.replace("回调", ""))
+
+
 def _levels(scan: S.Scan) -> bool:
     return scan.sl is not None or scan.tp is not None
 
@@ -190,7 +193,8 @@ def _unsafe(text: str) -> bool:
     return bool(C.PAST_LE.search(text) and not C.IMPERATIVE.search(text))
 
 
-def _sides(text: str, kind: Intent) -> set[Side]:
+def _sides(scan: S.Scan, kind: Intent) -> set[Side]:
+    text = scan.text
     strong = kind is not Intent.OPEN
     tables = (P.SIDE_NOUN, P.SIDE_ORDER_NOUN) if strong else (P.SIDE_NOUN,)
     sides = {side for t in tables if t.any.search(text) for pattern, side in t.rows if pattern.search(text)}
@@ -199,9 +203,13 @@ def _sides(text: str, kind: Intent) -> set[Side]:
     if kind is Intent.CLOSE and "平空" in text:
         sides.add(Side.SELL)
     cleaned = _without_side_nouns(text, strong)
-    if P.BUY_VERB.search(cleaned):
+    if cleaned == scan.verb_text:  # the verb check already looked at exactly this text
+        buy, sell = scan.verb_buy, scan.verb_sell
+    else:
+        buy, sell = P.BUY_VERB.search(cleaned), P.SELL_VERB.search(cleaned)
+    if buy:
         sides.add(Side.BUY)
-    if P.SELL_VERB.search(cleaned):
+    if sell:
         sides.add(Side.SELL)
     return sides
 
@@ -273,7 +281,7 @@ def _trading(scan: S.Scan, kind: Intent) -> Command:
 
 def _fields(scan: S.Scan, kind: Intent) -> dict[str, object] | None:
     """The command's fields as found; None when they contradict each other (not understood)."""
-    sides = _sides(scan.text, kind)
+    sides = _sides(scan, kind)
     if kind is Intent.OPEN and len(sides) > 1:
         return None
     side = next(iter(sides)) if len(sides) == 1 else None

@@ -106,6 +106,10 @@ PRICE: Final = _re(
 TICKET_ANY: Final = _any(r"#|单号|订单|票号|持仓号|\bticket\b|\border\b|\bposition\b")
 MAGIC_ANY: Final = _any(r"魔术|\bmagic\b|\bea")
 VOLUME_ANY: Final = _any(r"手|口|lot|\bvolume\b|\bvol\b|\bsize\b")
+TRIGGER_ANY: Final = _any(
+    r"涨破|突破|升破|上破|站上|升穿|涨穿|跌破|下破|跌穿|击穿|失守|回调|回落|回踩|回撤|跌回|跌到|跌至|反弹|回升|涨回|涨到|涨至"
+    r"|升到|升至|\bbreak|\bpull ?back\b|\bdips?\b|\bbounces?\b|\brall(?:y|ies)\b"
+)
 PRICE_ANY: Final = _any(r"@|价|挂在|于|在|\bat\b|\bprice\b")
 # A bare number right after a trading verb is a volume only when it looks like one (at most two decimals).
 # A count of positions, not a size: "3单", "两张", "2 gold trades" (the symbol is blanked as §).
@@ -184,11 +188,11 @@ SIDE_ORDER_NOUN: Final = Table[Side](
 )
 # 揸/沽 are Cantonese; 多/空 alone are a side only right before the instrument ("空美油1手").
 BUY_VERB: Final = _any(
-    r"买入|买进|买涨|做多|开多|追多|进多|加多|抄底|挂多|买|揸|(?<![平清])多(?=\s*§)"
+    r"买入|买进|买涨|做多|开多|追多|进多|加多|抄底|挂多|买|揸|多(?<![平清]多)(?=\s*§)"
     r"|\bbuy(?:ing)?\b|\blong\b|\b(?:go|get) long\b|\bload(?: up)?\b"
 )
 SELL_VERB: Final = _any(
-    r"卖出|卖空|卖跌|做空|开空|追空|沽空|加空|挂空|卖|沽|(?<![平清放])空(?=\s*§)"
+    r"卖出|卖空|卖跌|做空|开空|追空|沽空|加空|挂空|卖|沽|空(?<![平清放]空)(?=\s*§)"
     r"|\bsell(?:ing)?\b|\bshort\b|\b(?:go|get) short\b"
 )
 OPEN_VERB: Final = _any(

@@ -71,7 +71,7 @@ def compile_(pattern: str) -> re.Pattern[str]:
 
 # A first token sre can put in its charset prefix: one literal character. Not a [class]: a class of
 # non-ASCII characters in one alternative made a 250-alternative pattern 15x slower.
-_LITERAL_START = re.compile(r"[^\x00-\x7f]|[%#@!,~:;'\"<>=&/]|\\[?.+*()\[\]{}|$^-]")
+_LITERAL_START = re.compile(r"[^\x00-\x7f]|[a-z0-9%#@!,~:;'\"<>=&/]|\\[?.+*()\[\]{}|$^-]")
 _PLAIN = re.compile(r"[^\\()\[\]{}|?*+.^$]+")
 _ASCII_LETTER = re.compile(r"[a-z]")
 

@@ -38,6 +38,9 @@ class Scan:
     zero: bool = False  # some field was read as 0 (a typed 0, not an SL/TP removal word)
     symbol_at: int | None = None  # where the first symbol stood
     bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # the lexicon's price bands
+    verb_text: str | None = None  # the text the verb check read, and what it found (reused for the side)
+    verb_buy: bool = False
+    verb_sell: bool = False
     trigger: P.Trigger | None = None  # 涨破/跌破/回调到/反弹到 before the price
     fraction: float | None = None  # a share of what is held
 
@@ -140,7 +143,7 @@ def _numbers(scan: Scan) -> None:
         scan.ticket = _int(scan, P.TICKET, "ticket")
     if P.MAGIC_ANY.search(scan.text):
         scan.magic = _int(scan, P.MAGIC, "magic")
-    if P.TRIGGERS.any.search(scan.text):
+    if P.TRIGGER_ANY.search(scan.text):
         _trigger(scan)
     if P.PRICE_ANY.search(scan.text):  # before the volume: in "@3300 lot 0.1" the lot is 0.1
         scan.price = _pick(scan.price, _float(scan, P.PRICE, "price"), scan)
