@@ -126,9 +126,13 @@ class Questions:
     def _side(self, p: Principal, cmd: Command, edit: bool) -> Step:
         question, note = self._put(p, QuestionKind.SIDE, cmd, ("buy", "sell"))
         label = self.d.renderer.label
-        buttons = [[Button(text=label(p.lang, side), action=option_action(question.id, i))
+        closing = cmd.intent is Intent.CLOSE  # which positions to close: "the buys", not "buy"
+        buttons = [[Button(text=label(p.lang, f"{side}_positions" if closing else side),
+                           action=option_action(question.id, i))
                     for i, side in enumerate(question.options)]]  # fmt: skip
-        rendered = self.d.render(p, "trade", "ask_side", symbol=cmd.symbol, volume=cmd.volume)
+        rendered = self.d.render(
+            p, "trade", "ask_side", symbol=cmd.symbol, volume=cmd.volume, closing=closing
+        )
         return Step([rendered.reply(buttons, edit=edit)], [note])
 
     def _volume_or_price(self, p: Principal, cmd: Command, edit: bool) -> Step:

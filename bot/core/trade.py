@@ -33,7 +33,7 @@ from mt5bridge.trading.models import (
 )
 from mt5bridge.trading.selectors import AmbiguousSelection, CloseFilter, select_positions
 from mt5bridge.trading.selectors import Selector as CoreSelector
-from nlu import Command, Intent, Selector
+from nlu import Command, Intent, Need, Selector
 from storage.models import Outcome
 
 
@@ -120,6 +120,8 @@ class TradeFlow:
             return await self.questions.ask(p, cmd, need, edit=edit)
         if cmd.intent is Intent.LOCK:
             return await self._lock(p, cmd, edit=edit)
+        if await self._hedged_share(cmd):  # "平一半黄金" with buys and sells: half of which side?
+            return await self.questions.ask(p, cmd, Need.SIDE, edit=edit)
         try:
             request = to_request(cmd)
         except Unsupported as unsupported:
@@ -128,6 +130,13 @@ class TradeFlow:
                 [Note(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)],
             )
         return await self.propose(p, cmd, request, edit=edit)
+
+    async def _hedged_share(self, cmd: Command) -> bool:
+        """A share of a holding, no side or ticket named, and the holding has both buys and sells."""
+        if cmd.intent is not Intent.CLOSE or cmd.fraction is None or cmd.side or cmd.ticket:
+            return False
+        held = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic)
+        return len({pos.side for pos in held}) > 1
 
     async def propose(self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False) -> Step:
         """Preview the request and offer it for confirmation (or run it at once in `never` mode)."""
