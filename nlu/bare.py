@@ -13,7 +13,7 @@ from itertools import product
 from nlu import patterns as P
 from nlu.bands import Fit, fit, fits_price
 from nlu.command import Intent, NumberField, OrderType
-from nlu.scan import Scan, blank
+from nlu.scan import Scan, blank, order_word
 
 _TICKET_DIGITS = 5
 _TICKET_KINDS = frozenset({Intent.CLOSE, Intent.CANCEL, Intent.MODIFY, Intent.LOCK})
@@ -28,7 +28,7 @@ def assign(scan: Scan, kind: Intent) -> float | None:
     if not found or len(found) > 2:
         return None
     symbol = next(iter(scan.symbols)) if len(scan.symbols) == 1 else None
-    typed = P.ORDER_TYPES.first(scan.text) not in (None, OrderType.MARKET) or P.PENDING_WORD.search(scan.text)
+    typed = order_word(scan) not in (None, OrderType.MARKET) or P.PENDING_WORD.search(scan.text)
     options = [_options(scan, kind, symbol, match.group(0), bool(typed)) for match in found]
     solutions = [combo for combo in product(*options) if len(set(combo)) == len(combo)]
     if len(solutions) == 1:

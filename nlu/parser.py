@@ -173,7 +173,9 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
 
 def _levels_in_band(scan: S.Scan) -> bool:
     """A price, SL or TP outside the instrument's band is not understood: gold's "止损3.600" is not 3.6."""
-    symbol = next(iter(scan.symbols)) if len(scan.symbols) == 1 else None
+    if len(scan.symbols) != 1 or not (scan.price or scan.sl or scan.tp):
+        return True
+    symbol = next(iter(scan.symbols))
     return all(fits_price(symbol, v, scan.bands) is not False for v in (scan.price, scan.sl, scan.tp) if v)
 
 
@@ -242,7 +244,7 @@ def _triggered_type(scan: S.Scan, side: Side | None, named: OrderType | None) ->
 
 
 def _order_type(scan: S.Scan, kind: Intent, side: Side | None) -> OrderType | Intent | None:
-    named = P.ORDER_TYPES.first(scan.text)
+    named = S.order_word(scan)
     if kind is Intent.OPEN and scan.trigger is not None:
         return _triggered_type(scan, side, named)
     if kind is Intent.OPEN:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from nlu import numbers as N
 from nlu import patterns as P
 from nlu.bands import is_lot
-from nlu.command import NumberField, Problem
+from nlu.command import NumberField, OrderType, Problem
 from nlu.lexicon import THOUSANDS_QUOTED, Lexicon
 from nlu.normalize import BLANK, cn_to_number
 
@@ -38,6 +38,8 @@ class Scan:
     zero: bool = False  # some field was read as 0 (a typed 0, not an SL/TP removal word)
     symbol_at: int | None = None  # where the first symbol stood
     bands: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # the lexicon's price bands
+    named_type: OrderType | None = None  # the order-type word, once looked for (see `order_word`)
+    named_looked: bool = False
     verb_text: str | None = None  # the text the verb check read, and what it found (reused for the side)
     verb_buy: bool = False
     verb_sell: bool = False
@@ -151,6 +153,13 @@ def _numbers(scan: Scan) -> None:
         scan.volume = _float(scan, P.VOLUME_UNIT, "volume")
     if scan.volume is None:
         _volume_after_verb(scan)
+
+
+def order_word(scan: Scan) -> OrderType | None:
+    """The order-type word (限价, stop, 挂单, market), looked for once: blanking numbers cannot change it."""
+    if not scan.named_looked:
+        scan.named_type, scan.named_looked = P.ORDER_TYPES.first(scan.text), True
+    return scan.named_type
 
 
 def field_of(scan: Scan, finding: N.Finding) -> NumberField | None:
