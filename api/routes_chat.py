@@ -17,6 +17,7 @@ from api.security.auth import PRINCIPAL
 from bot.core.dialog import confirm_action, is_press
 from bot.keys import CHAT_CORE
 from bot.messages import Incoming, Reply
+from nlu import Command
 
 PLATFORM = "http"
 
@@ -81,6 +82,16 @@ async def chat(request: web.Request) -> web.Response:
     return await _ask(request, body.text, body.lang, press=press)
 
 
+class ParseBody(_Body):
+    text: str = Field(min_length=1, max_length=4096)
+
+
+async def parse_text(request: web.Request) -> web.Response:
+    """What a message means, without acting on it: the parser's command with `needs` (no LLM)."""
+    body = await read_body(request, ParseBody)
+    return ok(request.app[CHAT_CORE].understand(body.text).model_dump(mode="json"))
+
+
 async def chat_confirm(request: web.Request) -> web.Response:
     body = await read_body(request, ConfirmBody)
     return await _ask(request, confirm_action(body.id, body.accept), None, press=True)
@@ -97,6 +108,18 @@ ENDPOINTS = (
         body=ChatBody,
         errors=(400, 401, 403),
         description="Natural language in, the reply with buttons out.",
+    ),
+    Endpoint(
+        "POST",
+        "/parse",
+        parse_text,
+        "What a message means (nothing is done)",
+        "chat",
+        Command,
+        body=ParseBody,
+        errors=(400, 401),
+        description="The offline parser's command for the text, as `mt5bot parse` prints it: `needs` lists "
+        "what the chat would ask (side, volume_or_price, symbol, ticket). Read-only; no LLM.",
     ),
     Endpoint(
         "POST",

@@ -39,8 +39,10 @@ PUBLIC_ROUTES = frozenset(
 SELF_AUTHENTICATED = frozenset({"telegram-webhook", "onebot-ws", "wecom-callback"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 # Non-GET routes a viewer may call: a preview only reads what an order would do; the chat core checks
-# every command against the caller's role itself (a viewer may query, never trade).
-VIEWER_ROUTES = frozenset({("POST", "/api/v1/order/preview"), ("POST", "/api/v1/chat")})
+# every command against the caller's role itself (a viewer may query, never trade); /parse acts on nothing.
+VIEWER_ROUTES = frozenset(
+    {("POST", "/api/v1/order/preview"), ("POST", "/api/v1/chat"), ("POST", "/api/v1/parse")}
+)
 
 _PEER_CACHE_SIZE = 4096
 

@@ -300,6 +300,11 @@ class ChatCore:
             step = await self.trades.propose(p, cmd, action)
         return Step(step.replies, [taken, *step.notes])
 
+    def understand(self, text: str) -> Command:
+        """What the offline parser makes of `text` with the configured aliases and price bands (no LLM,
+        no side effects): the command, with `needs` when the chat would ask."""
+        return parse(strip_bot_name(text), self._aliases, self._bands)
+
     async def _parse(self, text: str) -> Command:
         cmd = parse(text, self._aliases, self._bands)
         if self.deps.llm is not None and needs_llm(cmd):
