@@ -45,6 +45,7 @@ PAST_LE: Final = _any(r"(?:买|卖|平|开|做多|做空|下|撤|改|加|仓|单
 IMPERATIVE: Final = _any(r"把|帮|请|给我|吧|它")
 HYPOTHETICAL: Final = _re(
     r"如果|假如|假设|要是|万一|若是|倘若|一旦|的话|等到|考虑|打算|准备|计划|也许|可能|或许|到时|如若|若然|假使"
+    r"|谂住|想住|想着|琢磨"
     r"|就(?<!现在就)(?<!马上就)(?<!立刻就)(?<!立即就)(?!是)|等(?!等|于|级)|才(?=\s*(?:买|卖|平|做|开|撤|进|挂|沽|揸|关|加|下|入))"
     r"|后再|再说|再算|再讲|再睇|再看|之后|以后|过后|然后|前再|后(?<!最后)(?<=\S后)(?=\s*(?:买|卖|平|做|开|撤|进|挂|沽|揸|关|加|下|入|先))"
     r"|先(?<=\S先)(?!\s*(?:不|平|买|卖|撤|做|开))|先(?<=\S先)$"
@@ -56,19 +57,23 @@ HYPOTHETICAL: Final = _re(
 NOT_NOW: Final = _re(
     r"明天|明日|后天|下周|下个?星期|下个?礼拜|下个?月|今晚|晚上|稍后|待会|等会|等一下|一会|回头|开盘|收盘|收市|开市|夜盘"
     r"|周一|周五|下次|听日|听朝|听晚|迟啲|迟些|迟点|晚啲|晚点|晚些|阵间|一阵|过会|等下|稍等|公布|数据出|非农|议息|月底|周末"
-    r"|收工|放工|下班|食完|吃完|睡醒|起床|开完会"
+    r"|收工|放工|下班|食完|吃完|睡醒|起床|开完会|明儿|明早|明晚|明个|改天|改日|过两天|过几天|隔日|第二天|早上|下午|晚些时候"
     r"|\b(?:tomorrow|tonight|later|next (?:week|month|time|session)|at (?:the )?(?:open|close)|on monday"
     r"|this (?:evening|afternoon|weekend)|eod|end of (?:day|week|session)|london open|ny open|new york open"
     r"|nfp|cpi|fomc|payrolls|the news|the data|the release|the print|soon|in a bit|in a while"
+    r"|tmr|tmrw|tmw|tmrrw|2moro|2mrw|tomoz|tomo|overnight|next day|this (?:pm|am)|in the morning"
+    r"|on (?:mon|tues|wednes|thurs|fri|satur|sun)day"
     r"|in (?:an?|one|two|few|\d+) (?:hours?|minutes?|mins?|secs?|seconds?))\b"
 )
 NOT_MINE: Final = _re(
     r"他|她|佢|人哋|人地|别人|朋友|老师|师傅|群里|群主|群组|群友|分析师|听说|据说|建议|推荐|喊单|带单|跟单|信号|说|讲"
     r"|话(?=要|买|卖|平|沽|揸|做|开|撤|锁)|叫我"
-    r"|开玩笑|玩笑|哈哈|假装|模拟|测试|演示|老公|老婆|老板|老细"
+    r"|开玩笑|玩笑|哈哈|嘻嘻|呵呵|笑死|讲笑|玩下|玩吓|假装|模拟|测试|演示|老公|老婆|老板|老细"
+    r"|大家|大伙|人家|其他人|网友|有人|群友"
     r"|\b(?:he|she|they|them|their|his|her|someone|somebody|people|everyone|friend|analyst|mentor|guru"
     r"|says|said|saying|suggests?|recommends?|recommended|signal|signals|tip|tips|joke|joking|kidding"
-    r"|lol|haha|lmao|pretend|simulate|test|testing|demo|my (?:wife|husband|boss|brother|sister|dad|mom)"
+    r"|lol|haha|hehe|lmao|rofl|jk|jks|j/k|pretend|simulate|test|testing|demo"
+    r"|my (?:wife|husband|boss|brother|sister|dad|mom)|ppl|everybody|folks|the guys|some guy|a guy"
     r"|channel|group|discord|twitter|copy)\b"
 )
 # Past forms of trading verbs: a report of what happened, not a request (refused even as a query).

@@ -118,6 +118,7 @@ CLAUSES = {
         "{c} if it drops",
         "{c} in case it falls",
         "{c} unless it bounces",
+        "我諗住{c}",
     ],
     "deferral": [
         "明天{c}",
@@ -142,6 +143,11 @@ CLAUSES = {
         "wait for cpi then {c}",
         "{c} before the weekend",
         "{c} end of day",
+        "{c} tmr",
+        "tmrw {c}",
+        "改天{c}",
+        "明儿{c}",
+        "{c} in an hour",
     ],
     "person": [
         "他说{c}",
@@ -158,6 +164,9 @@ CLAUSES = {
         "signal: {c}",
         "someone told me to {c}",
         "my boss said {c}",
+        "ppl say {c}",
+        "大家都话{c}",
+        "有人叫我{c}",
     ],
     "past": [
         "我已经{c}了",
@@ -182,6 +191,9 @@ CLAUSES = {
         "just kidding {c}",
         "test: {c}",
         "demo {c}",
+        "jk {c}",
+        "{c} jk",
+        "讲笑咋 {c}",
     ],
 }
 
