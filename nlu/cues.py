@@ -147,3 +147,30 @@ QUERIES: Final = Table[Intent](
     ),
 )
 QUOTE_FILLER: Final = _re(r"[\s§,.!?;:。、]|现在|目前|当前|实时|而家|依家|\bnow\b")
+
+# Every English word a trading command may contain once symbols and numbers are read: its verbs, side and
+# order words, selectors, field words and plain filler. Any other word in an English trading message
+# means something was said that the parser did not read ("buy gold tmr", "jk close gold", "vip signal
+# buy gold"): the message is refused rather than acted on. Chinese is not checked word by word.
+TRADE_WORDS: Final = frozenset(
+    """
+    a an the my me i want wanna need to for of on at in from with and it its them those these this all
+    every each everything both please pls plz ok okay now asap immediately right away quick quickly just
+    buy buying sell selling long longs short shorts buys sells go get load up open opening place enter
+    new close closing flatten flat exit liquidate square off out take kill nuke bank cut pull lock hedge
+    cancel delete remove modify change move set update adjust amend raise lower tighten widen drag put shift
+    market mkt limit limits stop stops pending order orders position positions trade trades ticket magic ea
+    lot lots size volume vol price sl tp stp tgt target loss profit profits
+    most biggest worst best earliest oldest first latest newest last recent profitable winning winners
+    losing losers losses loser winner green red ones underwater
+    half third thirds quarter quarters three
+    """.split()  # trigger words ("break above", "dips to") are read with their price; left over they are not
+)
+
+# The Chinese characters a trading command may still contain once symbols, numbers and fields are read
+# (see `trade_chars`): the characters of the trading vocabulary (verbs, side and order words, selectors,
+# fills) and of plain politeness and filler. A character outside them in a trading message is a word
+# the parser did not read ("兄弟们冲 买黄金", "主力在砸 平仓"): refused, as in English.
+FILLER_CHARS: Final = frozenset(
+    "帮我给请麻烦下一个点吧啊呀哦啦咯呗噢嗯那这的了把都全部所有现在马上立即刻来搞弄整单手订要就是子将唔该啲嗰嘅旧您你替对于按用从向往"
+)

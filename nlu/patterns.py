@@ -36,6 +36,8 @@ NOUN_PHRASES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
     (_re(r"平均|平台|平安|平衡|平稳|水平|持平|公平|和平|平时|平常|摊平|抹平|扯平"), " "),
     (_re(r"(?:突破|回调|回踩)(?:多单|买单)"), lambda m: f" 做多 {m.group(0)[:2]}单 "),
     (_re(r"(?:突破|跌破|反弹)(?:空单|卖单)"), lambda m: f" 做空 {m.group(0)[:2]}单 "),
+    # "来/整/搞 0.1手": give me that size (the side is said or asked).
+    (_re(r"(?:来|整|搞|上)(?=\s*(?:§+\s*)?(?:\d|[一二两三四五六七八九十半]).{0,5}手)"), " 开仓 "),
     (_re(r"(?:开|下|做|建|加)多单|(?:下|开)买单"), " 做多 "),
     (_re(r"(?:开|下|做|建|加)空单|(?:下|开)卖单"), " 做空 "),
     # "move the stop on every silver trade": with a moving verb, "stop" is the stop loss.
@@ -61,6 +63,7 @@ _FILL = (
     r"\s*(?:价格?|位)?\s*[:=@]?\s*(?:设置为|设置成|设置在|设置到|设为|设成|设在|设到|设|改为|改成|改到|调整到|调整为"
     r"|调到|调为|移动到|移到|移至|放到|放在|改|调|移|拉到|拉|提到|提高到|降到|到|在|为|是|at|to|of|=)?\s*[:=@]?\s*"
 )
+FILL_WORDS: Final = _FILL
 # Glued to the number is fine ("sl3600", "tp:3700"): the words end where a letter would continue them.
 EVERY: Final = _re(r"\b(?:every|all|each)\b|都|全部|统一|一律")
 SL_WORDS: Final = r"(?:止损|止蚀|\bsl(?![a-z])|\bs/l(?![a-z])|\bstop\s?loss(?![a-z])|\bstp(?![a-z]))"
@@ -120,6 +123,8 @@ VOLUME_AFTER_VERB: Final = _re(
     r"(?!" + COUNTED + r"|\s*%)"
 )
 DIGIT: Final = _re(r"\d")
+LATIN: Final = re.compile(r"[a-z]")
+CJK: Final = re.compile(r"[\u3400-\u9fff]")
 # A number nothing labelled: the parser decides from the instrument's price band (nlu/bands.py).
 BARE: Final = re.compile(r"(?<![\d.a-z第])\d+(?:\.\d+)?(?![\d.a-z%])(?!" + COUNTED + ")")
 

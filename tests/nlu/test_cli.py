@@ -61,7 +61,7 @@ def test_output_is_not_ascii_escaped(
 
 
 def test_llm_flag_without_configuration_exits_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--config", str(config), "parse", "--llm", "来一手金子"]) == 2
+    assert main(["--config", str(config), "parse", "--llm", "整它一手金子"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1
@@ -83,11 +83,11 @@ async def test_llm_flag_uses_the_configured_endpoint(
     path = tmp_path / "llm.yaml"
     path.write_text(f"llm:\n  base_url: {fake_llm.base_url}\n  model: test-model\n", encoding="utf-8")
     monkeypatch.setenv("MT5BOT_LLM__API_KEY", "sk-test")
-    fake_llm.command_answers["来一手金子"] = json.dumps(
+    fake_llm.command_answers["整它一手金子"] = json.dumps(
         {"intent": "open", "symbol": "XAUUSD", "side": "buy", "volume": 1}
     )
     # main() runs its own event loop, so it runs in a worker thread while this loop serves the fake.
-    code = await asyncio.to_thread(main, ["--config", str(path), "parse", "--llm", "来一手金子"])
+    code = await asyncio.to_thread(main, ["--config", str(path), "parse", "--llm", "整它一手金子"])
     assert code == 0
     command = json.loads(capsys.readouterr().out)
     assert (command["intent"], command["symbol"], command["side"], command["volume"]) == (

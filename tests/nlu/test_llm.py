@@ -83,8 +83,8 @@ async def test_complete_offline_answer_never_calls_the_llm(parser: LLMParser, fa
 
 
 async def test_tool_call_answer_is_used_for_an_unknown_message(parser: LLMParser, fake_llm: FakeLLM) -> None:
-    fake_llm.command_answers["来一手金子"] = _args(intent="open", symbol="XAUUSD", side="buy", volume=1)
-    command = await parser.parse("来一手金子")
+    fake_llm.command_answers["整它一手金子"] = _args(intent="open", symbol="XAUUSD", side="buy", volume=1)
+    command = await parser.parse("整它一手金子")
     assert command == Command(intent=Intent.OPEN, symbol="XAUUSD", side=Side.BUY, volume=1.0)
     request = fake_llm.requests[0]
     assert request["model"] == "test-model"
@@ -120,8 +120,8 @@ async def test_llm_may_not_change_what_offline_found(parser: LLMParser, fake_llm
     [
         ("出掉金子吧", '{"intent": "close", "symbol": "XAU'),  # malformed JSON
         ("出掉金子吧", _args(intent="close", symbol="DOGEUSD")),  # unknown symbol
-        ("来一手金子", _args(intent="open", symbol="XAUUSD", side="buy", volume=5000)),  # impossible volume
-        ("来一手金子", _args(intent="open", symbol="XAUUSD", side="buy", volume=0)),  # impossible volume
+        ("整它一手金子", _args(intent="open", symbol="XAUUSD", side="buy", volume=5000)),  # impossible volume
+        ("整它一手金子", _args(intent="open", symbol="XAUUSD", side="buy", volume=0)),  # impossible volume
         ("来点金子", _args(intent="open", symbol="XAUUSD", side="buy", volume=0.5)),  # volume never said
         ("出掉金子吧", _args(intent="close", symbol="XAUUSD", confirm=False)),  # tries to skip confirmation
         ("出掉金子吧", _args(intent="close", symbol="XAUUSD", ticket=777777)),  # invented ticket
