@@ -7,7 +7,6 @@ cannot carry) or it becomes `unknown`. Without a trading verb the message can on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
@@ -33,7 +32,7 @@ from nlu.command import (
 )
 from nlu.lexicon import Bands, lexicon
 from nlu.normalize import normalize
-from nlu.regex import AnyOf
+from nlu.unread import unread
 
 _ALLOWED: dict[Intent, frozenset[str]] = {
     Intent.OPEN: frozenset({"symbol", "side", "volume", "order_type", "price", "sl", "tp", "magic"}),
@@ -173,18 +172,6 @@ def _trading_kind(scan: S.Scan) -> Intent | None:
     return Intent.MODIFY if modify else None
 
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-
-
-def _unread_words(text: str) -> bool:
-    """A word the trading vocabulary does not have, in English or Chinese: something was not read."""
-    if P.LATIN.search(text) and any(word not in C.TRADE_WORDS for word in _WORD.findall(text)):
-        return True
-    return bool(CHECK_CHARS and P.CJK.search(text)) and any(
-        ch not in TRADE_CHARS for ch in P.CJK.findall(text)
-    )
-
-
 def _levels_in_band(scan: S.Scan) -> bool:
     """A price, SL or TP outside the instrument's band is not understood: gold's "止损3.600" is not 3.6."""
     if len(scan.symbols) != 1 or not (scan.price or scan.sl or scan.tp):
@@ -272,7 +259,7 @@ def _order_type(scan: S.Scan, kind: Intent, side: Side | None) -> OrderType | In
 
 def _refused(scan: S.Scan) -> bool:
     text = scan.text
-    if scan.ambiguous or len(scan.symbols) > 1 or _unsafe(text) or _unread_words(text):
+    if scan.ambiguous or len(scan.symbols) > 1 or _unsafe(text) or unread(text):
         return True
     if scan.sl_tp_mentioned and P.SL_TP_MENTION.search(text):
         return True  # an SL/TP word left without a number we read ("止损三千六"): never dropped silently
@@ -400,19 +387,3 @@ def _report_from_period(period: Period | None) -> Report | None:
     if period in (Period.MONTH, Period.LAST_MONTH):
         return Report.MONTHLY
     return None
-
-
-def _trade_chars() -> frozenset[str]:
-    """Every Chinese character of the trading vocabulary (patterns.py) plus plain filler."""
-    sources: list[re.Pattern[str] | AnyOf] = [
-        P.BUY_VERB, P.SELL_VERB, P.OPEN_VERB, P.CLOSE_VERB, P.CANCEL_VERB, P.LOCK_VERB, P.MODIFY_VERB,
-        P.PENDING_WORD, P.SIDE_NOUN.any, P.SIDE_ORDER_NOUN.any, P.ORDER_TYPES.any, P.SELECTORS.any,
-        P.IMPLIED_SELECTORS.any, P.TRIGGERS.any, P.FRACTION, P.SL_TP_MENTION, P.SL_REMOVE, P.EVERY,
-    ]  # fmt: skip
-    chars = {ch for source in sources for ch in P.CJK.findall(source.pattern)}
-    chars |= set(P.CJK.findall(P.FILL_WORDS))
-    return frozenset(chars | C.FILLER_CHARS)
-
-
-TRADE_CHARS = _trade_chars()
-CHECK_CHARS = True
