@@ -104,7 +104,7 @@ QUERIES: Final = Table[Intent](
     (
         _re(
             (
-                r"盈亏|损益|收益|利润|盈利|亏损|赚了|亏了|赚钱|亏钱|战绩|赚咗|蚀咗|赚紧|蚀紧|赚|蚀"
+                r"盈亏|损益|收益|利润|盈利|亏损|赚了|亏了|赚钱|亏钱|战绩|赚咗|蚀咗|赚紧|蚀紧|赚|(?<!止)蚀"
                 r"|\bpnl\b|\bp&l\b|\bp/l\b|\bprofits?\b|\bloss\b|\bmake\b|\bmade\b|\bearn(?:ed)?\b|\blost\b"
                 r"|\bearnings\b|\bgains?\b|\bup or down\b|\bperformance\b"
                 r"|\bhow am i doing\b|\bhow'?s my (?:day|week|month)\b"
@@ -172,5 +172,5 @@ TRADE_WORDS: Final = frozenset(
 # fills) and of plain politeness and filler. A character outside them in a trading message is a word
 # the parser did not read ("兄弟们冲 买黄金", "主力在砸 平仓"): refused, as in English.
 FILLER_CHARS: Final = frozenset(
-    "帮我给请麻烦下一个点吧啊呀哦啦咯呗噢嗯那这的了把都全部所有现在马上立即刻来搞弄整单手订要就是子将唔该啲嗰嘅旧您你替对于按用从向往"
+    "帮我给请麻烦下一个点吧啊呀哦啦咯呗噢嗯那这的了把都全部所有现在马上立即刻来搞弄整单手订要就是子将唔该啲嗰嘅旧您你替对于按用从向往忙哈赶快速"
 )

@@ -349,8 +349,8 @@ def _query_intent(scan: S.Scan) -> Intent:
     text = scan.text
     if P.REPORT_WORD.search(text) or (scan.magic is not None and C.STATUS.search(text)):
         return Intent.REPORT
-    if C.FREE_FORM.search(text) or C.PAST_TRADE.search(text):
-        return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning over data: the LLM's job
+    if C.FREE_FORM.search(text) or C.PAST_TRADE.search(text) or scan.sl_tp_mentioned:
+        return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning; "要唔要止蝕" is advice
     intent = C.QUERIES.first(text)
     if intent is not None:
         return intent

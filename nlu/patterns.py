@@ -38,6 +38,7 @@ NOUN_PHRASES: Final[tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]],
     (_re(r"(?:突破|跌破|反弹)(?:空单|卖单)"), lambda m: f" 做空 {m.group(0)[:2]}单 "),
     # "来/整/搞 0.1手": give me that size (the side is said or asked).
     (_re(r"(?:来|整|搞|上)(?=\s*(?:§+\s*)?(?:\d|[一二两三四五六七八九十半]).{0,5}手)"), " 开仓 "),
+    (_re(r"买跌|买空"), " 做空 "),  # slang for going short: "买跌黄金" is a sell, never a buy
     (_re(r"(?:开|下|做|建|加)多单|(?:下|开)买单"), " 做多 "),
     (_re(r"(?:开|下|做|建|加)空单|(?:下|开)卖单"), " 做空 "),
     # "move the stop on every silver trade": with a moving verb, "stop" is the stop loss.
