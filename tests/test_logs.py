@@ -78,7 +78,8 @@ async def test_debug_logging_keeps_sql_values_and_chat_text_out(
     chosen = {"level": "DEBUG", "file": str(log_file), "sql": sql}
     setup_logging(api_settings(tmp_path, logging=chosen))
     api = await start_api(tmp_path, logging=chosen)
-    text = "买入0.01手黄金 canaryzebra"
+    # The canary rides in a broker suffix: a trade may hold no word the parser does not read.
+    text = "买入0.01手 XAUUSD.zq7xk"
     try:
         async with aiohttp.ClientSession(headers=api.headers()) as http:
             async with http.post(f"{api.url}/api/v1/chat", json={"text": text}) as resp:
@@ -91,9 +92,9 @@ async def test_debug_logging_keeps_sql_values_and_chat_text_out(
     finally:
         await api.runner.cleanup()
     with sqlite3.connect(tmp_path / "api.db") as db:  # the text went through SQL: it is in the audit log
-        assert db.execute("SELECT count(*) FROM audit_log WHERE raw_input LIKE '%canaryzebra%'").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM audit_log WHERE raw_input LIKE '%zq7xk%'").fetchone()[0]
     logged = log_file.read_text(encoding="utf-8")
-    assert "canaryzebra" not in logged
+    assert "zq7xk" not in logged
     assert "aiosqlite" not in logged  # the driver prints every statement with its values
     assert ("INSERT INTO audit_log" in logged) is sql  # statements only when asked for
 
