@@ -48,7 +48,7 @@ HYPOTHETICAL: Final = _re(
     r"|谂住|想住|想着|琢磨"
     r"|就(?<!现在就)(?<!马上就)(?<!立刻就)(?<!立即就)(?!是)|等(?!等|于|级)|才(?=\s*(?:买|卖|平|做|开|撤|进|挂|沽|揸|关|加|下|入))"
     r"|后再|再说|再算|再讲|再睇|再看|之后|以后|过后|然后|前再|后(?<!最后)(?<=\S后)(?=\s*(?:买|卖|平|做|开|撤|进|挂|沽|揸|关|加|下|入|先))"
-    r"|先(?<=\S先)(?!\s*(?:不|平|买|卖|撤|做|开))|先(?<=\S先)$"
+    r"|先(?<=\S先)(?!\s*(?:不|平|买|卖|撤|做|开))|先(?<=.先)(?=[\s,.!?~，。！？、…]*$)"
     r"|\b(?:if|when|once|suppose|assuming|in case|unless|whenever|wait|waiting|after|afterwards|post|upon"
     r"|until|till|unless|maybe|perhaps|might|plan|planning|thinking|considering|would|gonna|going to|about to"
     r"|should|could|eventually|soonish)\b"
