@@ -155,7 +155,8 @@ QUOTE_FILLER: Final = _re(r"[\s§,.!?;:。、]|现在|目前|当前|实时|而�
 TRADE_WORDS: Final = frozenset(
     """
     a an the my me i want wanna need to for of on at in from with and it its them those these this all
-    every each everything both please pls plz ok okay now asap immediately right away quick quickly just
+    every each everything both please pls plz ok okay now asap rn immediately right away quick quickly just
+    thanks thx ty cheers
     buy buying sell selling long longs short shorts buys sells go get load up open opening place enter
     new close closing flatten flat exit liquidate square off out take kill nuke bank cut pull lock hedge
     cancel delete remove modify change move set update adjust amend raise lower tighten widen drag put shift

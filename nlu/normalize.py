@@ -94,6 +94,8 @@ def normalize(text: str) -> str:
 
 
 def _replace_cn_level(match: re.Match[str]) -> str:
+    if len(match.group(3)) < 2:  # one character is a word, not a level: 一律, 一下, 一键
+        return match.group(0)
     value = cn_to_number(match.group(3))
     return match.group(0) if value is None else f"{match.group(1)}{match.group(2)}{_plain(value)}"
 

@@ -264,7 +264,7 @@ SELECTORS: Final = Table[Selector](
     (_re(r"最新|最近|最晚|最后|刚开的|\blatest\b|\bnewest\b|\bmost recent\b|\blast\b"), Selector.LATEST),
     (
         _re(
-            r"全部|所有|全平|全关|一键|清仓|统统|都平|全都|晒|都(?=\s*(?:§|平|关|砍|撤|删|去掉|取消|改|移|设|调|清))"
+            r"全部|所有|全平|全关|一键|清仓|统统|统一|一律|都平|全都|晒|都(?=\s*(?:§|平|关|砍|撤|删|去掉|取消|改|移|设|调|清))"
             r"|\ball\b|\beverything\b|\bevery\b|\beach\b"
         ),
         Selector.ALL,
