@@ -17,6 +17,7 @@ from bot.telegram.incoming import language
 from bot.telegram.render import ActionTooLong, body, escape_html, keyboard
 from bot.telegram.settings import TelegramSettings
 from bot.text import split_text
+from mt5bot.config import ConfigError, load_settings
 from tests.bot import fake_telegram, telegram_stand
 from tests.bot.fake_telegram import FakeTelegram, entity_error, markup_of
 from tests.bot.telegram_stand import ScriptedCore
@@ -96,3 +97,23 @@ def test_application_is_rate_limited_and_polls_unless_a_webhook_is_set() -> None
     assert webhook.updater is None
     with pytest.raises(ValueError, match="token"):
         build_application(TelegramSettings())
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "a" * 257, "中文", "semi;colon", "dot.ted"])
+def test_an_invalid_webhook_secret_is_refused_at_load_without_echoing_it(secret: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(
+            environ={"MT5BOT_TELEGRAM__WEBHOOK_SECRET": secret or '""', "MT5BOT_CONFIG": "/nonexistent"}
+        )
+    assert "telegram.webhook_secret" in str(refused.value) and "1-256" in str(refused.value)
+    if len(secret) > 3:
+        assert secret not in str(refused.value)
+
+
+@pytest.mark.parametrize("secret", ["a", "A-z_09", "x" * 256])
+def test_a_valid_webhook_secret_loads(secret: str) -> None:
+    settings = load_settings(
+        environ={"MT5BOT_TELEGRAM__WEBHOOK_SECRET": secret, "MT5BOT_CONFIG": "/nonexistent"}
+    )
+    assert settings.telegram.webhook_secret is not None
+    assert settings.telegram.webhook_secret.get_secret_value() == secret
