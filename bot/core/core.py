@@ -300,6 +300,16 @@ class ChatCore:
             step = await self.trades.propose(p, cmd, action)
         return Step(step.replies, [taken, *step.notes])
 
+    def command_menus(self) -> dict[str, list[tuple[str, str]]]:
+        """The slash commands with their descriptions, per language (for a platform's command menu)."""
+        menus = {}
+        for lang in ("zh", "en"):
+            text = self.deps.renderer.render(lang, "menu", "commands").text
+            menus[lang] = [
+                (c, d.strip()) for c, _, d in (line.partition(" ") for line in text.splitlines()) if c
+            ]
+        return menus
+
     def understand(self, text: str) -> Command:
         """What the offline parser makes of `text` with the configured aliases and price bands (no LLM,
         no side effects): the command, with `needs` when the chat would ask."""

@@ -12,12 +12,12 @@ import contextlib
 import logging
 import random
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
@@ -92,8 +92,10 @@ class TelegramRunner:
         *,
         retry_initial_sec: float = 1.0,
         retry_cap_sec: float = 60.0,
+        commands: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> None:
         self.settings = settings
+        self.commands = dict(commands or {})  # language -> (command, description), for setMyCommands
         self.application = build_application(settings)
         self.adapter = TelegramAdapter(handler, self.application.bot)
         self.application.add_handler(TypeHandler(Update, self.adapter.on_update))
@@ -137,6 +139,7 @@ class TelegramRunner:
         if not self._started:
             await self.application.start()
             self._started = True
+        await self._set_commands()
         if self.webhook_mode:
             await self.application.bot.set_webhook(
                 str(self.settings.webhook_url),
@@ -152,6 +155,20 @@ class TelegramRunner:
                 error_callback=self._on_poll_error,
             )
         self.receiving.set()
+
+    async def _set_commands(self) -> None:
+        """The "/" menu in the user's language: one list per language code, English also as the default.
+
+        A refusal only costs the menu, never the bot: logged and left.
+        """
+        for lang, commands in self.commands.items():
+            menu = [BotCommand(command, description[:256]) for command, description in commands]
+            try:
+                await self.application.bot.set_my_commands(menu, language_code=lang)
+                if lang == "en":
+                    await self.application.bot.set_my_commands(menu)
+            except TelegramError as exc:
+                log.warning("telegram refused the %s command menu: %s", lang, exc)
 
     def _on_poll_error(self, exc: TelegramError) -> None:
         # python-telegram-bot backs off by itself (up to 30 s); a short line, not a traceback per retry.
@@ -201,7 +218,8 @@ async def telegram_context(app: web.Application) -> AsyncIterator[None]:
     if settings.token is None:
         yield
         return
-    runner = TelegramRunner(settings, app[CHAT_CORE])
+    core = app[CHAT_CORE]
+    runner = TelegramRunner(settings, core, commands=core.command_menus())
     app[TELEGRAM] = runner
     notifier = app.get(NOTIFIER)
     if notifier is not None:

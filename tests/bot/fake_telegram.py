@@ -308,6 +308,18 @@ class FakeTelegram:
         self.webhook = None
         return _ok(True)
 
+    async def _m_setMyCommands(self, params: JsonDict, files: dict[str, bytes]) -> web.Response:
+        # Bot API: commands is a JSON array of BotCommand (command 1-32 chars of a-z 0-9 _, description
+        # 1-256 characters); language_code optional. Anything else is a 400, as Telegram answers.
+        commands = params.get("commands")
+        if not isinstance(commands, list) or not commands:
+            return _error(400, "Bad Request: commands must be non-empty")
+        for item in commands:
+            name, text = str(item.get("command", "")), str(item.get("description", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(text) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        return _ok(True)
+
     async def _m_setWebhook(self, params: JsonDict, files: dict[str, bytes]) -> web.Response:
         self.webhook = params
         return _ok(True)

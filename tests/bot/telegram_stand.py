@@ -17,13 +17,21 @@ from tests.bot.fake_telegram import FakeTelegram
 class ScriptedCore:
     """A test double of the chat core's interface: fixed replies per text or action, inputs recorded."""
 
-    def __init__(self, script: Callable[[Incoming], list[Reply]] | None = None) -> None:
+    def __init__(
+        self,
+        script: Callable[[Incoming], list[Reply]] | None = None,
+        menus: dict[str, list[tuple[str, str]]] | None = None,
+    ) -> None:
         self.seen: list[Incoming] = []
         self._script = script or default_script
+        self._menus = menus or {}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         self.seen.append(incoming)
         return self._script(incoming)
+
+    def command_menus(self) -> dict[str, list[tuple[str, str]]]:
+        return self._menus
 
 
 def default_script(incoming: Incoming) -> list[Reply]:

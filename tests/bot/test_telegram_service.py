@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.core.render import Renderer
 from bot.keys import CHAT_CORE
 from bot.telegram.app import TELEGRAM, setup_telegram
 from bot.telegram.settings import TelegramSettings
@@ -176,3 +177,33 @@ async def test_service_stops_cleanly_while_telegram_is_still_down(
     async with asyncio.timeout(5):
         await runner.stop()
     assert not runner.receiving.is_set()
+
+
+async def test_the_command_menu_is_set_per_language(service: Callable, fake: FakeTelegram) -> None:
+    renderer = Renderer()
+    menus = {
+        lang: [
+            tuple(line.split(" ", 1)) for line in renderer.render(lang, "menu", "commands").text.splitlines()
+        ]
+        for lang in ("zh", "en")
+    }
+    app, _url = await service(settings_for(fake), ScriptedCore(menus=menus))  # type: ignore[arg-type]
+    calls = await fake.wait_for("setMyCommands", 3)
+    by_lang = {call.params.get("language_code"): call.params["commands"] for call in calls}
+    assert set(by_lang) == {"zh", "en", None}  # English is also the default for other languages
+    assert {c["command"] for c in by_lang["zh"]} >= {"help", "positions", "pnl", "report"}
+    assert any("持仓" in c["description"] for c in by_lang["zh"])
+    assert by_lang[None] == by_lang["en"]
+    await fake.wait_polling()
+    assert app[TELEGRAM].receiving.is_set()
+
+
+async def test_an_invalid_command_menu_is_logged_and_the_bot_still_runs(
+    service: Callable, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    menus = {"zh": [("Bad-Name", "x")]}  # Telegram refuses upper case and dashes in a command
+    app, _url = await service(settings_for(fake), ScriptedCore(menus=menus))
+    await fake.wait_for("setMyCommands", 1)
+    await fake.wait_polling()
+    assert app[TELEGRAM].receiving.is_set()
+    assert "refused the zh command menu" in caplog.text
