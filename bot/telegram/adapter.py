@@ -122,15 +122,29 @@ class TelegramAdapter:
         assert reply.image is not None  # noqa: S101 - checked by the caller
         formatted = body(reply)
         fits = len(formatted.text) <= MessageLimit.CAPTION_LENGTH
+        caption = formatted if fits else None
+        try:
+            await self._send_photo_once(chat_id, reply, caption)
+        except BadRequest as exc:
+            if caption is None or caption.parse_mode is None or not _parse_error(exc):
+                raise
+            log.warning("telegram rejected the formatted caption (%s); sending it plain", exc.message)
+            caption = plain(reply)
+            fits = len(caption.text) <= MessageLimit.CAPTION_LENGTH
+            await self._send_photo_once(chat_id, reply, caption if fits else None)
+        if not fits:
+            await self._send(chat_id, reply.model_copy(update={"image": None}))
+
+    async def _send_photo_once(self, chat_id: int, reply: Reply, caption: Body | None) -> None:
+        """The photo, with the caption and the buttons when a caption goes along (else both come after)."""
+        assert reply.image is not None  # noqa: S101 - checked by the caller
         await self._bot.send_photo(
             chat_id,
             reply.image,
-            caption=formatted.text if fits else None,
-            parse_mode=formatted.parse_mode if fits else None,
-            reply_markup=_markup(reply) if fits else None,
+            caption=caption.text if caption else None,
+            parse_mode=caption.parse_mode if caption else None,
+            reply_markup=_markup(reply) if caption else None,
         )
-        if not fits:
-            await self._send(chat_id, reply.model_copy(update={"image": None}))
 
     async def _edit(self, origin: Origin, reply: Reply) -> None:
         formatted = body(reply)

@@ -221,3 +221,15 @@ async def test_long_text_is_split_and_buttons_stay_on_the_last_part(
     assert "".join(c.params["text"] for c in calls) == long
     assert all(len(c.params["text"]) <= 4096 for c in calls)
     assert [markup_of(c) is not None for c in calls] == [False] * (len(calls) - 1) + [True]
+
+
+async def test_a_photo_caption_telegram_refuses_is_sent_plain(fake: FakeTelegram, run_bot: Callable) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    reply = Reply(text="profit <5% today", html="profit <5% today", image=png)  # unescaped: refused
+    await run_bot(ScriptedCore(lambda incoming: [reply]))
+    await fake.send_text("x")
+    first, second = await fake.wait_for("sendPhoto", 2)
+    assert first.params["parse_mode"] == "HTML"
+    assert second.params["caption"] == "profit <5% today"
+    assert "parse_mode" not in second.params
+    assert second.files  # the chart itself went out the second time too
