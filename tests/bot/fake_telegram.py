@@ -104,6 +104,17 @@ def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
+def _flood(retry_after: int) -> web.Response:
+    # Bot API: "Too Many Requests: retry after N", error_code 429, parameters.retry_after = N seconds.
+    body = {
+        "ok": False,
+        "error_code": 429,
+        "description": f"Too Many Requests: retry after {retry_after}",
+        "parameters": {"retry_after": retry_after},
+    }
+    return web.json_response(body, status=429)
+
+
 def _error(status: int, description: str) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
 
@@ -116,6 +127,9 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], JsonDict] = {}
         self.fail_with: int | None = None  # every method answers this HTTP status while set
+        # method -> how many more calls get Telegram's flood answer (429 with parameters.retry_after)
+        self.flood: dict[str, int] = {}
+        self.flood_retry_after = 1
         self._closing = False
         self.failures = 0  # requests answered with `fail_with`
         self.webhook: JsonDict | None = None
@@ -248,6 +262,9 @@ class FakeTelegram:
             return _error(404, "Not Found: method not found")
         if method != "getUpdates":
             await self._record(Call(method, params, files))
+        if self.flood.get(method, 0) > 0:
+            self.flood[method] -= 1
+            return _flood(self.flood_retry_after)
         problem = entity_error(str(params.get("text", params.get("caption", ""))), params.get("parse_mode"))
         if problem:
             return _error(400, problem)

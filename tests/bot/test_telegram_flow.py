@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Callable
 
@@ -233,3 +234,19 @@ async def test_a_photo_caption_telegram_refuses_is_sent_plain(fake: FakeTelegram
     assert second.params["caption"] == "profit <5% today"
     assert "parse_mode" not in second.params
     assert second.files  # the chart itself went out the second time too
+
+
+async def test_flood_control_waits_retry_after_then_delivers(fake: FakeTelegram, run_bot: Callable) -> None:
+    # Telegram answers 429 with parameters.retry_after; the library's rate limiter waits that long and
+    # sends again (up to three times), so the reply arrives late but arrives, once.
+    fake.flood["sendMessage"] = 1
+    fake.flood_retry_after = 1
+    await run_bot(ScriptedCore(lambda incoming: [Reply(text="pong")]))
+    started = asyncio.get_running_loop().time()
+    await fake.send_text("ping")
+    first, second = await fake.wait_for("sendMessage", 2, within=15.0)
+    waited = asyncio.get_running_loop().time() - started
+    assert first.params["text"] == second.params["text"] == "pong"
+    assert waited >= 1.0  # it waited retry_after, not a blind immediate resend
+    await asyncio.sleep(0.5)
+    assert len(fake.sent("sendMessage")) == 2  # delivered once after the flood answer, not again
