@@ -66,7 +66,6 @@ _FILL = (
 )
 FILL_WORDS: Final = _FILL
 # Glued to the number is fine ("sl3600", "tp:3700"): the words end where a letter would continue them.
-EVERY: Final = _re(r"\b(?:every|all|each)\b|都|全部|统一|一律")
 SL_WORDS: Final = r"(?:止损|止蚀|\bsl(?![a-z])|\bs/l(?![a-z])|\bstop\s?loss(?![a-z])|\bstp(?![a-z]))"
 TP_WORDS: Final = (
     r"(?:止盈|止赚|获利|\btp1(?=\s)|\btp(?![a-z])|\bt/p(?![a-z])|\btake\s?profit(?![a-z])"

@@ -187,13 +187,6 @@ def _leading_group(part: str) -> tuple[str | None, str]:
 _LAST: list[object] = [None, False]  # the last text asked about and whether it has an ASCII letter
 
 
-def _has_letter(text: str) -> bool:
-    """Whether `text` has an ASCII letter; the same string is asked about many times in a row."""
-    if _LAST[0] is not text:
-        _LAST[0], _LAST[1] = text, _ASCII_LETTER.search(text) is not None
-    return bool(_LAST[1])
-
-
 def any_of(pattern: str) -> AnyOf:
     """A yes/no check for one pattern (`compile_` rules), split for speed like `union`."""
     return AnyOf([compile_(pattern)])

@@ -209,19 +209,6 @@ def _fraction(scan: Scan) -> None:
     scan.fraction = value
 
 
-_CN_SMALL = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _EN_PART = {"third": 3, "quarter": 4}
 _EN_COUNT = {"a": 1, "one": 1, "two": 2}
 
@@ -235,7 +222,8 @@ def _fraction_value(match: re.Match[str]) -> float | None:
         value = cn_to_number(cn_percent)
         return None if value is None else value / 100
     if denominator is not None:
-        return _CN_SMALL[numerator] / _CN_SMALL[denominator]
+        top, bottom = cn_to_number(numerator), cn_to_number(denominator)  # 三分之一: 1 / 3
+        return top / bottom if top and bottom else None
     if part is not None:
         return _EN_COUNT[count] / _EN_PART[part]
     return 0.75 if text.startswith("three") else 0.5

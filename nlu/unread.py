@@ -20,7 +20,7 @@ def _trade_chars() -> frozenset[str]:
     sources: list[re.Pattern[str] | AnyOf] = [
         P.BUY_VERB, P.SELL_VERB, P.OPEN_VERB, P.CLOSE_VERB, P.CANCEL_VERB, P.LOCK_VERB, P.MODIFY_VERB,
         P.PENDING_WORD, P.SIDE_NOUN.any, P.SIDE_ORDER_NOUN.any, P.ORDER_TYPES.any, P.SELECTORS.any,
-        P.IMPLIED_SELECTORS.any, P.TRIGGERS.any, P.FRACTION, P.SL_TP_MENTION, P.SL_REMOVE, P.EVERY,
+        P.IMPLIED_SELECTORS.any, P.TRIGGERS.any, P.FRACTION, P.SL_TP_MENTION, P.SL_REMOVE,
     ]  # fmt: skip
     chars = {ch for source in sources for ch in P.CJK.findall(source.pattern)}
     chars |= set(P.CJK.findall(P.FILL_WORDS))
