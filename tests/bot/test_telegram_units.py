@@ -19,7 +19,8 @@ from bot.telegram.settings import TelegramSettings
 from bot.text import split_text
 from mt5bot.config import ConfigError, load_settings
 from tests.bot import fake_telegram, telegram_stand
-from tests.bot.fake_telegram import FakeTelegram, entity_error, markup_of
+from tests.bot.fake_telegram import FakeTelegram, markup_of
+from tests.bot.telegram_entities import entity_error
 from tests.bot.telegram_stand import ScriptedCore
 
 fake = fake_telegram.fake
