@@ -1,14 +1,14 @@
 """The OneBot adapter: serves the reverse WebSocket, feeds message events to the chat core, sends replies.
 
-One socket carries both directions: events arrive from the implementation, and our actions go out on it
-with an `echo` that its response carries back. Events are handled in a task per chat (order kept within a
-chat, chats independent), so the read loop is always free to receive the responses our sends wait for.
+Each bot account connects one Universal socket or an Event and an API socket (see `connections`).
+Events are handled in a task per (account, chat): order is kept within a chat, chats are independent,
+and the read loops stay free to receive the responses our actions wait for. A reply goes out through
+the account that received the message; a notification through the account its chat last wrote to.
 Sending never raises into the event handling: a failed action is logged and the next reply still goes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import itertools
 import logging
@@ -19,41 +19,35 @@ from dataclasses import dataclass
 from aiohttp import WSMsgType, web
 
 from bot.messages import FAILURE, ChatHandler, Outgoing, Reply
+from bot.onebot.connections import Accounts, AccountState, Connection, NotConnected, OneBotError, Routes
 from bot.onebot.protocol import (
     GROUP_PREFIX,
     PLATFORM,
     Action,
     ActionRequest,
     ActionResponse,
+    GetMsgParams,
     MessageEvent,
     MessageType,
+    MetaEvent,
+    Role,
     SendParams,
-    chat_id,
     parse_frame,
+    replied_id,
     reply_segments,
     to_incoming,
 )
+from bot.onebot.replies import BotMessages
 from bot.onebot.settings import OneBotSettings
 from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
-REMEMBERED_IDS = 500  # sent message ids kept to recognise "a reply to the bot"
 MAX_PENDING_PER_CHAT = 50  # a flooding chat loses its excess messages instead of memory
 HEARTBEAT_SEC = 30.0
+GET_MSG_WAIT_SEC = 3.0  # a reply check holds its chat's queue: never as long as a send may take
 
-
-class OneBotError(Exception):
-    """An action failed: the implementation refused it (retcode), timed out, or is not connected."""
-
-    def __init__(self, message: str, *, retcode: int | None = None, action: str | None = None) -> None:
-        super().__init__(message if retcode is None else f"{message} (retcode {retcode})")
-        self.retcode = retcode
-        self.action = action
-
-
-class NotConnected(OneBotError):
-    """No OneBot implementation is connected (or the socket closed under the action)."""
+__all__ = ["FAILURE", "AccountState", "NotConnected", "OneBotAdapter", "OneBotError", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,26 +65,6 @@ class Target:
         if not number.isdigit():
             raise ValueError(f"not a QQ chat id: {chat!r}")
         return cls(kind, int(number))
-
-
-class RecentIds:
-    """The last `size` ids, for membership tests."""
-
-    def __init__(self, size: int = REMEMBERED_IDS) -> None:
-        self._order: deque[str] = deque()
-        self._ids: set[str] = set()
-        self._size = size
-
-    def add(self, item: str) -> None:
-        if item in self._ids:
-            return
-        self._order.append(item)
-        self._ids.add(item)
-        if len(self._order) > self._size:
-            self._ids.discard(self._order.popleft())
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._ids
 
 
 class ChatQueues:
@@ -123,97 +97,73 @@ class ChatQueues:
             del self._queues[key]
 
 
-class Connection:
-    """One connected implementation: its socket and the actions waiting for their responses."""
-
-    def __init__(self, ws: web.WebSocketResponse, self_id: str) -> None:
-        self.ws = ws
-        self.self_id = self_id
-        self.pending: dict[str, asyncio.Future[ActionResponse]] = {}
-
-    def resolve(self, response: ActionResponse) -> None:
-        future = self.pending.pop(str(response.echo), None)
-        if future is not None and not future.done():
-            future.set_result(response)
-
-    def fail_pending(self) -> None:
-        for future in self.pending.values():
-            if not future.done():
-                future.set_exception(NotConnected("the OneBot connection closed"))
-        self.pending.clear()
-
-    async def call(self, request: ActionRequest, wait_sec: float) -> ActionResponse:
-        future = asyncio.get_running_loop().create_future()
-        self.pending[request.echo] = future
-        try:
-            await self.ws.send_str(request.model_dump_json(exclude_none=True))
-            async with asyncio.timeout(wait_sec):
-                return await future
-        except ConnectionError as exc:
-            raise NotConnected(f"the OneBot connection closed: {exc}", action=request.action) from exc
-        except TimeoutError as exc:
-            message = f"{request.action}: no response in {wait_sec:g} s"
-            raise OneBotError(message, action=request.action) from exc
-        finally:
-            self.pending.pop(request.echo, None)
-
-
 def _given_token(request: web.Request) -> str:
+    # `Bearer` is the spec's scheme (communication/authorization.md); nonebot also accepts `Token`.
+    # The spec defines no query-string token for reverse WebSocket, and one would end up in access logs.
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value:
+    if scheme.lower() in ("bearer", "token") and value.strip():
         return value.strip()
-    return request.query.get("access_token", "")
+    return ""
 
 
 class OneBotAdapter:
-    """Reverse-WebSocket server for one OneBot implementation; a new connection replaces the old one."""
+    """Reverse-WebSocket server for the bot accounts of one or more OneBot implementations."""
 
     def __init__(self, settings: OneBotSettings, handler: ChatHandler) -> None:
         self._settings = settings
         self._handler = handler
-        self._conn: Connection | None = None
+        self._accounts = Accounts()
+        self._routes = Routes()
+        self._messages = BotMessages(self._get_msg)
         self._echo = itertools.count(1)
         self._tasks = TaskSet("onebot")
         self._queues = ChatQueues(self._tasks, self._process)
-        self.sent = RecentIds()
 
     @property
     def connected(self) -> bool:
-        return self._conn is not None and not self._conn.ws.closed
+        """Some account can send now."""
+        return any(state.can_send for state in self._accounts.states())
 
-    def _authorize(self, request: web.Request) -> str:
-        """The connecting bot's QQ number (maybe ""); raises 401/403 before any upgrade."""
+    def accounts(self) -> list[AccountState]:
+        """Every bot account seen since start: its connected roles and whether QQ reports it online."""
+        return self._accounts.states()
+
+    def _authorize(self, request: web.Request) -> tuple[str, Role]:
+        """The connecting account's QQ number and role; raises 401/403/400 before any upgrade."""
         token = self._settings.access_token
         expected = token.get_secret_value().encode() if token is not None else b""
         if not expected or not hmac.compare_digest(_given_token(request).encode(), expected):
             log.warning("onebot: connection from %s refused: wrong or missing access token", request.remote)
             raise web.HTTPUnauthorized(text="wrong or missing access token")
         self_id = request.headers.get("X-Self-ID", "").strip()
-        if self._settings.self_id is not None and self_id != self._settings.self_id:
+        allowed = self._settings.allowed_ids
+        if not self_id.isdigit() or (allowed and self_id not in allowed):
             log.warning("onebot: connection from %s refused: X-Self-ID %r", request.remote, self_id[:32])
-            raise web.HTTPForbidden(text="unexpected X-Self-ID")
-        return self_id
+            raise web.HTTPForbidden(text="missing or unexpected X-Self-ID")
+        role = Role.parse(request.headers.get("X-Client-Role", ""))
+        if role is None:
+            log.warning("onebot: connection from %s refused: X-Client-Role %r", request.remote,
+                        request.headers.get("X-Client-Role", "")[:32])  # fmt: skip
+            raise web.HTTPBadRequest(text="X-Client-Role must be API, Event or Universal")
+        return self_id, role
 
     async def ws_handler(self, request: web.Request) -> web.WebSocketResponse:
         """The aiohttp handler of the reverse-WebSocket route."""
-        self_id = self._authorize(request)
+        self_id, role = self._authorize(request)
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SEC)
         await ws.prepare(request)
-        old, conn = self._conn, Connection(ws, self_id)
-        self._conn = conn
+        conn = Connection(ws, self_id, role)
+        old = self._accounts.attach(conn)
         if old is not None:
-            log.info("onebot: a new connection replaces the previous one")
-            old.fail_pending()
-            await old.ws.close(message=b"replaced by a new connection")
-        log.info("onebot: implementation connected (self id %s, role %s)", self_id or "?",
-                 request.headers.get("X-Client-Role", "Universal"))  # fmt: skip
+            log.info("onebot: a new %s connection of account %s replaces the previous one", role, self_id)
+            await old.close(f"replaced by a new {role} connection of account {self_id}")
+        log.info("onebot: account %s connected (role %s)", self_id, role)
         try:
             await self._read(conn)
         finally:
-            conn.fail_pending()
-            if self._conn is conn:
-                self._conn = None
-            log.info("onebot: implementation disconnected (self id %s)", self_id or "?")
+            conn.fail_pending("the socket closed")
+            self._accounts.detach(conn)
+            log.info("onebot: account %s disconnected (role %s)", self_id, role)
         return ws
 
     async def _read(self, conn: Connection) -> None:
@@ -223,19 +173,38 @@ class OneBotAdapter:
             frame = parse_frame(msg.data)
             if isinstance(frame, ActionResponse):
                 conn.resolve(frame)
+            elif not conn.role.carries_events:
+                continue  # an API socket carries no events (spec: communication/ws-reverse.md)
             elif isinstance(frame, MessageEvent):
-                self._accept(frame)
+                self._accept(conn, frame)
+            elif isinstance(frame, MetaEvent):
+                self._on_meta(conn, frame)
 
-    def _accept(self, event: MessageEvent) -> None:
+    def _on_meta(self, conn: Connection, event: MetaEvent) -> None:
+        online = event.online
+        if online is not None and event.self_id in (None, int(conn.self_id)):
+            self._accounts.set_online(conn.self_id, online)
+
+    def _accept(self, conn: Connection, event: MessageEvent) -> None:
         # Cheap filter before queueing: a group's chatter never reaches the core.
-        incoming = to_incoming(event, self.sent)
-        if incoming is None or (incoming.is_group and not incoming.addressed):
+        if str(event.self_id) != conn.self_id:
+            log.debug("onebot: event for account %s on a socket of %s dropped", event.self_id, conn.self_id)
             return
-        self._queues.put(chat_id(event), event)
+        incoming = to_incoming(event)
+        if incoming is None:
+            return
+        self._routes.remember(incoming.chat_id, conn.self_id)
+        if incoming.is_group and not incoming.addressed and replied_id(event) is None:
+            return
+        self._queues.put(f"{conn.self_id}/{incoming.chat_id}", event)
 
     async def _process(self, event: MessageEvent) -> None:
-        incoming = to_incoming(event, self.sent)
-        if incoming is None:
+        self_id = str(event.self_id)
+        replied = replied_id(event)
+        # Runs in the chat's own task: a get_msg here holds up only this chat.
+        to_bot = replied is not None and await self._messages.is_own(self_id, replied)
+        incoming = to_incoming(event, reply_to_bot=to_bot)
+        if incoming is None or (incoming.is_group and not incoming.addressed):
             return
         try:
             replies = await self._handler.handle(incoming)
@@ -243,13 +212,15 @@ class OneBotAdapter:
             log.exception("the chat core failed on a qq message from user %s", incoming.user_id)
             replies = [FAILURE]
         quote = str(event.message_id) if incoming.is_group else None
-        await self.deliver(Target.of(incoming.chat_id), replies, quote=quote)
+        await self.deliver(self_id, Target.of(incoming.chat_id), replies, quote=quote)
 
-    async def deliver(self, target: Target, replies: list[Reply], *, quote: str | None = None) -> None:
-        """Send the replies in order; a failed one is logged and the rest still go out."""
+    async def deliver(
+        self, self_id: str, target: Target, replies: list[Reply], *, quote: str | None = None
+    ) -> None:
+        """Send the replies in order through account `self_id`; a failed one is logged, the rest still go."""
         for reply in replies:
             try:
-                await self._send(target, reply, quote)
+                await self._send(self_id, target, reply, quote)
             except NotConnected as exc:
                 log.warning("qq delivery to %s %s stopped: %s", target.kind, target.id, exc)
                 return
@@ -257,12 +228,17 @@ class OneBotAdapter:
                 log.warning("qq delivery to %s %s failed: %s", target.kind, target.id, exc)
 
     async def send(self, outgoing: Outgoing) -> None:
-        """Deliver a notification (the notifier's callback); raises OneBotError so it counts the failure."""
+        """Deliver a notification through the account its chat last wrote to (else the first connected).
+
+        Raises NotConnected when that account cannot send now, OneBotError when the send failed.
+        """
         if outgoing.platform != PLATFORM:
             raise ValueError(f"not a qq message: platform {outgoing.platform!r}")
-        await self._send(Target.of(outgoing.chat_id), outgoing.reply, None)
+        target = Target.of(outgoing.chat_id)
+        self_id = self._routes.get(outgoing.chat_id) or self._accounts.first_sender()
+        await self._send(self_id, target, outgoing.reply, None)
 
-    async def _send(self, target: Target, reply: Reply, quote: str | None) -> None:
+    async def _send(self, self_id: str, target: Target, reply: Reply, quote: str | None) -> None:
         # QQ cannot edit a sent message: an edit=True reply is simply a new message.
         for message in reply_segments(reply, quote=quote):
             if target.kind is MessageType.GROUP:
@@ -271,25 +247,34 @@ class OneBotAdapter:
             else:
                 params = SendParams(user_id=target.id, message=message)
                 action = Action.SEND_PRIVATE_MSG
-            response = await self.call(action, params)
+            response = await self.call(self_id, action, params)
             if response.message_id is not None:
-                self.sent.add(response.message_id)
+                self._messages.remember(self_id, response.message_id)
 
-    async def call(self, action: Action, params: SendParams) -> ActionResponse:
-        """Run one action on the connected implementation; raises OneBotError unless it succeeded."""
-        conn = self._conn
-        if conn is None or conn.ws.closed:
-            raise NotConnected("no OneBot implementation is connected", action=action)
+    async def call(
+        self,
+        self_id: str,
+        action: Action,
+        params: SendParams | GetMsgParams,
+        *,
+        wait_sec: float | None = None,
+    ) -> ActionResponse:
+        """Run one action as account `self_id`; raises OneBotError unless it succeeded or was accepted."""
+        conn = self._accounts.action_socket(self_id)
         request = ActionRequest(action=action, params=params, echo=f"mt5bot-{next(self._echo)}")
-        response = await conn.call(request, self._settings.action_timeout_sec)
+        response = await conn.call(request, wait_sec or self._settings.action_timeout_sec)
         if not response.ok:
             raise OneBotError(f"{action} failed: {response.reason}", retcode=response.retcode, action=action)
         return response
 
+    async def _get_msg(self, self_id: str, message_id: int) -> ActionResponse:
+        wait_sec = min(self._settings.action_timeout_sec, GET_MSG_WAIT_SEC)
+        return await self.call(
+            self_id, Action.GET_MSG, GetMsgParams(message_id=message_id), wait_sec=wait_sec
+        )
+
     async def close(self) -> None:
-        """Close the socket and stop handling messages."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.fail_pending()
-            await conn.ws.close(message=b"server shutdown")
+        """Close every socket and stop handling messages."""
+        for conn in self._accounts.sockets():
+            await conn.close("server shutdown")
         await self._tasks.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Container
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -36,6 +35,30 @@ class MessageType(StrEnum):
 class Action(StrEnum):
     SEND_PRIVATE_MSG = "send_private_msg"
     SEND_GROUP_MSG = "send_group_msg"
+    GET_MSG = "get_msg"
+
+
+class Role(StrEnum):
+    """`X-Client-Role` of a reverse-WebSocket connection (spec: communication/ws-reverse.md)."""
+
+    API = "API"  # actions only
+    EVENT = "Event"  # events only
+    UNIVERSAL = "Universal"  # both on one socket
+
+    @property
+    def carries_events(self) -> bool:
+        return self is not Role.API
+
+    @property
+    def carries_actions(self) -> bool:
+        return self is not Role.EVENT
+
+    @classmethod
+    def parse(cls, header: str) -> Role | None:
+        """The role named by the header (any letter case); a missing header means Universal."""
+        if not header.strip():
+            return cls.UNIVERSAL
+        return next((role for role in cls if role.value.lower() == header.strip().lower()), None)
 
 
 class Segment(_Wire):
@@ -51,6 +74,7 @@ class Segment(_Wire):
 
 
 class Sender(_Wire):
+    user_id: int | str | None = None
     nickname: str | None = None
     card: str | None = None  # the group nickname
 
@@ -69,11 +93,30 @@ class MessageEvent(_Wire):
     sender: Sender = Field(default_factory=Sender)
 
 
+class Status(_Wire):
+    """A heartbeat's `status` (as get_status): `online` None means the implementation cannot tell."""
+
+    online: bool | None = None
+    good: bool | None = None
+
+
 class MetaEvent(_Wire):
-    """Lifecycle and heartbeat: accepted and ignored."""
+    """Lifecycle (`sub_type` enable/disable/connect) and heartbeat (`status`, `interval`) events."""
 
     post_type: Literal["meta_event"]
     meta_event_type: str = ""
+    sub_type: str = ""
+    self_id: int | None = None
+    status: Status | None = None
+
+    @property
+    def online(self) -> bool | None:
+        """What the event says about the account being logged in to QQ; None when it says nothing."""
+        if self.meta_event_type == "heartbeat" and self.status is not None:
+            return self.status.online
+        if self.meta_event_type == "lifecycle":
+            return {"connect": True, "enable": True, "disable": False}.get(self.sub_type)
+        return None
 
 
 class SendParams(BaseModel):
@@ -86,14 +129,32 @@ class SendParams(BaseModel):
     message: list[Segment]
 
 
+class GetMsgParams(BaseModel):
+    """Parameters of get_msg."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message_id: int
+
+
 class ActionRequest(BaseModel):
     """What we send: `{"action", "params", "echo"}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     action: Action
-    params: SendParams
+    params: SendParams | GetMsgParams
     echo: str
+
+
+class StoredMessage(_Wire):
+    """get_msg's data (spec: api/public.md): only who sent it matters to us."""
+
+    message_id: int | str | None = None
+    sender: Sender = Field(default_factory=Sender)
+
+    def sent_by(self, self_id: str) -> bool:
+        return self.sender.user_id is not None and str(self.sender.user_id) == self_id
 
 
 class ActionResponse(_Wire):
@@ -108,7 +169,8 @@ class ActionResponse(_Wire):
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok" and self.retcode == 0
+        """Succeeded, or accepted for later (`status: "async"`, retcode 1, no data; communication/http.md)."""
+        return (self.status == "ok" and self.retcode == 0) or self.status == "async"
 
     @property
     def message_id(self) -> str | None:
@@ -224,10 +286,21 @@ def chat_id(event: MessageEvent) -> str:
     return str(event.user_id)
 
 
-def to_incoming(event: MessageEvent, sent: Container[str]) -> Incoming | None:
+def replied_id(event: MessageEvent) -> str | None:
+    """In a group message that does not @mention the bot: the id of the message it replies to, if any.
+
+    Only such a reply can still address the bot, and only when the replied-to message is the bot's.
+    """
+    if event.message_type is not MessageType.GROUP:
+        return None
+    parsed = read_message(event.message, str(event.self_id))
+    return None if str(event.self_id) in parsed.mentions else parsed.reply_to
+
+
+def to_incoming(event: MessageEvent, *, reply_to_bot: bool = False) -> Incoming | None:
     """The event as an Incoming, or None when it is nothing for the core (empty, too long, our own).
 
-    `sent` holds the ids of messages the bot sent: replying to one of them addresses the bot.
+    A group message is addressed when it @mentions the bot or, per `reply_to_bot`, replies to the bot.
     """
     self_id = str(event.self_id)
     if str(event.user_id) == self_id:
@@ -238,7 +311,7 @@ def to_incoming(event: MessageEvent, sent: Container[str]) -> Incoming | None:
     if not parsed.text or len(parsed.text) > 4096:  # an over-long text is refused, never cut
         return None
     is_group = event.message_type is MessageType.GROUP
-    addressed = not is_group or self_id in parsed.mentions or (parsed.reply_to or "") in sent
+    addressed = not is_group or self_id in parsed.mentions or reply_to_bot
     try:
         return Incoming(
             platform=PLATFORM,

@@ -1,9 +1,13 @@
 """A stand-in for NapCat: a OneBot v11 implementation connecting to our reverse-WebSocket endpoint.
 
-It connects with the headers a real implementation sends (`Authorization: Bearer`, `X-Self-ID`,
-`X-Client-Role`), pushes message events (segment arrays or CQ-code strings), answers every action with
-`{"status": "ok", "retcode": 0, "data": {"message_id": N}, "echo": ...}` (or a configured failure, or
-not at all) and records the actions it received.
+It connects as the spec describes (communication/ws-reverse.md): one `Universal` socket, or with
+`split=True` an `API` and an `Event` socket to the same URL, each with `X-Self-ID`, `X-Client-Role`
+and `Authorization: Bearer <token>` (or `Token <token>`). Several instances with different self ids
+play several bot accounts at once. It pushes events (message events on the Event/Universal socket,
+heartbeats with `status.online` true or false, lifecycle `connect` on connecting), answers every action
+on the socket it came on with `{"status": "ok", "retcode": 0, "data": {"message_id": N}, "echo": ...}`
+(or `status: "async"`, a configured failure, or nothing), answers `get_msg` from its message history
+in the spec's shape (api/public.md), and records the actions it received.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ BOT_QQ = 10001
 TOKEN = "onebot-test-token"
 PATH = "/onebot/v11/ws"
 JsonDict = dict[str, Any]
+NOT_FOUND = (100, "消息不存在")  # get_msg of an id the implementation does not know
 
 
 @dataclass(frozen=True)
 class ActionCall:
-    """One action we received: its name, params and echo."""
+    """One action we received: its name, params, echo and the role of the socket it came on."""
 
     action: str
     params: JsonDict
     echo: Any
+    role: str = "Universal"
 
     @property
     def segments(self) -> list[JsonDict]:
@@ -66,82 +72,128 @@ def reply_to(message_id: int | str) -> JsonDict:
 
 
 class FakeOneBot:
-    """The client side of the reverse WebSocket, as NapCat would play it."""
+    """The client side of the reverse WebSocket, as NapCat would play it, for one bot account.
 
-    def __init__(self, url: str, *, token: str | None = TOKEN, self_id: int | str | None = BOT_QQ) -> None:
+    `history` maps message ids to stored messages (what get_msg answers); pass one dict to two fakes
+    to play an implementation that outlives our restart.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = TOKEN,
+        self_id: int | str | None = BOT_QQ,
+        split: bool = False,
+        scheme: str = "Bearer",
+        history: dict[int, JsonDict] | None = None,
+        first_message_id: int = 5000,
+    ) -> None:
         self.url = url
         self.token = token
         self.self_id = self_id
+        self.split = split
+        self.scheme = scheme
+        self.history: dict[int, JsonDict] = {} if history is None else history
         self.actions: list[ActionCall] = []
         self.failures: dict[str, tuple[int, str]] = {}  # action -> (retcode, message), answered as failed
         self.fail_once: dict[str, tuple[int, str]] = {}
+        self.async_actions: set[str] = set()  # answered {"status": "async", "retcode": 1, "data": null}
         self.silent = False  # receive actions but never answer
-        self.closed = asyncio.Event()
-        self._ids = itertools.count(5000)
-        self._event_ids = itertools.count(100)
+        self.closed = asyncio.Event()  # set when any of its sockets closed
+        self._ids = itertools.count(first_message_id)
+        self._event_ids = itertools.count(first_message_id - 4900)
         self._changed = asyncio.Condition()
         self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._sockets: dict[str, aiohttp.ClientWebSocketResponse] = {}
+        self._readers: list[asyncio.Task[None]] = []
 
-    def headers(self, *, query_token: bool = False) -> dict[str, str]:
-        headers = {"X-Client-Role": "Universal", "User-Agent": "OneBot/11"}
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The sockets it opens: API then Event (the spec's default), or one Universal."""
+        return ("API", "Event") if self.split else ("Universal",)
+
+    def headers(self, role: str = "Universal", *, query_token: bool = False) -> dict[str, str]:
+        headers = {"X-Client-Role": role, "User-Agent": "OneBot/11"}
         if self.self_id is not None:
             headers["X-Self-ID"] = str(self.self_id)
         if self.token is not None and not query_token:
-            headers["Authorization"] = f"Bearer {self.token}"
+            headers["Authorization"] = f"{self.scheme} {self.token}"
         return headers
 
     async def connect(self, *, query_token: bool = False) -> None:
-        """Open the socket; raises aiohttp.WSServerHandshakeError when refused (401/403)."""
+        """Open its sockets; raises aiohttp.WSServerHandshakeError when refused (400/401/403)."""
         self._session = aiohttp.ClientSession()
         url = self.url
         if query_token and self.token is not None:
             url = f"{url}?access_token={self.token}"
         try:
-            self._ws = await self._session.ws_connect(url, headers=self.headers(query_token=query_token))
+            for role in self.roles:
+                ws = await self._session.ws_connect(url, headers=self.headers(role, query_token=query_token))
+                self._sockets[role] = ws
+                self._readers.append(asyncio.create_task(self._read(role, ws)))
         except BaseException:
-            await self._session.close()
+            await self.close()
             raise
-        self._reader = asyncio.create_task(self._read())
+        await self.send_event(self.lifecycle("connect"))  # as NapCat does on opening
 
-    async def _read(self) -> None:
-        assert self._ws is not None
+    async def _read(self, role: str, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
-            async for msg in self._ws:
+            async for msg in ws:
                 if msg.type is aiohttp.WSMsgType.TEXT:
-                    await self._on_action(json.loads(msg.data))
+                    await self._on_action(role, ws, json.loads(msg.data))
         finally:
             self.closed.set()
             async with self._changed:
                 self._changed.notify_all()
 
-    async def _on_action(self, frame: JsonDict) -> None:
-        call = ActionCall(frame["action"], frame.get("params", {}), frame.get("echo"))
+    async def _on_action(self, role: str, ws: aiohttp.ClientWebSocketResponse, frame: JsonDict) -> None:
+        call = ActionCall(frame["action"], frame.get("params", {}), frame.get("echo"), role)
         async with self._changed:
             self.actions.append(call)
             self._changed.notify_all()
-        if self.silent:
-            return
+        if not self.silent:
+            await ws.send_str(json.dumps(self._answer(call)))
+
+    def _answer(self, call: ActionCall) -> JsonDict:
         failure = self.fail_once.pop(call.action, None) or self.failures.get(call.action)
+        if call.action == "get_msg" and failure is None:
+            stored = self.history.get(int(call.params["message_id"]))
+            if stored is not None:
+                return {"status": "ok", "retcode": 0, "data": stored, "echo": call.echo}
+            failure = NOT_FOUND
         if failure is not None:
             retcode, message = failure
-            answer = {
+            return {
                 "status": "failed",
                 "retcode": retcode,
                 "data": None,
                 "message": message,
                 "echo": call.echo,
             }
-        else:
-            answer = {
-                "status": "ok",
-                "retcode": 0,
-                "data": {"message_id": next(self._ids)},
-                "echo": call.echo,
-            }
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps(answer))
+        if call.action in self.async_actions:
+            # Spec (communication/http.md): accepted for later, retcode 1, data always null.
+            return {"status": "async", "retcode": 1, "data": None, "echo": call.echo}
+        message_id = next(self._ids)
+        if call.action in ("send_private_msg", "send_group_msg"):
+            kind = "group" if call.action == "send_group_msg" else "private"
+            self._store(message_id, kind, self._self_number(), call.params["message"])
+        return {"status": "ok", "retcode": 0, "data": {"message_id": message_id}, "echo": call.echo}
+
+    def _store(self, message_id: int, kind: str, sender: int, message: Any) -> None:
+        # get_msg's response data (spec: api/public.md): time, message_type, message_id, real_id,
+        # sender (as in message events), message.
+        self.history[message_id] = {
+            "time": 1_700_000_000,
+            "message_type": kind,
+            "message_id": message_id,
+            "real_id": message_id,
+            "sender": {"user_id": sender, "nickname": "bot" if sender == self._self_number() else "member"},
+            "message": message,
+        }
+
+    def _self_number(self) -> int:
+        return int(self.self_id or BOT_QQ)
 
     async def wait_actions(self, count: int, wait_sec: float = 5.0) -> list[ActionCall]:
         """Wait until at least `count` actions arrived; returns them all."""
@@ -150,10 +202,21 @@ class FakeOneBot:
         return list(self.actions)
 
     async def send_raw(self, data: str) -> None:
-        assert self._ws is not None
-        await self._ws.send_str(data)
+        """Send a text frame on the socket that carries events (Event or Universal)."""
+        await self._sockets["Event" if self.split else "Universal"].send_str(data)
+
+    async def send_raw_on(self, role: str, data: str) -> None:
+        """Send a text frame on the socket of `role` (to check what each socket may carry)."""
+        await self._sockets[role].send_str(data)
 
     async def send_event(self, event: JsonDict) -> None:
+        if event.get("post_type") == "message" and "message_id" in event:
+            self._store(
+                event["message_id"],
+                event.get("message_type", ""),
+                event.get("user_id", 0),
+                event.get("message"),
+            )
         await self.send_raw(json.dumps(event))
 
     def private(self, user_id: int, message: list[JsonDict] | str, *, nickname: str = "trader") -> JsonDict:
@@ -177,7 +240,7 @@ class FakeOneBot:
     ) -> JsonDict:
         event: JsonDict = {
             "time": 1_700_000_000,
-            "self_id": int(self.self_id or BOT_QQ),
+            "self_id": self._self_number(),
             "post_type": "message",
             "message_type": kind,
             "sub_type": "normal" if kind == "group" else "friend",
@@ -192,21 +255,39 @@ class FakeOneBot:
             event["group_id"] = group_id
         return event
 
-    def heartbeat(self) -> JsonDict:
+    def heartbeat(self, *, online: bool | None = True) -> JsonDict:
+        """A heartbeat meta event (spec: event/meta.md); `status` as get_status (online, good)."""
         return {
             "time": 1_700_000_000,
-            "self_id": int(self.self_id or BOT_QQ),
+            "self_id": self._self_number(),
             "post_type": "meta_event",
             "meta_event_type": "heartbeat",
-            "status": {"online": True, "good": True},
+            "status": {"online": online, "good": bool(online)},
             "interval": 5000,
         }
 
+    def lifecycle(self, sub_type: str = "connect") -> JsonDict:
+        """A lifecycle meta event (spec: event/meta.md): enable, disable or connect."""
+        return {
+            "time": 1_700_000_000,
+            "self_id": self._self_number(),
+            "post_type": "meta_event",
+            "meta_event_type": "lifecycle",
+            "sub_type": sub_type,
+        }
+
+    async def close_role(self, role: str) -> None:
+        """Close one of its sockets (the other stays up)."""
+        ws = self._sockets.pop(role)
+        await ws.close()
+
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self._reader is not None:
+        for ws in list(self._sockets.values()):
+            await ws.close()
+        self._sockets.clear()
+        for reader in self._readers:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+                await reader
+        self._readers.clear()
         if self._session is not None:
             await self._session.close()

@@ -8,22 +8,29 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.messages import Reply
-from bot.onebot.adapter import RecentIds, Target
+from bot.onebot.adapter import Target
+from bot.onebot.connections import OneBotError
 from bot.onebot.protocol import (
     ActionResponse,
     MessageEvent,
     MessageType,
     MetaEvent,
+    Role,
     Segment,
+    StoredMessage,
     cq_to_segments,
     cq_unescape,
     parse_frame,
     read_message,
+    replied_id,
     reply_segments,
     to_incoming,
 )
+from bot.onebot.replies import BotMessages
+from bot.onebot.settings import OneBotSettings
 from bot.text import split_text
 
 BOT = "10001"
@@ -93,7 +100,7 @@ def test_parse_frame_kinds() -> None:
 
 
 def test_to_incoming_private_group_and_refusals() -> None:
-    private = to_incoming(_event(), set())
+    private = to_incoming(_event())
     assert private is not None
     assert (private.platform, private.chat_id, private.user_name, private.buttons) == (
         "qq",
@@ -102,14 +109,22 @@ def test_to_incoming_private_group_and_refusals() -> None:
         False,
     )
     group = _event(message_type="group", group_id=40004, message="[CQ:reply,id=9]确认")
-    chatter = to_incoming(group, set())
+    chatter = to_incoming(group)
     assert chatter is not None and chatter.chat_id == "g40004" and not chatter.addressed
-    replied = to_incoming(group, {"9"})
+    replied = to_incoming(group, reply_to_bot=True)
     assert replied is not None and replied.addressed and replied.text == "确认"
-    assert to_incoming(_event(user_id=int(BOT)), set()) is None  # our own message echoed back
-    assert to_incoming(_event(message="[CQ:image,file=x.png]"), set()) is None  # nothing to read
-    assert to_incoming(_event(message="x" * 4097), set()) is None  # refused, not cut
-    assert to_incoming(_event(message_type="group"), set()) is None  # a group without its id
+    assert to_incoming(_event(user_id=int(BOT))) is None  # our own message echoed back
+    assert to_incoming(_event(message="[CQ:image,file=x.png]")) is None  # nothing to read
+    assert to_incoming(_event(message="x" * 4097)) is None  # refused, not cut
+    assert to_incoming(_event(message_type="group")) is None  # a group without its id
+
+
+def test_replied_id_only_where_a_reply_can_address_the_bot() -> None:
+    assert replied_id(_event(message_type="group", group_id=1, message="[CQ:reply,id=9]确认")) == "9"
+    mentioned = f"[CQ:reply,id=9][CQ:at,qq={BOT}]确认"  # the @ already addresses it: no lookup
+    assert replied_id(_event(message_type="group", group_id=1, message=mentioned)) is None
+    assert replied_id(_event(message="[CQ:reply,id=9]确认")) is None  # private: always addressed
+    assert replied_id(_event(message_type="group", group_id=1, message="hi")) is None
 
 
 def test_reply_segments_text_image_and_quote() -> None:
@@ -143,9 +158,87 @@ def test_target_of_chat_ids() -> None:
             Target.of(bad)
 
 
-def test_recent_ids_forget_the_oldest() -> None:
-    ids = RecentIds(size=3)
-    for item in "abcd":
-        ids.add(item)
-    assert "a" not in ids
-    assert all(item in ids for item in "bcd")
+def test_async_status_is_success_without_data() -> None:
+    # communication/http.md: "async" = accepted for asynchronous handling, retcode 1, data null.
+    accepted = ActionResponse(status="async", retcode=1, data=None, echo="e")
+    assert (accepted.ok, accepted.message_id) == (True, None)
+    assert not ActionResponse(status="failed", retcode=1, echo="e").ok
+
+
+def test_client_roles() -> None:
+    assert Role.parse("") is Role.UNIVERSAL  # no header: one socket for both
+    assert [Role.parse(v) for v in ("API", "event", "UNIVERSAL")] == [Role.API, Role.EVENT, Role.UNIVERSAL]
+    assert Role.parse("Both") is None
+    assert [(r.carries_events, r.carries_actions) for r in Role] == [
+        (False, True),
+        (True, False),
+        (True, True),
+    ]
+
+
+def test_meta_events_say_online_or_nothing() -> None:
+    def meta(**fields: object) -> MetaEvent:
+        frame = parse_frame(json.dumps({"post_type": "meta_event", **fields}))
+        assert isinstance(frame, MetaEvent)
+        return frame
+
+    assert meta(meta_event_type="heartbeat", status={"online": False, "good": False}).online is False
+    assert meta(meta_event_type="heartbeat", status={"online": True, "good": True}).online is True
+    assert meta(meta_event_type="heartbeat", status={"online": None, "good": False}).online is None
+    assert meta(meta_event_type="heartbeat").online is None
+    assert meta(meta_event_type="lifecycle", sub_type="connect").online is True
+    assert meta(meta_event_type="lifecycle", sub_type="disable").online is False
+
+
+def test_stored_message_sender() -> None:
+    assert StoredMessage.model_validate({"sender": {"user_id": int(BOT)}}).sent_by(BOT)
+    assert StoredMessage.model_validate({"sender": {"user_id": BOT}}).sent_by(BOT)  # as text
+    assert not StoredMessage.model_validate({"sender": {"user_id": 20002}}).sent_by(BOT)
+    assert not StoredMessage.model_validate({}).sent_by(BOT)
+
+
+def test_settings_self_ids_and_the_older_self_id() -> None:
+    token = "t" * 16
+    both = OneBotSettings.model_validate(
+        {"access_token": token, "self_ids": [10001, "10002"], "self_id": 10003}
+    )
+    assert both.allowed_ids == {"10001", "10002", "10003"}
+    assert OneBotSettings.model_validate({"self_id": 10001}).allowed_ids == {"10001"}
+    assert OneBotSettings.model_validate({"self_ids": "10001"}).self_ids == ("10001",)
+    assert OneBotSettings().allowed_ids == frozenset()  # any account with the token
+    for bad in ({"self_ids": ["abc"]}, {"self_id": "12"}, {"self_ids": [True]}):
+        with pytest.raises(ValidationError):
+            OneBotSettings.model_validate(bad)
+
+
+class ScriptedLookup:
+    """get_msg as a hand-written stub: answers from `stored`, raises for ids in `failing`."""
+
+    def __init__(self, stored: dict[int, object], failing: set[int] | None = None) -> None:
+        self.stored = stored
+        self.failing = failing or set()
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, self_id: str, message_id: int) -> ActionResponse:
+        self.asked.append((self_id, message_id))
+        if message_id in self.failing:
+            raise OneBotError("get_msg: no response in 3 s")
+        return ActionResponse(status="ok", retcode=0, data=self.stored.get(message_id))
+
+
+async def test_bot_messages_ask_once_and_fall_back_to_not_the_bots() -> None:
+    lookup = ScriptedLookup({1: {"sender": {"user_id": int(BOT)}}, 2: {"sender": {"user_id": 20002}}}, {3})
+    messages = BotMessages(lookup, size=3)
+    messages.remember(BOT, "9")
+    assert await messages.is_own(BOT, "9") and lookup.asked == []  # sent here: no need to ask
+    assert await messages.is_own(BOT, "1")
+    assert not await messages.is_own(BOT, "2")
+    assert not await messages.is_own(BOT, "3")  # failed: not the bot's, and not cached
+    assert not await messages.is_own(BOT, "4")  # data null (e.g. an "async" answer): not the bot's
+    assert not await messages.is_own(BOT, "x")  # not a number: never asked
+    assert await messages.is_own(BOT, "1") and not await messages.is_own(BOT, "3")
+    assert lookup.asked == [(BOT, 1), (BOT, 2), (BOT, 3), (BOT, 4), (BOT, 3)]
+    messages.remember(BOT, "10")
+    assert messages.known(BOT, "9") is None  # the oldest of four answers was forgotten (size 3)
+    assert messages.known(BOT, "10") is True
+    assert messages.known("10002", "1") is None  # answers are per account
