@@ -100,6 +100,8 @@ class FakeOneBot:
         self.fail_once: dict[str, tuple[int, str]] = {}
         self.async_actions: set[str] = set()  # answered {"status": "async", "retcode": 1, "data": null}
         self.silent = False  # receive actions but never answer
+        self.silent_actions: set[str] = set()  # these actions are never answered
+        self.close_reasons: dict[str, str] = {}  # role -> the reason our server gave for closing it
         self.closed = asyncio.Event()  # set when any of its sockets closed
         self._ids = itertools.count(first_message_id)
         self._event_ids = itertools.count(first_message_id - 4900)
@@ -121,27 +123,42 @@ class FakeOneBot:
             headers["Authorization"] = f"{self.scheme} {self.token}"
         return headers
 
-    async def connect(self, *, query_token: bool = False) -> None:
-        """Open its sockets; raises aiohttp.WSServerHandshakeError when refused (400/401/403)."""
-        self._session = aiohttp.ClientSession()
+    async def connect(self, *, query_token: bool = False, roles: tuple[str, ...] | None = None) -> None:
+        """Open its sockets (or only `roles`; call again for more); raises aiohttp.WSServerHandshakeError
+        when refused (400/401/403). Like NapCat, it announces itself with a lifecycle `connect` event."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
         url = self.url
         if query_token and self.token is not None:
             url = f"{url}?access_token={self.token}"
+        opening = self.roles if roles is None else roles
         try:
-            for role in self.roles:
+            for role in opening:
                 ws = await self._session.ws_connect(url, headers=self.headers(role, query_token=query_token))
                 self._sockets[role] = ws
                 self._readers.append(asyncio.create_task(self._read(role, ws)))
         except BaseException:
             await self.close()
             raise
-        await self.send_event(self.lifecycle("connect"))  # as NapCat does on opening
+        if any(role != "API" for role in opening):
+            await self.send_event(self.lifecycle("connect"))
 
     async def _read(self, role: str, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
-            async for msg in ws:
+            while True:
+                msg = await ws.receive()
                 if msg.type is aiohttp.WSMsgType.TEXT:
                     await self._on_action(role, ws, json.loads(msg.data))
+                elif msg.type is aiohttp.WSMsgType.CLOSE:
+                    self.close_reasons[role] = str(msg.extra or "")
+                    await ws.close()
+                    break
+                elif msg.type in (
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.CLOSING,
+                    aiohttp.WSMsgType.ERROR,
+                ):
+                    break
         finally:
             self.closed.set()
             async with self._changed:
@@ -152,7 +169,7 @@ class FakeOneBot:
         async with self._changed:
             self.actions.append(call)
             self._changed.notify_all()
-        if not self.silent:
+        if not self.silent and call.action not in self.silent_actions:
             await ws.send_str(json.dumps(self._answer(call)))
 
     def _answer(self, call: ActionCall) -> JsonDict:
@@ -280,6 +297,10 @@ class FakeOneBot:
         """Close one of its sockets (the other stays up)."""
         ws = self._sockets.pop(role)
         await ws.close()
+
+    def is_open(self, role: str) -> bool:
+        ws = self._sockets.get(role)
+        return ws is not None and not ws.closed
 
     async def close(self) -> None:
         for ws in list(self._sockets.values()):
