@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "qqbot"
 GROUP_PREFIX = "g"  # openids are upper-case hex: a lower-case prefix cannot clash
 MAX_PENDING_PER_CHAT = 50
+MAX_AUTHORS_LOGGED = 1000
 
 
 def chat_id(event: MessageEvent) -> str:
@@ -87,6 +88,7 @@ class QQBotAdapter:
         self._queues: dict[str, deque[tuple[MessageEvent, Anchor]]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self._authors: set[str] = set()
 
     @property
     def signer(self) -> Signer:
