@@ -26,7 +26,9 @@ BOT_QQ = 10001
 TOKEN = "onebot-test-token"
 PATH = "/onebot/v11/ws"
 JsonDict = dict[str, Any]
-NOT_FOUND = (100, "消息不存在")  # get_msg of an id the implementation does not know
+# get_msg of an unknown id: the action throws, and a throwing action is answered with retcode 1200
+# (LLOneBot src/onebot11/connect/ws.ts; NapCat's GetMsg.ts throws "消息不存在").
+NOT_FOUND = (1200, "消息不存在")
 
 
 @dataclass(frozen=True)
