@@ -173,8 +173,9 @@ class QQBotAdapter:
         anchor = self.book.latest(outgoing.chat_id)
         budget = self.book.remaining(anchor) if anchor is not None else 0
         parts = plan([outgoing.reply], budget, images=self._settings.images)
-        if not parts:  # nothing fits: let the book say why
-            self.book.take_latest(outgoing.chat_id)
+        if not parts:
+            if budget == 0:  # nowhere to send it: let the book say why
+                self.book.take_latest(outgoing.chat_id)
             return
         target = target_of(outgoing.chat_id)
         for part in parts:

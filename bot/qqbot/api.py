@@ -98,6 +98,17 @@ def _expires_in(value: Any) -> float | None:
     return seconds if seconds > 0 else None
 
 
+def _code_of(data: Any) -> int:
+    """The answer's `code` as a number (the docs show it as a string too); 0 when there is none."""
+    raw = data.get("code", 0) if isinstance(data, dict) else 0
+    if raw in (None, ""):
+        return 0
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return ErrCode.TRANSPORT
+
+
 class QQBotAPI:
     """One bot's API client; `session` is owned by the caller (closed at shutdown by app.py)."""
 
@@ -157,11 +168,11 @@ class QQBotAPI:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             # Keep aiohttp's text out: it may carry request details; the name says enough.
             raise QQBotError(ErrCode.TRANSPORT, f"{type(exc).__name__} on {name}") from None
-        code = data.get("code", 0) if isinstance(data, dict) else 0
+        code = _code_of(data)
         if not isinstance(data, dict) or (status >= 300 and not code):
             raise QQBotError(ErrCode.TRANSPORT if status < 300 else status, f"HTTP {status} on {name}")
         if code not in ACCEPTED:
-            raise QQBotError(int(code), self._scrub(str(data.get("message", ""))))
+            raise QQBotError(code, self._scrub(str(data.get("message", ""))))
         if code:
             log.info("qqbot %s accepted for review (%s)", name, code)
         return data

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from bot.messages import Reply
 from bot.qqbot.adapter import chat_id, target_of, to_incoming
-from bot.qqbot.api import ErrCode, PassiveRef, Scene, Target, _expires_in
+from bot.qqbot.api import ErrCode, PassiveRef, Scene, Target, _code_of, _expires_in
 from bot.qqbot.callback import check_age
 from bot.qqbot.events import Ignored, MessageEvent, PayloadError, Validation, clean_content, load, parse
 from bot.qqbot.plan import CUT_NOTE, ImagePart, TextPart, fit, plan
@@ -174,3 +174,10 @@ def test_settings() -> None:
     for values in bad:
         with pytest.raises(ValidationError):
             QQBotSettings.model_validate(values)
+
+
+def test_error_codes_as_numbers_or_strings() -> None:
+    assert _code_of({"code": "11243", "message": "x"}) == 11243
+    assert _code_of({"code": 22009}) == 22009
+    assert _code_of({"code": ""}) == 0 and _code_of({"id": "m"}) == 0 and _code_of([]) == 0
+    assert _code_of({"code": "oops"}) == ErrCode.TRANSPORT
