@@ -9,6 +9,7 @@ pressed". Nothing platform-specific enters the core.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,18 @@ MAX_ACTION_BYTES = 64  # Telegram's callback_data limit, the strictest of the pl
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Media(StrEnum):
+    """Messages other than text that users send; the core answers them with a short explanation."""
+
+    VOICE = "voice"
+    IMAGE = "image"
+    VIDEO = "video"
+    FILE = "file"
+    LOCATION = "location"
+    LINK = "link"
+    OTHER = "other"
 
 
 class Incoming(_Model):
@@ -33,6 +46,7 @@ class Incoming(_Model):
     addressed: bool = True  # in a group: the bot was mentioned or replied to
     lang: str | None = None  # the platform's language hint (e.g. Telegram's language_code)
     buttons: bool = True  # False: the platform has no buttons; replies list them as numbers to type
+    media: Media | None = None  # a message we cannot read (voice, picture, file...): a polite answer
 
 
 class Button(_Model):

@@ -32,7 +32,7 @@ from bot.core.reports import suggestion_book, suggestion_command
 from bot.core.step import Note, Step
 from bot.core.trade import TradeFlow, denied_role
 from bot.messages import Incoming, Reply
-from bot.settings import ConfirmMode, Settings
+from bot.settings import ConfirmMode, Settings, UserEntry
 from bot.text import written_in
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
@@ -91,6 +91,10 @@ class ChatCore:
             suggestions=self.deps.suggestions,
         )
 
+    def users_of(self, platform: str) -> list[UserEntry]:
+        """The configured users of one platform (adapters read per-user drawing choices from them)."""
+        return [u for u in self.deps.settings.users if u.platform == platform]
+
     def admit(self, platform: str, user_id: str, role: Role, lang: str | None = None) -> None:
         """Let in a caller its transport already authenticated (see Gate.admit)."""
         self.deps.gate.admit(platform, user_id, role, lang)
@@ -142,8 +146,8 @@ class ChatCore:
         press = parse_press(raw)
         if press is not None:  # a button (or a typed `c:<id>:y`): confirmation, question, suggestion
             return await self._press(p, press)
-        if msg.action is not None:
-            return Step([self.deps.render(p, "trade", "unknown_action").reply(edit=True)])
+        if (answer := self._not_text(p, msg, parsed)) is not None:
+            return answer
         text = msg.text or ""
         question = self.deps.dialogs.open_for(p.owner)
         if question is not None:  # a typed answer to an open question
@@ -168,6 +172,16 @@ class ChatCore:
             rendered = self.deps.render(p, "query", "ask_query", what=text)
             return Step([rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)])
         return Step([await self.commands.query(p, cmd)])
+
+    def _not_text(self, p: Principal, msg: Incoming, parsed: list[Note]) -> Step | None:
+        """A press of an action we do not know, or a message we cannot read: a short explanation."""
+        if msg.action is not None:
+            return Step([self.deps.render(p, "trade", "unknown_action").reply(edit=True)])
+        if msg.media is not None and not msg.text:
+            kind = msg.media.value
+            parsed.append(Note(p, f"media.{kind}", Outcome.REFUSED, error_code="unsupported_media"))
+            return Step([self.deps.reply(p, "errors", "media", kind=kind)])
+        return None
 
     async def _audit(self, notes: list[Note]) -> None:
         """Write the chat-level audit lines a message produced, in order: the one writer for known

@@ -88,16 +88,21 @@ class Notifier:
         self.digits: dict[str, int] = {}
         self._senders: dict[str, Send] = {}
         self._buttonless: set[str] = set()
+        self._channels: list[UserEntry] = []
         self._batches: dict[tuple[str, str], _Batch] = {}
         self._margin_low = False
         self._tasks = TaskSet("notifier")
 
-    def register(self, platform: str, send: Send, *, buttons: bool = True) -> None:
-        """Deliver this platform's notifications through `send` (an adapter's callback); `buttons=False`
-        for a platform without buttons: a report's buttons then become a numbered menu (menu.py)."""
+    def register(
+        self, platform: str, send: Send, *, buttons: bool = True, recipients: tuple[UserEntry, ...] = ()
+    ) -> None:
+        """Deliver this platform's notifications through `send` (its outbox); `buttons=False` for a
+        platform without buttons: a report's buttons then become a numbered menu (menu.py).
+        `recipients`: send-only channels of the platform (group robots) that get every notification."""
         self._senders[platform] = send
         if not buttons:
             self._buttonless.add(platform)
+        self._channels.extend(recipients)
 
     def start(self, bus: EventBus) -> None:
         """Consume the bus in a background task."""
@@ -135,7 +140,8 @@ class Notifier:
         return MarginWarning(event.time, event.margin_level, threshold, event.equity)
 
     async def broadcast_report(self, report: Report, chart: bytes | None) -> int:
-        """Send a (scheduled) report to every subscribed user in their language; returns how many got it."""
+        """Hand a (scheduled) report to every subscribed user's outbox in their language; returns how many
+        took it (the outbox then delivers, paced and retried, and logs each outcome)."""
         made: dict[tuple[str, bool], Reply] = {}
         sent = 0
         for user in await self._recipients():
@@ -158,11 +164,12 @@ class Notifier:
 
     async def _recipients(self) -> list[UserEntry]:
         records = {(r.platform, r.user_id): r.subscribed for r in await self.db.users.all()}
-        return [
+        users = [
             u
             for u in self.settings.users
             if u.platform in self._senders and records.get((u.platform, u.id), u.subscribe)
         ]
+        return users + self._channels
 
     def _add(self, key: tuple[str, str], notice: Notice) -> None:
         batch = self._batches.get(key)
