@@ -42,6 +42,9 @@ class UserEntry(Section):
     allowed_symbols: tuple[str, ...] = ()
     confirm: ConfirmMode | None = Field(None, description="per-user override; `never` only for this user")
     subscribe: bool = True
+    buttons: bool = Field(
+        True, description="false: send choices as numbered text only (WeCom members on WeChat see no cards)"
+    )
 
     @field_validator("id", mode="before")
     @classmethod

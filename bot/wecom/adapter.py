@@ -1,37 +1,37 @@
 """The adapter proper: a callback goes to the chat core, its Replies come back as WeCom messages.
 
-Callbacks are processed one at a time from a queue (a user's messages keep their order; the route
-has already answered WeCom). A reply with buttons becomes button_interaction cards (6 buttons each;
-the button `key` is the core's action); a press comes back as `Incoming.action`, and `Reply(edit=True)`
-greys out the pressed card's buttons (update_template_card with the press's ResponseCode) and sends
-the reply as a new message: WeCom cannot rewrite a card's text in place for our plain replies.
-Sending never raises into the worker: a WeCom failure is logged and the next callback is served.
+Callbacks are served per user (one user's messages in order, different users at once); the route has
+already answered WeCom. Everything sent to a member goes through the outbox: at most 30 messages a
+minute and 1,000 an hour (past that WeCom drops them without a word), merged when notifications
+pile up, retried when WeCom is busy or limiting. A reply is drawn as in draw.py; a card press comes
+back as `Incoming.action`, and `Reply(edit=True)` greys out the pressed card's buttons
+(update_template_card with the press's ResponseCode) before the reply goes out as new messages.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from bot.messages import FAILURE, MAX_ACTION_BYTES, Button, ChatHandler, Incoming, Outgoing, Reply
-from bot.wecom.api import CARD_MAX_BUTTONS, Card, CardButton, WeComAPI, WeComError
+from bot.core.outbox import Outbox, Policy, Rate
+from bot.lanes import ChatLanes
+from bot.messages import FAILURE, MAX_ACTION_BYTES, ChatHandler, Incoming, Media, Reply
+from bot.wecom.api import ErrCode, WeComAPI, WeComError
 from bot.wecom.callback import CallbackEvent, Deduper, EventKind
 from bot.wecom.crypto import WeComCrypto
-from mt5bridge.common.tasks import TaskSet
+from bot.wecom.draw import card_of, pieces
+from bot.wecom.errors import delivery_error
+from bot.wecom.settings import WeComSettings
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "wecom"
-TITLE_MAX = 26  # main_title.title: WeCom shows about 26 characters
-BODY_MAX = 112  # sub_title_text: about 112 characters
-BUTTON_TEXT_MAX = 10  # button text: about 10 characters
 DONE_LABEL = "已处理"
 INCOMING_TEXT_MAX = 4096
-ELLIPSIS = "…"
+MERGE_MAX_CHARS = 600  # merged notifications stay one message (2,000 bytes is ~660 Chinese characters)
+MAX_AGE_SEC = 12 * 3600.0  # a report waits its turn behind the rate limits, up to half a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,89 +43,58 @@ class Origin:
     response_code: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CardPlan:
-    """How a reply with buttons is drawn: an optional full-text message first, then the cards."""
-
-    preface: str | None
-    cards: tuple[Card, ...]
-
-
-def trim(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-
-
-def _labels(buttons: list[Button]) -> tuple[list[str], list[str]]:
-    """Short button labels, and legend lines giving the full texts of the shortened ones."""
-    labels = [trim(b.text, BUTTON_TEXT_MAX) for b in buttons]
-    if len(set(labels)) < len(labels):  # two cut labels look alike: number them all
-        labels = [trim(f"{i}.{b.text}", BUTTON_TEXT_MAX) for i, b in enumerate(buttons, 1)]
-    legend = [f"{label} = {b.text}" for label, b in zip(labels, buttons, strict=True) if label != b.text]
-    return labels, legend
-
-
-def new_task_id() -> str:
-    """A unique task_id ([A-Za-z0-9_-@], at most 128 bytes)."""
-    return f"mt5bot-{uuid.uuid4().hex}"
-
-
-def plan_cards(reply: Reply) -> CardPlan:
-    """Cards for a reply with buttons; the full text goes first as a message when a card cannot hold it."""
-    buttons = [b for row in reply.buttons for b in row]
-    labels, legend = _labels(buttons)
-    head, _, rest = reply.text.strip().partition("\n")
-    body = "\n".join([rest.strip(), *legend]).strip()
-    fits = len(head) <= TITLE_MAX and len(body) <= BODY_MAX
-    preface = None if fits else "\n".join([reply.text, "", *legend]).strip()
-    title = trim(head or "mt5bot", TITLE_MAX)
-    chunks = [
-        list(zip(labels[i : i + CARD_MAX_BUTTONS], buttons[i : i + CARD_MAX_BUTTONS], strict=True))
-        for i in range(0, len(buttons), CARD_MAX_BUTTONS)
-    ]
-    cards = []
-    for n, chunk in enumerate(chunks, 1):
-        card_buttons = tuple(CardButton(text=label, key=b.action) for label, b in chunk)
-        card_title = title if len(chunks) == 1 else trim(f"({n}/{len(chunks)}) {head or 'mt5bot'}", TITLE_MAX)
-        card_body = trim(body, BODY_MAX) if n == 1 else ""
-        cards.append(Card(task_id=new_task_id(), title=card_title, body=card_body, buttons=card_buttons))
-    return CardPlan(preface=preface, cards=tuple(cards))
+def policy(settings: WeComSettings) -> Policy:
+    """The member send limits of WeCom's send-message page (90236), as the outbox paces them."""
+    rates = (Rate(settings.per_member_minute, 60.0), Rate(settings.per_member_hour, 3600.0))
+    return Policy(
+        rates=rates,
+        max_age_sec=MAX_AGE_SEC,
+        merge_max_chars=MERGE_MAX_CHARS,
+        attempts=settings.send_attempts,
+        backoff_sec=settings.send_retry_sec,
+    )
 
 
 def to_incoming(event: CallbackEvent) -> Incoming | None:
     """The chat core's input for a callback, or None when it cannot be one of ours."""
+    # buttons=False: the core numbers every choice into the text, so a typed "1" works on WeChat too
+    common = {"platform": PLATFORM, "user_id": event.user, "chat_id": event.user, "buttons": False}
     try:
         if event.kind is EventKind.TEXT:
-            text = (event.text or "")[:INCOMING_TEXT_MAX]
-            return Incoming(platform=PLATFORM, user_id=event.user, chat_id=event.user, text=text)
+            return Incoming(**common, text=(event.text or "")[:INCOMING_TEXT_MAX])
+        if event.kind is EventKind.MEDIA:
+            return Incoming(**common, media=Media(event.media) if event.media in set(Media) else Media.OTHER)
         key = event.event_key or ""
         if len(key.encode()) > MAX_ACTION_BYTES:
             log.warning("wecom card event with a key longer than any action of ours: ignored")
             return None
-        return Incoming(platform=PLATFORM, user_id=event.user, chat_id=event.user, action=key)
+        return Incoming(**common, action=key)
     except ValidationError as exc:
         log.warning("wecom callback not usable as input: %s", exc.errors()[0].get("msg"))
         return None
 
 
 class WeComAdapter:
-    """Callback -> Incoming -> core -> Replies -> message/send, media/upload, update_template_card."""
+    """Callback -> Incoming -> core -> Replies -> outbox -> message/send, media/upload, cards."""
 
     def __init__(
         self,
         handler: ChatHandler,
         api: WeComAPI,
         crypto: WeComCrypto,
+        settings: WeComSettings,
         *,
-        queue_size: int = 256,
+        no_cards: frozenset[str] = frozenset(),
+        pacing: Policy | None = None,
     ) -> None:
         self._handler = handler
         self._api = api
         self._crypto = crypto
-        self._queue: asyncio.Queue[CallbackEvent] = asyncio.Queue(queue_size)
+        self._settings = settings
+        self._no_cards = no_cards  # users whose client shows no cards (WeChat): numbered text only
         self._dedup = Deduper()
-        self._tasks = TaskSet("wecom")
-        self._worker: asyncio.Task[None] | None = None
+        self._lanes: ChatLanes[CallbackEvent] = ChatLanes("wecom", self.process)
+        self.outbox = Outbox(PLATFORM, self._deliver, pacing or policy(settings), split=self._pieces)
 
     @property
     def crypto(self) -> WeComCrypto:
@@ -135,88 +104,65 @@ class WeComAdapter:
     def agent_id(self) -> int | None:
         return self._api.agent_id
 
-    def start(self) -> None:
-        """Start the worker that serves queued callbacks."""
-        if self._worker is None:
-            self._worker = self._tasks.spawn(self._serve(), "worker")
+    @property
+    def max_age_sec(self) -> int:
+        return self._settings.callback_max_age_sec
 
     async def close(self) -> None:
-        """Stop the worker; callbacks still queued are dropped (WeCom does not resend them)."""
-        await self._tasks.close()
-        self._worker = None
+        """Stop serving callbacks and sending; what is still queued is logged as not delivered."""
+        await self._lanes.close()
+        await self.outbox.close()
 
     def submit(self, event: CallbackEvent) -> bool:
-        """Queue a verified callback unless it is a retry; False when dropped."""
+        """Queue a verified callback behind the user's earlier ones unless it is a retry."""
         key = event.dedup_key
         if self._dedup.seen(key):
             log.debug("wecom callback retry dropped")
             return False
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            log.warning("wecom callback queue full: a message from %s is dropped", event.user)
-            return False
         self._dedup.record(key)
-        return True
-
-    async def _serve(self) -> None:
-        while True:
-            event = await self._queue.get()
-            try:
-                await self.process(event)
-            except Exception:  # the worker must survive any one callback
-                log.exception("wecom callback from %s failed", event.user)
-            finally:
-                self._queue.task_done()
+        return self._lanes.put(event.user, event)
 
     async def drain(self) -> None:
-        """Wait until every queued callback has been processed (tests, orderly shutdown)."""
-        await self._queue.join()
+        """Wait until every callback has been processed and every message sent (tests, shutdown)."""
+        await self._lanes.join()
+        await self.outbox.drain()
 
     async def process(self, event: CallbackEvent) -> None:
-        """One callback through the chat core and back."""
+        """One callback through the chat core; its replies are queued for the user."""
         incoming = to_incoming(event)
         if incoming is None:
             return
-        origin = None
-        if event.kind is EventKind.CARD:
-            origin = Origin(event.user, event.task_id, event.response_code)
         try:
             replies = await self._handler.handle(incoming)
         except Exception:
             log.exception("the chat core failed on a wecom message from user %s", event.user)
             replies = [FAILURE]
-        await self.deliver(event.user, replies, origin)
-
-    async def deliver(self, user: str, replies: list[Reply], origin: Origin | None = None) -> None:
-        """Draw the replies in order; a failed one is logged and the rest still go out."""
+        origin = (
+            Origin(event.user, event.task_id, event.response_code) if event.kind is EventKind.CARD else None
+        )
         for reply in replies:
-            try:
-                if reply.edit and origin is not None:
-                    await self._retire(origin)
-                    origin = None  # a ResponseCode is good for one update only
-                await self._send(user, reply)
-            except WeComError as exc:
-                log.warning("wecom delivery to %s failed: %s", user, exc)
+            if reply.edit and origin is not None:
+                await self._retire(origin)
+                origin = None  # a ResponseCode is good for one update only
+            self.outbox.post(event.user, reply)
 
-    async def send(self, outgoing: Outgoing) -> None:
-        """Deliver a notification; raises WeComError so the notifier can count the failure."""
-        if outgoing.platform != PLATFORM:
-            raise ValueError(f"not a wecom message: platform {outgoing.platform!r}")
-        await self._send(outgoing.chat_id, outgoing.reply)
+    def _pieces(self, user: str, reply: Reply) -> list[Reply]:
+        return pieces(reply, cards=user not in self._no_cards)
 
-    async def _send(self, user: str, reply: Reply) -> None:
-        if reply.image is not None:
-            media_id = await self._api.upload_image(reply.image)
-            await self._api.send_image(user, media_id)
-        if reply.buttons:
-            plan = plan_cards(reply)
-            if plan.preface:
-                await self._api.send_text(user, plan.preface)
-            for card in plan.cards:
-                await self._api.send_card(user, card)
-        elif reply.text.strip():
-            await self._api.send_text(user, reply.text)
+    async def _deliver(self, user: str, piece: Reply) -> None:
+        """Send one piece (see draw.pieces); a WeCom failure becomes the outbox's DeliveryError."""
+        try:
+            if piece.image is not None:
+                media_id = await self._api.upload_image(piece.image)
+                await self._api.send_image(user, media_id)
+            elif piece.buttons:
+                await self._api.send_card(user, card_of(piece))
+            else:
+                await self._api.send_text(user, piece.text)
+        except WeComError as exc:
+            raise delivery_error(
+                exc.errcode, exc.errmsg, transport=exc.errcode == ErrCode.TRANSPORT
+            ) from None
 
     async def _retire(self, origin: Origin) -> None:
         """Grey out the pressed card's buttons; a failure here must not stop the reply itself."""

@@ -35,8 +35,8 @@ class ErrCode(IntEnum):
     INVALID_TOKEN = 40014
     TOKEN_EXPIRED = 42001
     IP_NOT_TRUSTED = 60020
-    TRANSPORT = -1  # ours: no usable answer (network, HTTP status, not JSON)
-    NOT_DELIVERED = -2  # ours: accepted, but the user is listed in `invaliduser`
+    TRANSPORT = -9001  # ours: no usable answer (network, HTTP status, not JSON)
+    NOT_DELIVERED = -9002  # ours: accepted, but the user is listed in `invaliduser`
 
 
 TOKEN_ERRORS = frozenset({ErrCode.INVALID_TOKEN, ErrCode.TOKEN_EXPIRED})

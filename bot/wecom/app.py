@@ -12,12 +12,19 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from bot.core.outbox import Outbox, Policy, Rate
 from bot.keys import CHAT_CORE, NOTIFIER
-from bot.wecom.adapter import PLATFORM, WeComAdapter
+from bot.settings import UserEntry
+from bot.wecom.adapter import MAX_AGE_SEC, PLATFORM, WeComAdapter
 from bot.wecom.api import WeComAPI
 from bot.wecom.callback import handle_get, handle_post
 from bot.wecom.crypto import WeComCrypto
+from bot.wecom.robot import PER_MINUTE as ROBOT_PER_MINUTE
+from bot.wecom.robot import PLATFORM as ROBOT
+from bot.wecom.robot import RobotClient
+from bot.wecom.robot import pieces as robot_pieces
 from bot.wecom.settings import WeComSettings
+from mt5bridge.common.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +43,60 @@ def build_crypto(settings: WeComSettings) -> WeComCrypto:
 
 
 async def wecom_context(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: HTTP session, API client and adapter; registered with the notifier as "wecom"."""
+    """Cleanup context: HTTP session, the app's adapter and the group robots, each with its outbox
+    registered with the notifier ("wecom" for members, "wecom_robot" for groups)."""
     settings = app[WECOM_SETTINGS]
+    core = app[CHAT_CORE]
+    notifier = app.get(NOTIFIER)
     session = aiohttp.ClientSession()
+    adapter: WeComAdapter | None = None
+    robots: Outbox | None = None
     try:
-        adapter = WeComAdapter(app[CHAT_CORE], WeComAPI(settings, session), build_crypto(settings))
-        app[WECOM] = adapter
-        notifier = app.get(NOTIFIER)
-        if notifier is not None:
-            notifier.register(PLATFORM, adapter.send)
-        adapter.start()
-        log.info("wecom adapter ready (agent %s, callback %s)", settings.agent_id, settings.callback_path)
+        if settings.configured:
+            no_cards = frozenset(u.id for u in core.users_of(PLATFORM) if not u.buttons)
+            api = WeComAPI(settings, session)
+            adapter = WeComAdapter(core, api, build_crypto(settings), settings, no_cards=no_cards)
+            app[WECOM] = adapter
+            if notifier is not None:
+                notifier.register(PLATFORM, adapter.outbox.send, buttons=False)
+            log.info("wecom adapter ready (agent %s, callback %s)", settings.agent_id, settings.callback_path)
+        if settings.robots:
+            robots = robot_outbox(settings, session)
+            if notifier is not None:
+                notifier.register(ROBOT, robots.send, buttons=False, recipients=robot_recipients(settings))
+            log.info("wecom group robots ready: %s", ", ".join(sorted(settings.robots)))
         yield
-        await adapter.close()
     finally:
+        if adapter is not None:
+            await adapter.close()
+        if robots is not None:
+            await robots.close()
         await session.close()
+
+
+ROBOT_RATE = Rate(ROBOT_PER_MINUTE, 60.0)
+
+
+def robot_outbox(settings: WeComSettings, session: aiohttp.ClientSession, rate: Rate = ROBOT_RATE) -> Outbox:
+    """The robots' outbox: one lane per robot, at most 20 messages a minute each."""
+    keys = {name: key.get_secret_value() for name, key in settings.robots.items()}
+    client = RobotClient(settings.base_url, keys, session, timeout_sec=settings.timeout_sec)
+    policy = Policy(
+        rates=(rate,),
+        max_age_sec=MAX_AGE_SEC,
+        merge_max_chars=1300,  # 4,000 bytes of markdown
+        attempts=settings.send_attempts,
+        backoff_sec=settings.send_retry_sec,
+    )
+    return Outbox(ROBOT, client.deliver, policy, split=lambda _name, reply: robot_pieces(reply))
+
+
+def robot_recipients(settings: WeComSettings) -> tuple[UserEntry, ...]:
+    """The robots as send-only recipients of reports and alerts (viewers: no trade buttons)."""
+    return tuple(
+        UserEntry(platform=ROBOT, id=name, role=Role.VIEWER, lang=settings.robot_lang)
+        for name in settings.robots
+    )
 
 
 def _adapter(request: web.Request) -> WeComAdapter:
@@ -69,10 +115,11 @@ async def _post(request: web.Request) -> web.Response:
 
 
 def setup_wecom(app: web.Application, settings: WeComSettings) -> None:
-    """Wire the adapter into the app at build time (routes cannot be added once it runs)."""
-    if not settings.configured:
+    """Wire the app's callback and the robots in at build time (routes cannot be added once it runs)."""
+    if not settings.configured and not settings.robots:
         return
     app[WECOM_SETTINGS] = settings
-    app.router.add_get(settings.callback_path, _get, name=ROUTE_NAME, allow_head=False)
-    app.router.add_post(settings.callback_path, _post, name=ROUTE_NAME)
+    if settings.configured:
+        app.router.add_get(settings.callback_path, _get, name=ROUTE_NAME, allow_head=False)
+        app.router.add_post(settings.callback_path, _post, name=ROUTE_NAME)
     app.cleanup_ctx.append(wecom_context)

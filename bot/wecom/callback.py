@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ class EventKind(StrEnum):
 
     TEXT = "text"
     CARD = "template_card_event"
+    MEDIA = "media"  # voice, image, video, file, location, link: answered with a short explanation
+
+
+MEDIA_TYPES = frozenset({"voice", "image", "video", "file", "location", "link"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,7 @@ class CallbackEvent:
     event_key: str | None = None
     task_id: str | None = None
     response_code: str | None = None
+    media: str | None = None  # the MsgType of a MEDIA message
 
     @property
     def dedup_key(self) -> tuple[str, ...]:
@@ -94,6 +100,10 @@ def parse_event(fields: dict[str, str], agent_id: int | None = None) -> Callback
             task_id=fields.get("TaskId") or None,
             response_code=fields.get("ResponseCode") or None,
         )
+    if msg_type in MEDIA_TYPES:
+        return CallbackEvent(
+            EventKind.MEDIA, user, create_time, media=msg_type, msg_id=fields.get("MsgId") or None
+        )
     log.debug("wecom callback ignored: MsgType=%s Event=%s", msg_type, fields.get("Event", ""))
     return None
 
@@ -125,6 +135,9 @@ class CallbackTarget(Protocol):
 
     @property
     def agent_id(self) -> int | None: ...
+
+    @property
+    def max_age_sec(self) -> int: ...
 
     def submit(self, event: CallbackEvent) -> bool: ...
 
@@ -159,9 +172,26 @@ async def handle_get(request: web.Request, target: CallbackTarget) -> web.Respon
     return web.Response(text=plain)
 
 
+def fresh(timestamp: str, max_age_sec: int, now: float | None = None) -> bool:
+    """Whether a callback's signed timestamp is within `max_age_sec` of now: an old request replayed
+    by someone who captured it verifies, but is refused here (its MsgId may be long forgotten)."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    return abs((time.time() if now is None else now) - sent) <= max_age_sec
+
+
 async def handle_post(request: web.Request, target: CallbackTarget) -> web.Response:
     """A message: verify, decrypt, parse, queue; answer an empty 200 at once."""
     signature, timestamp, nonce = _signed_query(request)
+    if not fresh(timestamp, target.max_age_sec):
+        log.warning(
+            "wecom callback from %s refused: timestamp %s outside the replay window",
+            request.remote,
+            timestamp[:20],
+        )
+        return web.Response(status=403, text="stale")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return web.Response(status=413, text="too large")
     raw = await request.read()  # bounded by the app's client_max_size even without Content-Length

@@ -3,17 +3,23 @@
 The server answers like WeCom: HTTP 200 with `errcode`/`errmsg`; `access_token` required on every call
 but gettoken; tokens expire on demand (`expire_token()`: the next call answers 42001 once) and the IP
 check can be switched on (`ip_blocked = True`: every call answers 60020). Every call is recorded.
+Like WeCom (send-message page, 90236), a message to a member beyond `member_limits` (30 a minute,
+1,000 an hour) is answered "ok" and never shown: only `shown` holds what members really see.
+`fail_next` answers the next sends with given errcodes (-1 busy, 45009, 45033). Group robots
+(`/cgi-bin/webhook/send?key=`, 91770) check image md5s and lengths and answer 45009 past 20 a minute.
 `CallbackClient` builds the XML WeCom sends, encrypts and signs it with the same WXBizMsgCrypt scheme.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -62,6 +68,15 @@ class FakeWeCom:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.member_limits: list[tuple[int, float]] = [(30, 60.0), (1000, 3600.0)]
+        self.shown: list[Call] = []  # the messages members see (the rest were silently dropped)
+        self._member_times: dict[str, list[float]] = {}
+        self.fail_next: list[int] = []
+        self.http_fail_next = 0  # answer this many sends with HTTP 502 (a proxy in the way, a network blip)
+        self.robot_keys: dict[str, str] = {}  # key -> robot name
+        self.robot_limit: tuple[int, float] = (20, 60.0)
+        self.robot_shown: dict[str, list[JsonDict]] = {}
+        self._robot_times: dict[str, list[float]] = {}
 
     @property
     def base_url(self) -> str:
@@ -73,6 +88,7 @@ class FakeWeCom:
         app.router.add_post("/cgi-bin/message/send", self._send)
         app.router.add_post("/cgi-bin/media/upload", self._upload)
         app.router.add_post("/cgi-bin/message/update_template_card", self._update_card)
+        app.router.add_post("/cgi-bin/webhook/send", self._robot)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,8 +114,16 @@ class FakeWeCom:
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        await self._notify()
+
+    async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    async def until(self, check: Callable[[], bool], wait_sec: float = 5.0) -> None:
+        """Wait until `check()` holds (checked after every call the fake answers)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(check), wait_sec)
 
     # -- routes --------------------------------------------------------------------------------
 
@@ -149,10 +173,64 @@ class FakeWeCom:
             return _answer(40007, "invalid media_id")
         if msgtype == "text" and len(body["text"]["content"].encode()) > 2048:
             return _answer(44004, "text content too long")
+        if self.http_fail_next:
+            self.http_fail_next -= 1
+            return web.Response(status=502, text="bad gateway")
+        if self.fail_next:
+            errcode = self.fail_next.pop(0)
+            return _answer(
+                errcode,
+                {-1: "system busy", 45033: "api concurrent out of limit"}.get(
+                    errcode, "api freq out of limit"
+                ),
+            )
         extra: JsonDict = {"msgid": f"msg{next(self._ids)}"}
         if msgtype == "template_card":
             extra["response_code"] = f"rc-sent-{next(self._ids)}"
-        return _answer(invaliduser="", **extra)
+        if self._within(self._member_times.setdefault(body["touser"], []), self.member_limits):
+            self.shown.append(self.calls[-1])
+            await self._notify()
+        return _answer(invaliduser="", **extra)  # dropped or not: WeCom says "ok" either way
+
+    @staticmethod
+    def _within(times: list[float], limits: list[tuple[int, float]]) -> bool:
+        """Count one more send at now against every (count, window); False when it is over one."""
+        now = time.monotonic()
+        times.append(now)
+        return all(sum(1 for t in times if t > now - window) <= count for count, window in limits)
+
+    def shown_texts(self, user: str) -> list[str]:
+        """The text contents member `user` really received, in order."""
+        return [
+            c.body["text"]["content"] for c in self.shown if c.body["touser"] == user and "text" in c.body
+        ]
+
+    async def _robot(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        key = request.query.get("key", "")
+        await self._record(Call("webhook/send", {}, body))
+        name = self.robot_keys.get(key)
+        if name is None:
+            return _answer(93000, "invalid webhook url")
+        msgtype = body.get("msgtype")
+        if msgtype == "image":
+            raw = base64.b64decode(body["image"]["base64"])
+            if hashlib.md5(raw).hexdigest() != body["image"]["md5"]:  # noqa: S324 - WeCom's own check
+                return _answer(301019, "media md5 not match")
+            if len(raw) > 2 * 1024 * 1024:
+                return _answer(40009, "invalid image size")
+        elif msgtype in ("text", "markdown"):
+            limit = 2048 if msgtype == "text" else 4096
+            if len(body[msgtype]["content"].encode()) > limit:
+                return _answer(40058, "content exceed max length")
+        else:
+            return _answer(40008, "invalid message type")
+        if not self._within(self._robot_times.setdefault(key, []), [self.robot_limit]):
+            self._robot_times[key].pop()
+            return _answer(45009, "api freq out of limit")
+        self.robot_shown.setdefault(name, []).append(body)
+        await self._notify()
+        return _answer()
 
     async def _upload(self, request: web.Request) -> web.Response:
         files: dict[str, bytes] = {}
@@ -203,6 +281,20 @@ def text_xml(user: str, content: str, msg_id: str, create_time: int | None = Non
     )
 
 
+def media_xml(user: str, msg_type: str, msg_id: str) -> str:
+    """The plain XML of a voice/image/file message (the fields of the receive-message page, 90239)."""
+    extra = {
+        "voice": "<MediaId><![CDATA[media-v]]></MediaId><Format><![CDATA[amr]]></Format>",
+        "image": "<PicUrl><![CDATA[http://example.invalid/p.jpg]]></PicUrl><MediaId><![CDATA[media-i]]></MediaId>",
+        "file": "<MediaId><![CDATA[media-f]]></MediaId><FileName><![CDATA[a.pdf]]></FileName>",
+    }.get(msg_type, "")
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{extra}"
+        f"<MsgId>{msg_id}</MsgId><AgentID>{AGENT_ID}</AgentID></xml>"
+    )
+
+
 def card_event_xml(
     user: str, key: str, task_id: str, response_code: str, create_time: int = 1700000000
 ) -> str:
@@ -222,9 +314,10 @@ class CallbackClient:
     def __init__(self, url: str, crypto: WeComCrypto | None = None) -> None:
         self.url = url
         self.crypto = crypto or WeComCrypto(TOKEN, AES_KEY, CORP_ID)
+        self.skew_sec = 0  # sign with a timestamp this far from now (a replayed or skewed request)
 
     def _query(self, encrypted: str, *, bad_signature: bool = False) -> dict[str, str]:
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+        timestamp, nonce = str(int(time.time()) + self.skew_sec), secrets.token_hex(5)
         signature = self.crypto.sign(timestamp, nonce, encrypted)
         if bad_signature:
             signature = ("0" if signature[0] != "0" else "1") + signature[1:]

@@ -14,7 +14,7 @@ from bot.core import ChatCore
 from bot.messages import Incoming
 from bot.onebot.adapter import OneBotAdapter
 from bot.onebot.settings import OneBotSettings
-from bot.wecom.adapter import plan_cards
+from bot.wecom.draw import card_of, pieces
 from mt5bot.config import Settings
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
@@ -165,10 +165,12 @@ async def test_qq_viewer_gets_no_menu(core: Core, napcat: FakeOneBot) -> None:
 async def test_wecom_symbol_question_fits_one_card(core: Core) -> None:
     chat = chat_core(core, "wecom")
     [question] = await chat.handle(Incoming(platform="wecom", user_id=str(TRADER), chat_id=str(TRADER),
-                                            text="buy 0.01 lots"))  # fmt: skip
-    (card,) = plan_cards(question).cards
+                                            text="buy 0.01 lots", buttons=False))  # fmt: skip
+    assert "[5] XAGUSD" in question.text  # WeChat users type the number
+    _text, card_piece = pieces(question)
+    card = card_of(card_piece)
     assert [b.text for b in card.buttons] == ["XAUUSD", "EURUSD", "GBPUSD", "USDJPY", "XAGUSD", "USOIL"]
     assert all(b.key.startswith("q:") for b in card.buttons)
     [preview] = await chat.handle(Incoming(platform="wecom", user_id=str(TRADER), chat_id=str(TRADER),
-                                           action=card.buttons[4].key))  # fmt: skip
+                                           action=card.buttons[4].key, buttons=False))  # fmt: skip
     assert preview.confirmation_id and "XAGUSD.m" in preview.text

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from bot.messages import Button, Reply
 from bot.text import Unit, split_text
-from bot.wecom.adapter import BODY_MAX, BUTTON_TEXT_MAX, TITLE_MAX, plan_cards
 from bot.wecom.api import TEXT_MAX_BYTES
 from bot.wecom.callback import XmlError, parse_event, parse_xml
 from bot.wecom.crypto import (
@@ -22,6 +21,7 @@ from bot.wecom.crypto import (
     aes_key,
     signature,
 )
+from bot.wecom.draw import BUTTON_TEXT_MAX, TITLE_MAX, card_of, pieces
 
 # The official example of WeCom's 加解密方案 (the same values in Tencent's WXBizMsgCrypt samples).
 SAMPLE_TOKEN = "QDG6eK"
@@ -166,30 +166,34 @@ def _buttons(*texts: str) -> list[list[Button]]:
     return [[Button(text=t, action=f"a:{i}") for i, t in enumerate(texts)]]
 
 
-def test_plan_cards_small_reply_is_one_card_without_preface() -> None:
-    plan = plan_cards(Reply(text="平仓预览\nXAUUSD 0.01手", buttons=_buttons("✅ 确认", "❌ 取消")))
-    assert plan.preface is None
-    [card] = plan.cards
-    assert (card.title, card.body) == ("平仓预览", "XAUUSD 0.01手")
+def test_pieces_small_reply_is_its_text_then_one_card() -> None:
+    reply = Reply(text="平仓预览\nXAUUSD 0.01手", buttons=_buttons("✅ 确认", "❌ 取消"))
+    text, card_piece = pieces(reply)
+    assert text == Reply(text="平仓预览\nXAUUSD 0.01手")
+    card = card_of(card_piece)
+    assert (card.title, card.body) == ("平仓预览", "")
     assert [(b.text, b.key) for b in card.buttons] == [("✅ 确认", "a:0"), ("❌ 取消", "a:1")]
+    assert pieces(reply, cards=False) == [text]  # a WeChat user: the numbered text only
 
 
-def test_plan_cards_long_text_goes_first_in_full() -> None:
-    text = "持仓报告\n" + "\n".join(f"#{i} XAUUSD buy 0.01 +1.00" for i in range(20))
-    plan = plan_cards(Reply(text=text, buttons=_buttons("刷新")))
-    assert plan.preface == text
-    assert len(plan.cards[0].body) <= BODY_MAX
-    assert plan.cards[0].body.endswith("…")
+def test_pieces_image_first_and_long_text_split() -> None:
+    text = "持仓报告\n" + "\n".join(
+        f"#{i} XAUUSD buy 0.01 +1.00 止损 2600.00 止盈 2700.00" for i in range(60)
+    )
+    image, *parts, card = pieces(Reply(text=text, image=b"png", buttons=_buttons("刷新")))
+    assert image == Reply(text="", image=b"png")
+    assert len(parts) > 1 and all(len(p.text.encode()) <= TEXT_MAX_BYTES for p in parts)
+    assert "\n".join(p.text for p in parts) == text
+    assert card.buttons and len(card.text) <= TITLE_MAX
 
 
-def test_plan_cards_many_buttons_and_alike_labels() -> None:
+def test_cards_of_many_buttons_and_alike_labels() -> None:
     texts = [f"平仓 #100{i} XAUUSD 0.01手" for i in range(8)]
-    plan = plan_cards(Reply(text="选择要平仓的订单", buttons=_buttons(*texts)))
-    assert [len(c.buttons) for c in plan.cards] == [6, 2]
-    labels = [b.text for c in plan.cards for b in c.buttons]
-    assert len(set(labels)) == 8  # cut labels would look alike: numbered instead
+    _, *card_pieces = pieces(Reply(text="选择要平仓的订单", buttons=_buttons(*texts)))
+    cards = [card_of(p) for p in card_pieces]
+    assert [len(c.buttons) for c in cards] == [6, 2]
+    assert [c.title for c in cards] == ["(1/2) 选择要平仓的订单", "(2/2) 选择要平仓的订单"]
+    labels = [b.text for c in cards for b in c.buttons]
+    assert len(set(labels[:6])) == 6  # cut labels would look alike: numbered instead
     assert all(len(label) <= BUTTON_TEXT_MAX for label in labels)
-    assert all(len(c.title) <= TITLE_MAX for c in plan.cards)
-    assert len({c.task_id for c in plan.cards}) == 2
-    full = plan.preface or plan.cards[0].body
-    assert all(t in full for t in texts)  # every full button text is shown somewhere
+    assert len({c.task_id for c in cards}) == 2
