@@ -23,6 +23,7 @@ from api.setup import setup_api
 from bot.core import ChatCore
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.onebot.app import setup_onebot
+from bot.qqbot.app import setup_qqbot
 from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
 from mt5bot.backend import open_backend
@@ -204,6 +205,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_telegram(app, settings.telegram)
     setup_onebot(app, settings.onebot)
     setup_wecom(app, settings.wecom)
+    setup_qqbot(app, settings.qqbot)
     app[WS_CONNECTIONS] = set()
     setup_api(app, settings.server, settings.security)
     return app

@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from api.settings import SecuritySettings, ServerSettings
 from bot.onebot.settings import OneBotSettings
+from bot.qqbot.settings import QQBotSettings
 from bot.settings import ChatSettings, UserEntry
 from bot.telegram.settings import TelegramSettings
 from bot.wecom.settings import WeComSettings
@@ -73,6 +74,7 @@ class Settings(Section):
     telegram: TelegramSettings = TelegramSettings()
     onebot: OneBotSettings = OneBotSettings()
     wecom: WeComSettings = WeComSettings()
+    qqbot: QQBotSettings = QQBotSettings()
     alerts: AlertSettings = AlertSettings()
     reports: ReportSettings = ReportSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")

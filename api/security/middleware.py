@@ -36,7 +36,7 @@ PUBLIC_ROUTES = frozenset(
 # allow-list, no bearer token) and carries our secret header, which its handler checks in constant time;
 # the OneBot reverse WebSocket carries the OneBot access token, which its handler checks the same way;
 # WeCom's callbacks are signed and encrypted with the app's callback token and AES key, checked likewise.
-SELF_AUTHENTICATED = frozenset({"telegram-webhook", "onebot-ws", "wecom-callback"})
+SELF_AUTHENTICATED = frozenset({"telegram-webhook", "onebot-ws", "wecom-callback", "qqbot-callback"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 # Non-GET routes a viewer may call: a preview only reads what an order would do; the chat core checks
 # every command against the caller's role itself (a viewer may query, never trade); /parse acts on nothing.
