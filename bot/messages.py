@@ -66,6 +66,7 @@ class Reply(_Model):
     buttons: list[list[Button]] = Field(default_factory=list)  # rows of buttons
     edit: bool = False  # replace the message whose button was pressed
     confirmation_id: str | None = None  # set while this message awaits a confirmation
+    reply_to: str | None = None  # the platform's id of the message this answers (adapters set it, to quote)
 
 
 class Outgoing(_Model):

@@ -117,8 +117,8 @@ class Parcel:
 
 
 def mergeable(reply: Reply) -> bool:
-    """A plain notification: no buttons, image or edit, so that several can become one message."""
-    return not reply.buttons and reply.image is None and not reply.edit
+    """A plain notification: no buttons, image, edit or quote, so that several can become one message."""
+    return not reply.buttons and reply.image is None and not reply.edit and reply.reply_to is None
 
 
 def merged(replies: list[Reply]) -> Reply:

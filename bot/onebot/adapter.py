@@ -12,14 +12,17 @@ from __future__ import annotations
 import hmac
 import itertools
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
+from bot.core.outbox import DeliveryError, Outbox
+from bot.lanes import ChatLanes
 from bot.messages import FAILURE, ChatHandler, Outgoing, Reply
 from bot.onebot.connections import Accounts, AccountState, Connection, NotConnected, OneBotError, Routes
+from bot.onebot.pacing import pieces, policy, rates_for
 from bot.onebot.protocol import (
     GROUP_PREFIX,
     PLATFORM,
@@ -39,7 +42,6 @@ from bot.onebot.protocol import (
 )
 from bot.onebot.replies import BotMessages
 from bot.onebot.settings import OneBotSettings
-from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -67,36 +69,6 @@ class Target:
         return cls(kind, int(number))
 
 
-class ChatQueues:
-    """One worker per busy chat: items of a chat run in order, chats run concurrently."""
-
-    def __init__(self, tasks: TaskSet, work: Callable[[MessageEvent], Awaitable[None]]) -> None:
-        self._tasks = tasks
-        self._work = work
-        self._queues: dict[str, deque[MessageEvent]] = {}
-
-    def put(self, key: str, item: MessageEvent) -> None:
-        queue = self._queues.get(key)
-        if queue is None:
-            queue = self._queues[key] = deque()
-            self._tasks.spawn(self._drain(key, queue), name=f"chat-{key}")
-        if len(queue) >= MAX_PENDING_PER_CHAT:
-            log.warning("qq chat %s: too many pending messages; message %s dropped", key, item.message_id)
-            return
-        queue.append(item)
-
-    async def _drain(self, key: str, queue: deque[MessageEvent]) -> None:
-        try:
-            while queue:
-                item = queue.popleft()
-                try:
-                    await self._work(item)
-                except Exception:
-                    log.exception("qq chat %s: handling message %s failed", key, item.message_id)
-        finally:
-            del self._queues[key]
-
-
 def _given_token(request: web.Request) -> str:
     # `Bearer` is the spec's scheme (communication/authorization.md); nonebot also accepts `Token`.
     # The spec defines no query-string token for reverse WebSocket, and one would end up in access logs.
@@ -109,15 +81,26 @@ def _given_token(request: web.Request) -> str:
 class OneBotAdapter:
     """Reverse-WebSocket server for the bot accounts of one or more OneBot implementations."""
 
-    def __init__(self, settings: OneBotSettings, handler: ChatHandler) -> None:
+    def __init__(
+        self, settings: OneBotSettings, handler: ChatHandler, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._settings = settings
         self._handler = handler
         self._accounts = Accounts()
         self._routes = Routes()
         self._messages = BotMessages(self._get_msg)
         self._echo = itertools.count(1)
-        self._tasks = TaskSet("onebot")
-        self._queues = ChatQueues(self._tasks, self._process)
+        self._queues: ChatLanes[MessageEvent] = ChatLanes(
+            "qq", self._process, max_pending=MAX_PENDING_PER_CHAT
+        )
+        self.outbox = Outbox(
+            PLATFORM,
+            self._deliver,
+            policy(settings),
+            split=pieces,
+            rates_for=rates_for(settings),
+            clock=clock,
+        )
 
     @property
     def connected(self) -> bool:
@@ -158,6 +141,7 @@ class OneBotAdapter:
             log.info("onebot: a new %s connection of account %s replaces the previous one", role, self_id)
             await old.close(f"replaced by a new {role} connection of account {self_id}")
         log.info("onebot: account %s connected (role %s)", self_id, role)
+        self.outbox.wake()  # what waited for QQ to come back goes now
         try:
             await self._read(conn)
         finally:
@@ -184,6 +168,8 @@ class OneBotAdapter:
         online = event.online
         if online is not None and event.self_id in (None, int(conn.self_id)):
             self._accounts.set_online(conn.self_id, online)
+            if online:
+                self.outbox.wake()
 
     def _accept(self, conn: Connection, event: MessageEvent) -> None:
         # Cheap filter before queueing: a group's chatter never reaches the core.
@@ -212,23 +198,23 @@ class OneBotAdapter:
             log.exception("the chat core failed on a qq message from user %s", incoming.user_id)
             replies = [FAILURE]
         quote = str(event.message_id) if incoming.is_group else None
-        await self.deliver(self_id, Target.of(incoming.chat_id), replies, quote=quote)
+        for reply in replies:  # through the outbox: paced, retried, held while the account is offline
+            self.outbox.post(
+                incoming.chat_id, reply.model_copy(update={"reply_to": quote}) if quote else reply
+            )
 
-    async def deliver(
-        self, self_id: str, target: Target, replies: list[Reply], *, quote: str | None = None
-    ) -> None:
-        """Send the replies in order through account `self_id`; a failed one is logged, the rest still go."""
-        for reply in replies:
-            try:
-                await self._send(self_id, target, reply, quote)
-            except NotConnected as exc:
-                log.warning("qq delivery to %s %s stopped: %s", target.kind, target.id, exc)
-                return
-            except OneBotError as exc:
-                log.warning("qq delivery to %s %s failed: %s", target.kind, target.id, exc)
+    async def _deliver(self, chat: str, piece: Reply) -> None:
+        """The outbox's way out: one piece (see `pieces`); QQ's failures as DeliveryErrors."""
+        try:
+            await self.send(Outgoing(platform=PLATFORM, chat_id=chat, reply=piece))
+        except NotConnected as exc:
+            raise DeliveryError("not_connected", str(exc), offline=True) from None
+        except OneBotError as exc:
+            # no retcode: the action timed out, so the implementation may be stuck; try again later
+            raise DeliveryError(f"retcode_{exc.retcode}", str(exc), retryable=exc.retcode is None) from None
 
     async def send(self, outgoing: Outgoing) -> None:
-        """Deliver a notification through the account its chat last wrote to (else the first connected).
+        """Send now through the account its chat last wrote to (else the first connected); no queue.
 
         Raises NotConnected when that account cannot send now, OneBotError when the send failed.
         """
@@ -236,7 +222,7 @@ class OneBotAdapter:
             raise ValueError(f"not a qq message: platform {outgoing.platform!r}")
         target = Target.of(outgoing.chat_id)
         self_id = self._routes.get(outgoing.chat_id) or self._accounts.first_sender()
-        await self._send(self_id, target, outgoing.reply, None)
+        await self._send(self_id, target, outgoing.reply, outgoing.reply.reply_to)
 
     async def _send(self, self_id: str, target: Target, reply: Reply, quote: str | None) -> None:
         # QQ cannot edit a sent message: an edit=True reply is simply a new message.
@@ -273,8 +259,14 @@ class OneBotAdapter:
             self_id, Action.GET_MSG, GetMsgParams(message_id=message_id), wait_sec=wait_sec
         )
 
+    async def drain(self) -> None:
+        """Wait until every received message has been handled and every reply sent (tests, shutdown)."""
+        await self._queues.join()
+        await self.outbox.drain()
+
     async def close(self) -> None:
-        """Close every socket and stop handling messages."""
+        """Close every socket, stop handling messages; what is still queued is logged as not delivered."""
         for conn in self._accounts.sockets():
             await conn.close("server shutdown")
-        await self._tasks.close()
+        await self._queues.close()
+        await self.outbox.close()

@@ -25,6 +25,18 @@ class OneBotSettings(Section):
     self_ids: tuple[str, ...] = Field((), description="bot QQ numbers allowed to connect; empty = any")
     self_id: str | None = Field(None, description="one allowed bot QQ number (older form of self_ids)")
     action_timeout_sec: float = Field(10.0, gt=0, le=120)
+    # QQ's risk controls restrict accounts that send in bursts; these are deliberately slow.
+    private_per_minute: int = Field(20, ge=1, le=120, description="messages a minute to one private chat")
+    group_per_minute: int = Field(10, ge=1, le=120, description="messages a minute to one group")
+    min_interval_sec: float = Field(1.0, ge=0, le=60, description="at least this long between two messages")
+    queue_max_age_sec: float = Field(
+        3600.0,
+        gt=0,
+        le=7 * 86400,
+        description="a notification waiting for QQ to reconnect expires after this",
+    )
+    queue_size: int = Field(200, ge=1, le=10000, description="messages waiting per chat")
+    send_retry_sec: float = Field(2.0, gt=0, le=60, description="the first retry's delay; it doubles")
 
     @field_validator("self_id", mode="before")
     @classmethod

@@ -17,7 +17,8 @@ import base64
 import contextlib
 import itertools
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -39,6 +40,7 @@ class ActionCall:
     params: JsonDict
     echo: Any
     role: str = "Universal"
+    at: float = field(default_factory=time.monotonic, compare=False)  # when it arrived
 
     @property
     def segments(self) -> list[JsonDict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
@@ -68,13 +69,15 @@ def _settings(**overrides: object) -> OneBotSettings:
         "access_token": SecretStr(TOKEN),
         "self_id": str(BOT_QQ),
         "action_timeout_sec": 2,
+        "min_interval_sec": 0,  # the pacing itself is tested in test_onebot_delivery.py
+        "send_retry_sec": 0.05,
     }
     values.update(overrides)
     return OneBotSettings.model_validate(values)
 
 
-async def _stand(core: StandInCore, settings: OneBotSettings) -> AsyncIterator[Stand]:
-    adapter = OneBotAdapter(settings, core)
+async def _stand(core: StandInCore, settings: OneBotSettings, **kw: Any) -> AsyncIterator[Stand]:
+    adapter = OneBotAdapter(settings, core, **kw)
     app = web.Application()
     app.router.add_get(PATH, adapter.ws_handler)
 
