@@ -9,23 +9,22 @@ open and otherwise raises NoReplyWindow. Delivery of replies never raises into t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 
 from pydantic import ValidationError
 
+from bot.core.outbox import DeliveryError, Outbox, Policy
+from bot.lanes import ChatLanes
 from bot.messages import FAILURE, ChatHandler, Incoming, Outgoing, Reply
-from bot.qqbot.api import PassiveRef, QQBotAPI, QQBotError, Scene, Target
+from bot.qqbot.api import ErrCode, PassiveRef, QQBotAPI, QQBotError, Scene, Target
 from bot.qqbot.callback import Deduper
 from bot.qqbot.events import MessageEvent
 from bot.qqbot.plan import ImagePart, Part, TextPart, plan
 from bot.qqbot.settings import QQBotSettings
 from bot.qqbot.signing import Signer
 from bot.qqbot.window import Anchor, NoReplyWindow, ReplyBook
-from mt5bridge.common.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,7 @@ PLATFORM = "qqbot"
 GROUP_PREFIX = "g"  # openids are upper-case hex: a lower-case prefix cannot clash
 MAX_PENDING_PER_CHAT = 50
 MAX_AUTHORS_LOGGED = 1000
+NOTICE_POLICY = Policy(attempts=3, backoff_sec=2.0, max_age_sec=120.0)  # the reply windows are short anyway
 
 
 def chat_id(event: MessageEvent) -> str:
@@ -84,10 +84,11 @@ class QQBotAdapter:
         self._app_id = settings.app_id
         self.book = ReplyBook(settings.replies_per_message, clock=clock)
         self._dedup = Deduper()
-        self._tasks = TaskSet("qqbot")
-        self._queues: dict[str, deque[tuple[MessageEvent, Anchor]]] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._lanes: ChatLanes[tuple[MessageEvent, Anchor]] = ChatLanes(
+            "qqbot", self._process_item, max_pending=MAX_PENDING_PER_CHAT
+        )
+        # notifications: retried when the platform is busy; a chat with no open window fails at once
+        self.outbox = Outbox(PLATFORM, self._deliver_notice, NOTICE_POLICY, clock=clock)
         self._authors: set[str] = set()
 
     @property
@@ -113,33 +114,15 @@ class QQBotAdapter:
             self._settings.group_reply_window_sec if event.is_group else self._settings.c2c_reply_window_sec
         )
         anchor = self.book.received(chat, event.msg_id, window)
-        queue = self._queues.get(chat)
-        if queue is None:
-            queue = self._queues[chat] = deque()
-            self._idle.clear()
-            self._tasks.spawn(self._drain_chat(chat, queue), name=f"chat-{chat[:12]}")
-        if len(queue) >= MAX_PENDING_PER_CHAT:
-            log.warning("qqbot chat %s: too many pending messages; message %s dropped", chat, event.msg_id)
-            return False
-        queue.append((event, anchor))
-        return True
+        return self._lanes.put(chat, (event, anchor))
 
-    async def _drain_chat(self, chat: str, queue: deque[tuple[MessageEvent, Anchor]]) -> None:
-        try:
-            while queue:
-                event, anchor = queue.popleft()
-                try:
-                    await self.process(event, anchor)
-                except Exception:  # the chat's task must survive any one message
-                    log.exception("qqbot chat %s: handling message %s failed", chat, event.msg_id)
-        finally:
-            del self._queues[chat]
-            if not self._queues:
-                self._idle.set()
+    async def _process_item(self, item: tuple[MessageEvent, Anchor]) -> None:
+        await self.process(*item)
 
     async def drain(self) -> None:
-        """Wait until every queued message has been handled (tests, orderly shutdown)."""
-        await self._idle.wait()
+        """Wait until every queued message has been handled and every notification sent."""
+        await self._lanes.join()
+        await self.outbox.drain()
 
     async def process(self, event: MessageEvent, anchor: Anchor) -> None:
         """One message through the chat core and back as replies to it."""
@@ -194,7 +177,16 @@ class QQBotAdapter:
             await self._api.send_text(target, part.text, take())
 
     async def close(self) -> None:
-        """Stop handling messages; those still queued are dropped."""
-        await self._tasks.close()
-        self._queues.clear()
-        self._idle.set()
+        """Stop handling messages; those still queued are dropped, unsent notifications logged."""
+        await self._lanes.close()
+        await self.outbox.close()
+
+    async def _deliver_notice(self, chat: str, reply: Reply) -> None:
+        """The outbox's way out: `send`, its failures as DeliveryErrors."""
+        try:
+            await self.send(Outgoing(platform=PLATFORM, chat_id=chat, reply=reply))
+        except NoReplyWindow as exc:
+            raise DeliveryError("no_reply_window", exc.message) from None
+        except QQBotError as exc:
+            retry = exc.code in (ErrCode.RATE_LIMITED, ErrCode.TRANSPORT)
+            raise DeliveryError(f"qqbot_{exc.code}", exc.message, retryable=retry) from None

@@ -15,6 +15,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.core import ChatCore
+from bot.core.outbox import Outcome
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.messages import Outgoing, Reply
 from bot.qqbot.adapter import QQBotAdapter
@@ -309,6 +310,17 @@ async def test_notification_after_the_window_fails_clearly(stand: Stand) -> None
     with pytest.raises(NoReplyWindow, match="has not written recently"):
         await stand.adapter.send(note("私聊也过期"))
     assert [text_of(c) for c in stand.fake.sent()][-1] == "私聊仍可"
+
+
+async def test_notifications_through_the_outbox_say_how_each_ended(
+    stand: Stand, caplog: pytest.LogCaptureFixture
+) -> None:
+    await stand.say(TRADER, "buy 0.01 lots")
+    [sent] = stand.adapter.outbox.post(TRADER, Reply(text="成交"))
+    [nowhere] = stand.adapter.outbox.post(STRANGER, Reply(text="日报"))
+    assert (await sent, await nowhere) == (Outcome.SENT, Outcome.FAILED)  # no window: not retried
+    assert f"qqbot message to {STRANGER} not delivered (failed: no_reply_window" in caplog.text
+    assert text_of(stand.fake.sent()[-1]) == "成交"
 
 
 async def test_the_platform_refusing_an_expired_reply_is_an_error(stand: Stand) -> None:
