@@ -21,9 +21,12 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
+from bot.core.outbox import Outbox, Policy
 from bot.keys import CHAT_CORE, NOTIFIER
-from bot.messages import Outgoing
+from bot.messages import Outgoing, Reply
 from bot.telegram.adapter import ChatHandler, TelegramAdapter
+from bot.telegram.delivery import NotReady, delivery_error
+from bot.telegram.order import PerChatOrder
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.webhook import handle_webhook
 
@@ -64,7 +67,7 @@ def build_application(settings: TelegramSettings) -> PTBApplication:
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(False)  # one update at a time: a chat's messages keep their order
+        .concurrent_updates(PerChatOrder())  # a chat's updates in order, chats at once
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
@@ -107,6 +110,9 @@ class TelegramRunner:
         self._initialized = self._started = False
         self.receiving = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # notifications: retried on network errors, merged when several wait (the rate limiter paces)
+        policy = Policy(backoff_sec=retry_initial_sec, backoff_max_sec=retry_cap_sec)
+        self.outbox = Outbox("telegram", self._deliver, policy)
 
     @property
     def webhook_mode(self) -> bool:
@@ -179,6 +185,7 @@ class TelegramRunner:
 
     async def stop(self) -> None:
         """Stop in the reverse order of start; safe at any stage of the bring-up."""
+        await self.outbox.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -194,10 +201,16 @@ class TelegramRunner:
         self._started = self._initialized = False
 
     async def send(self, outgoing: Outgoing) -> None:
-        """Deliver a notification (the notifier's per-platform callback)."""
+        """Send a message now (no queue); raises TelegramError."""
         if not self._initialized:
-            raise TelegramError("telegram adapter not connected yet")
+            raise NotReady("telegram adapter not connected yet")
         await self.adapter.send(outgoing)
+
+    async def _deliver(self, chat: str, reply: Reply) -> None:
+        try:
+            await self.send(Outgoing(platform="telegram", chat_id=chat, reply=reply))
+        except TelegramError as exc:
+            raise delivery_error(exc) from None
 
     @property
     def bot(self) -> Bot:
@@ -223,7 +236,7 @@ async def telegram_context(app: web.Application) -> AsyncIterator[None]:
     app[TELEGRAM] = runner
     notifier = app.get(NOTIFIER)
     if notifier is not None:
-        notifier.register("telegram", runner.send)
+        notifier.register("telegram", runner.outbox.send)
     await runner.start()
     yield
     await runner.stop()

@@ -57,6 +57,13 @@ def _flood(retry_after: int) -> web.Response:
     return web.json_response(body, status=429)
 
 
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 def _error(status: int, description: str) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
 
@@ -72,6 +79,8 @@ class FakeTelegram:
         # method -> how many more calls get Telegram's flood answer (429 with parameters.retry_after)
         self.flood: dict[str, int] = {}
         self.flood_retry_after = 1
+        self.fail_next: dict[str, int] = {}  # method -> how many more calls get a 502 (a proxy in between)
+        self.forbidden: set[int] = set()  # chats whose user blocked the bot: sends answer 403
         self._closing = False
         self.failures = 0  # requests answered with `fail_with`
         self.webhook: JsonDict | None = None
@@ -207,6 +216,11 @@ class FakeTelegram:
         if self.flood.get(method, 0) > 0:
             self.flood[method] -= 1
             return _flood(self.flood_retry_after)
+        if self.fail_next.get(method, 0) > 0:
+            self.fail_next[method] -= 1
+            return _error(502, "Bad Gateway")
+        if method.startswith("send") and _int(params.get("chat_id")) in self.forbidden:
+            return _error(403, "Forbidden: bot was blocked by the user")
         problem = entity_error(str(params.get("text", params.get("caption", ""))), params.get("parse_mode"))
         if problem:
             return _error(400, problem)
