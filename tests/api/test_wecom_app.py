@@ -46,7 +46,8 @@ async def test_close_gold_through_a_wecom_card(tmp_path: Path, fake: FakeWeCom) 
         assert not fake.of("message/send")
         status, body = await callback.text(TRADER, "平仓0.01手黄金", msg_id="2")
         assert (status, body) == (200, "")  # answered at once, worked on afterwards
-        [card] = await fake.wait_for("message/send")
+        preview, card = await fake.wait_for("message/send", 2)
+        assert "[1] ✅ 确认" in preview.body["text"]["content"]  # what a WeChat user sees and types
         assert card.body["msgtype"] == "template_card" and card.body["touser"] == TRADER
         keys = [b["key"] for b in card.body["template_card"]["button_list"]]
         [confirm] = [k for k in keys if k.endswith(":y")]
