@@ -203,7 +203,7 @@ class Notifier:
         """Account currency and symbol digits for rendering; without them amounts still show."""
         if self.trading is None:
             return
-        symbols = {str(getattr(i, "symbol", "")) for i in items} - {""} - self.digits.keys()
+        symbols = {_symbol_of(i) for i in items} - {""} - self.digits.keys()
         try:
             if not self.currency:
                 self.currency = (await self.trading.account()).currency
@@ -211,3 +211,12 @@ class Notifier:
                 self.digits[name] = (await self.trading.symbol(name)).digits
         except Exception:  # the terminal may be the very thing that is down
             log.debug("notifier could not read currency/digits", exc_info=True)
+
+
+def _symbol_of(notice: Notice) -> str:
+    """The symbol a notice is about: its own, or its position's or order's (opens, pending orders)."""
+    for holder in (notice, getattr(notice, "position", None), getattr(notice, "order", None)):
+        symbol = getattr(holder, "symbol", None)
+        if isinstance(symbol, str) and symbol:
+            return symbol
+    return ""

@@ -289,7 +289,7 @@ class Outbox:
             # counted when the answer is in: the platform saw the send before that, so a window kept
             # from here never lets the next send reach it early, whatever the network's delays
             lane.window.record(self._clock(), cost)
-            self._finish_batch(lane, batch, Outcome.SENT, f"{len(batch)} message(s) as {cost}")
+            self._finish_batch(lane, batch, Outcome.SENT, f"{len(batch)} merged" if len(batch) > 1 else "")
             return
 
     def _backoff(self, attempt: int) -> float:
@@ -307,7 +307,7 @@ class Outbox:
             if lane.queue and lane.queue[0] is parcel:
                 lane.queue.popleft()
         if outcome is Outcome.SENT:
-            log.info("%s message to %s sent (%s)", self.platform, lane.chat, detail)
+            log.info("%s message to %s sent%s", self.platform, lane.chat, f" ({detail})" if detail else "")
             for parcel in batch:
                 if not parcel.done.done():
                     parcel.done.set_result(outcome)

@@ -66,6 +66,8 @@ async def test_sl_hit_reaches_subscribed_users_in_one_batched_message(stand: Sta
     assert len(sent) == 5  # three events, one message each
     text = by_user["1"].reply.text
     assert "3 条通知" in text and f"止损触发 #{ticket} EURUSD.m" in text and "@ 1.09400" in text
+    gold = stand.core.sim.positions_get(symbol="XAUUSD.m")[0]
+    assert f"XAUUSD.m 卖 0.01手 @ {gold.price_open:.2f}\n" in text + "\n"  # an open, with gold's 2 digits
     assert "Stop loss hit" in by_user["5"].reply.text
     await notifier.close()
     await bus.close()
