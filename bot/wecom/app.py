@@ -84,11 +84,14 @@ def robot_outbox(settings: WeComSettings, session: aiohttp.ClientSession, rate: 
     policy = Policy(
         rates=(rate,),
         max_age_sec=MAX_AGE_SEC,
-        merge_max_chars=1300,  # 4,000 bytes of markdown
+        merge_max_chars=1300 if settings.robot_markdown else 600,  # 4,000 or 2,000 bytes
         attempts=settings.send_attempts,
         backoff_sec=settings.send_retry_sec,
     )
-    return Outbox(ROBOT, client.deliver, policy, split=lambda _name, reply: robot_pieces(reply))
+    markdown = settings.robot_markdown
+    return Outbox(
+        ROBOT, client.deliver, policy, split=lambda _name, reply: robot_pieces(reply, markdown=markdown)
+    )
 
 
 def robot_recipients(settings: WeComSettings) -> tuple[UserEntry, ...]:

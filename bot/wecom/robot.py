@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "wecom_robot"
 MARKDOWN_MAX_BYTES = 4000  # WeCom: 4,096 bytes
+TEXT_MAX_BYTES = 2000  # WeCom: 2,048 bytes
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 PER_MINUTE = 20
 
@@ -45,25 +46,27 @@ def image_message(png: bytes) -> dict[str, Any]:
     }
 
 
-def pieces(reply: Reply) -> list[Reply]:
-    """The webhook messages one reply becomes, each on its own: the image, then the text as markdown
-    in parts of at most 4,000 bytes (a piece's text is already the markdown to post)."""
+def pieces(reply: Reply, *, markdown: bool = True) -> list[Reply]:
+    """The webhook messages one reply becomes, each on its own: the image, then the text in parts
+    (markdown: at most 4,000 bytes, already the markdown to post, `.markdown` set; text: 2,000)."""
     out: list[Reply] = []
     if reply.image is not None:
         out.append(Reply(text="", image=reply.image))
-    if reply.text.strip():
-        out.extend(
-            Reply(text=part)
-            for part in split_text(markdown_of(reply.text), MARKDOWN_MAX_BYTES, unit=Unit.BYTES)
-        )
-    return out
+    if not reply.text.strip():
+        return out
+    if markdown:
+        parts = split_text(markdown_of(reply.text), MARKDOWN_MAX_BYTES, unit=Unit.BYTES)
+        return out + [Reply(text=part, markdown=part) for part in parts]
+    return out + [Reply(text=part) for part in split_text(reply.text, TEXT_MAX_BYTES, unit=Unit.BYTES)]
 
 
 def message_of(piece: Reply) -> dict[str, Any]:
-    """The webhook body of one piece."""
+    """The webhook body of one piece: an image, markdown, or text."""
     if piece.image is not None:
         return image_message(piece.image)
-    return {"msgtype": "markdown", "markdown": {"content": piece.text}}
+    if piece.markdown is not None:
+        return {"msgtype": "markdown", "markdown": {"content": piece.markdown}}
+    return {"msgtype": "text", "text": {"content": piece.text}}
 
 
 class RobotClient:

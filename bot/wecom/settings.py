@@ -32,6 +32,7 @@ class WeComSettings(Section):
         description="group robots (群机器人): name -> webhook key; send-only, for reports and alerts",
     )
     robot_lang: str = Field("zh", pattern="^(zh|en)$", description="the language of what robots post")
+    robot_markdown: bool = Field(True, description="post as markdown (title in bold); false = plain text")
 
     @field_validator("encoding_aes_key")
     @classmethod

@@ -295,6 +295,19 @@ async def test_robot_frequency_limit_is_waited_out(stand: Stand) -> None:
     assert not [c for c in stand.fake.of("webhook/send") if c.body.get("msgtype") is None]
 
 
+async def test_robots_may_post_plain_text(stand: Stand) -> None:
+    settings = wecom_settings(stand.fake.base_url, robots={"ops": ROBOT_KEY}, robot_markdown=False)
+    async with aiohttp.ClientSession() as session:
+        outbox = robot_outbox(settings, session)
+        long = "\n".join(f"#{n} XAUUSD 买 0.01手 @ 4035.37 盈亏 +1.23 USD" for n in range(80))
+        futures = outbox.post("ops", Reply(text=long))
+        assert await asyncio.gather(*futures) == [Outcome.SENT] * len(futures) and len(futures) > 1
+        await outbox.close()
+    shown = stand.fake.robot_shown["ops"]
+    assert {m["msgtype"] for m in shown} == {"text"}
+    assert "\n".join(m["text"]["content"] for m in shown) == long  # split under 2,048 bytes, nothing lost
+
+
 async def test_unknown_robot_key_fails_without_leaking_it(
     stand: Stand, caplog: pytest.LogCaptureFixture
 ) -> None:
