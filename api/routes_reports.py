@@ -16,7 +16,7 @@ from api.routing import Endpoint, parse_query
 from api.schemas import Magic
 from reports.keys import REPORTS
 from reports.models import Report, ReportKind
-from reports.service import YEARS, parse_day, parse_month
+from reports.periods import YEARS, parse_day, parse_month
 
 PNG = "image/png"
 

@@ -18,7 +18,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from reports.models import Report, ReportKind
-from reports.service import ReportService, last_month
+from reports.periods import last_month
+from reports.service import ReportService
 from reports.settings import ReportSettings
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from bot.messages import Reply
 from mt5bridge.trading.periods import Period as CorePeriod
 from nlu import Command, Intent, Period, Report
 from reports.models import ReportKind
-from reports.service import last_month
+from reports.periods import last_month
 from storage.models import Outcome
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
