@@ -108,6 +108,37 @@ class HedgeAnalysis(_Model):
     suggestions: list[Suggestion]  # most severe first, at most reports.hedge.max_suggestions
 
 
+class EquityPoint(_Model):
+    """One account snapshot on the curve."""
+
+    time: datetime
+    balance: float
+    equity: float
+
+
+class EquityGap(_Model):
+    """A stretch without snapshots (the service was not running): the curve is broken there."""
+
+    start: datetime
+    end: datetime
+
+
+class CashOperation(_Model):
+    """A deposit (amount > 0) or withdrawal (< 0): a BALANCE deal."""
+
+    time: datetime
+    amount: float
+
+
+class EquityCurve(_Model):
+    """The account's balance and equity over a monthly report's window, from the recorded snapshots
+    (`reports.equity.build_curve`): at most a thousand points, oldest first."""
+
+    points: list[EquityPoint]
+    gaps: list[EquityGap] = Field(default_factory=list)  # oldest first, never overlapping
+    cash: list[CashOperation] = Field(default_factory=list)  # deposits and withdrawals, oldest first
+
+
 class Report(_Model):
     """One report. Daily: the reporting day; monthly: the month, day by day; hedge: open positions only."""
 
@@ -126,6 +157,8 @@ class Report(_Model):
     # The EA the report is scoped to (docs/reports.md, "One EA"): every figure but `account` is that EA's.
     # None: the whole account.
     magic: int | None = None
+    # Monthly only: the account's balance and equity over the month (docs/reports.md, "Equity curve").
+    equity: EquityCurve | None = None
 
     @property
     def idle(self) -> bool:
