@@ -105,6 +105,16 @@ class Command(BaseModel):
     magic: int | None = Field(default=None, ge=0, description="EA filter")
     period: Period | None = None
     report: Report | None = None
+    day: str | None = Field(
+        default=None,
+        pattern=r"^(\d{4}|-)-\d{2}-\d{2}$",
+        description="report/pnl: the calendar day named, YYYY-MM-DD (--MM-DD: the year was not said)",
+    )
+    month: str | None = Field(
+        default=None,
+        pattern=r"^(\d{4}|-)-\d{2}$",
+        description="report/pnl: the calendar month named, YYYY-MM (--MM: the year was not said)",
+    )
     problem: Problem | None = Field(
         default=None, description="set by the parser only, with intent unknown: why a number was refused"
     )

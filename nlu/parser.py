@@ -30,6 +30,7 @@ from nlu.command import (
     Selector,
     Side,
 )
+from nlu.dates import When, _Unread, take
 from nlu.lexicon import Bands, lexicon
 from nlu.normalize import normalize
 from nlu.unread import unread
@@ -83,15 +84,21 @@ def parse(
     norm, forced = prepare(text)
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
-    scan = S.run(norm, lexicon(aliases, bands))
+    words = lexicon(aliases, bands)
+    scan = S.run(norm, words)
     kind = None if forced is not None else _trading_kind(scan)
+    when: When | _Unread | None = None
+    if kind is None:  # a question may name a day or a month ("2025年1月的月报"); a trade never does
+        when, rest = take(norm)
+        if when is not None:
+            scan = S.run(rest, words)
     if scan.findings or scan.zero:
         refused = _number_problem(scan, kind)
         if refused is not None:
             return refused
     if kind is not None:
         return _trading(scan, kind)
-    return _query(scan, forced)
+    return _query(scan, forced, when)
 
 
 def has_number_finding(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
@@ -359,7 +366,7 @@ def _query_intent(scan: S.Scan) -> Intent:
     return Intent.UNKNOWN
 
 
-def _query(scan: S.Scan, forced: Intent | None) -> Command:
+def _query(scan: S.Scan, forced: Intent | None, when: When | _Unread | None = None) -> Command:
     intent = forced or _query_intent(scan)
     if intent is Intent.UNKNOWN or (forced is None and (scan.volume is not None or scan.price is not None)):
         return UNKNOWN  # a size or a price is no part of a question: "黄金来0.1手多单" was not read
@@ -367,6 +374,8 @@ def _query(scan: S.Scan, forced: Intent | None) -> Command:
     report = None
     if intent is Intent.REPORT:
         report = P.REPORTS.first(scan.text) or _report_from_period(period)
+    if when is not None:
+        return _dated(scan, intent, when, period, report)
     listing = intent in (Intent.POSITIONS, Intent.ORDERS)
     sides = {side for pattern, side in P.SIDE_NOUN.rows if pattern.search(scan.text)} if listing else set()
     return Command(
@@ -378,6 +387,34 @@ def _query(scan: S.Scan, forced: Intent | None) -> Command:
         magic=scan.magic if intent in (Intent.POSITIONS, Intent.ORDERS, Intent.PNL, Intent.REPORT) else None,
         period=period if intent in (Intent.PNL, Intent.REPORT) else None,
         report=report,
+    )
+
+
+def _dated(
+    scan: S.Scan, intent: Intent, when: When | _Unread, period: Period | None, report: Report | None
+) -> Command:
+    """A P&L or a report for the day or month named; anything else with a date is not understood.
+
+    The date must be the only period said: "昨天 2025-01-05 的盈亏" names two. A report's own word counts
+    as its kind, not as a period ("2025年1月的月报" is monthly), and must fit: a daily report of a month
+    or a monthly one of a day is not read as something else."""
+    if isinstance(when, _Unread) or intent not in (Intent.PNL, Intent.REPORT):
+        return UNKNOWN
+    if intent is Intent.REPORT:
+        report = report or (Report.DAILY if when.day is not None else Report.MONTHLY)
+        fits = (report is Report.MONTHLY) == (when.day is None)
+        own = Period.MONTH if report is Report.MONTHLY else Period.TODAY
+        if not fits or period not in (None, own):
+            return UNKNOWN
+    elif period is not None:
+        return UNKNOWN
+    dated = {"day": when.iso} if when.day is not None else {"month": when.iso}
+    return Command(
+        intent=intent,
+        symbol=next(iter(scan.symbols)) if len(scan.symbols) == 1 and intent is Intent.PNL else None,
+        magic=scan.magic,
+        report=report,
+        **dated,
     )
 
 

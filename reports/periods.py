@@ -54,3 +54,28 @@ def last_month(today: date) -> tuple[int, int]:
     """(year, month) of the month before `today`'s."""
     first = today.replace(day=1) - timedelta(days=1)
     return first.year, first.month
+
+
+def resolve_day(text: str, today: date) -> date:
+    """`2026-11-05` as parse_day; `--11-05` (no year said) is the latest 11-05 up to `today`."""
+    if not text.startswith("--"):
+        return parse_day(text)
+    month, day = int(text[2:4]), int(text[5:7])
+    for year in range(today.year, today.year - 8, -1):  # 02-29 may be up to eight years back (2100)
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            continue
+        if found <= today:
+            return found
+    raise ReportRequestError(f"date {_shown(text[2:])} is not a day of the calendar")
+
+
+def resolve_month(text: str, today: date) -> tuple[int, int]:
+    """`2026-11` as parse_month; `--11` (no year said) is the latest November that has begun."""
+    if not text.startswith("--"):
+        return parse_month(text)
+    month = int(text[2:])
+    if not 1 <= month <= 12:
+        raise ReportRequestError(f"month must look like 2026-11, not {_shown(text[2:])}")
+    return (today.year, month) if month <= today.month else (today.year - 1, month)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from calendar import monthrange
+from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.core.auth import Permission, Principal
@@ -12,9 +13,11 @@ from bot.core.reports import report_reply
 from bot.core.step import Note, Step
 from bot.messages import Reply
 from mt5bridge.trading.periods import Period as CorePeriod
+from mt5bridge.trading.periods import Window, range_window
 from nlu import Command, Intent, Period, Report
+from reports.errors import ReportRequestError
 from reports.models import ReportKind
-from reports.periods import last_month
+from reports.periods import last_month, resolve_day, resolve_month
 from storage.models import Outcome
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
@@ -122,7 +125,11 @@ class Commands:
         kind = ReportKind((cmd.report or Report.DAILY).value)
         today = await self.d.reports.today()
         day, month = None, None
-        if cmd.period is Period.YESTERDAY and kind is not ReportKind.MONTHLY:
+        if cmd.day is not None:  # "2026-11-05 对冲报告", "11月5日的日报"
+            day = resolve_day(cmd.day, today)
+        elif cmd.month is not None:  # "2025年1月的月报"
+            month = resolve_month(cmd.month, today)
+        elif cmd.period is Period.YESTERDAY and kind is not ReportKind.MONTHLY:
             day = today - timedelta(days=1)
         elif cmd.period is Period.LAST_MONTH and kind is ReportKind.MONTHLY:
             month = last_month(today)
@@ -133,6 +140,21 @@ class Commands:
         offers = self.d.suggestions if p.may(Permission.TRADE) else None
         return report_reply(self.d.renderer, p.lang, report, chart, offers=offers)
 
+    async def _dated_window(self, day: str | None, month: str | None) -> Window:
+        """The reporting calendar's window of the day or month a message named (checked as REST checks)."""
+        today = await self.d.reports.today()
+        if day is not None:
+            first = last = resolve_day(day, today)
+            if first > today:
+                raise ReportRequestError(f"{first.isoformat()} has not happened yet")
+        else:
+            year, number = resolve_month(month or "", today)
+            if (year, number) > (today.year, today.month):
+                raise ReportRequestError(f"{year}-{number:02d} has not begun yet")
+            first, last = date(year, number, 1), date(year, number, monthrange(year, number)[1])
+        trading = self.d.trading
+        return range_window(first, last, tz=trading.timezone, server_utc_offset=trading.server_utc_offset)
+
     async def positions(self, p: Principal, cmd: Command) -> Reply:
         side = None if cmd.side is None else cmd.side.value
         found = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic)
@@ -142,9 +164,10 @@ class Commands:
         return self.d.reply(p, "query", "positions", items=found, digits=digits, currency=currency)
 
     async def pnl(self, p: Principal, cmd: Command) -> Reply:
-        period = CorePeriod((cmd.period or Period.TODAY).value)
-        report = await self.d.trading.pnl(
-            await self.d.trading.window(period), symbol=cmd.symbol, magic=cmd.magic
-        )
+        if cmd.day is not None or cmd.month is not None:
+            window = await self._dated_window(cmd.day, cmd.month)
+        else:
+            window = await self.d.trading.window(CorePeriod((cmd.period or Period.TODAY).value))
+        report = await self.d.trading.pnl(window, symbol=cmd.symbol, magic=cmd.magic)
         currency = (await self.d.trading.account()).currency
         return self.d.reply(p, "query", "pnl", report=report, currency=currency)

@@ -127,5 +127,13 @@ async def test_mt5bot_report_client(api: Api) -> None:
     assert "XAUUSD" in text and "magic 1001" in text
     with pytest.raises(ServiceRefused, match=r"\(400\) invalid_report: .*2999-01"):
         await fetch(api.url, READ_ONLY_TOKEN, "monthly", {"month": "2999-01"}, chart=False)
+    for kind, params in [
+        ("monthly", {"month": "0000-01"}),
+        ("monthly", {"month": "0001-01"}),
+        ("daily", {"date": "0001-01-01"}),
+        ("daily", {"date": "1960-05-01"}),
+    ]:  # the issue-14 cases: the CLI prints the documented refusal, as REST and the chat give it
+        with pytest.raises(ServiceRefused, match=r"\(400\) invalid_report: .*between 1971 and 2100"):
+            await fetch(api.url, READ_ONLY_TOKEN, kind, params, chart=False)
     with pytest.raises(ServiceRefused, match=r"\(401\)"):
         await fetch(api.url, "wrong-token-0123456789", "daily", {}, chart=False)

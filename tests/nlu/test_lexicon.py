@@ -101,6 +101,8 @@ def test_command_dump_has_exactly_the_contract_keys() -> None:
         "magic",
         "period",
         "report",
+        "day",
+        "month",
         "problem",
         "needs",
     ]
