@@ -6,12 +6,37 @@ from typing import Any
 
 from mt5bridge.simulator import views
 from mt5bridge.simulator.clock import BadArgument, arg_epoch
+from mt5bridge.simulator.index import HistoryIndex
 from mt5bridge.simulator.ledger import Ledger
 from mt5bridge.simulator.money import raw_margin, raw_profit
-from mt5bridge.simulator.records import Book
+from mt5bridge.simulator.records import Book, Deal, Order
 from mt5bridge.simulator.requests import Request
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.structs import BookInfo, TradeDeal, TradeOrder, TradePosition
+
+
+def _deal_time(d: Deal) -> int:
+    return d.time_msc
+
+
+def _deal_position(d: Deal) -> int:
+    return d.position_id
+
+
+def _deal_order(d: Deal) -> int:
+    return d.order  # history_deals_get(ticket=) names the deal's order
+
+
+def _order_time(o: Order) -> int:
+    return o.time_setup_msc
+
+
+def _order_position(o: Order) -> int:
+    return o.position_id
+
+
+def _order_ticket(o: Order) -> int:
+    return o.ticket
 
 
 class Queries:
@@ -21,6 +46,13 @@ class Queries:
         self.book = book
         self.ledger = ledger
         self.market = ledger.market
+        # The history lists only grow; these find a window's or a position's records without a scan.
+        self._deals: HistoryIndex[Deal] = HistoryIndex(
+            lambda: self.book.deals, time=_deal_time, position=_deal_position, ticket=_deal_order
+        )
+        self._orders: HistoryIndex[Order] = HistoryIndex(
+            lambda: self.book.history_orders, time=_order_time, position=_order_position, ticket=_order_ticket
+        )
 
     def _symbols(self, symbol: str | None, group: str | None) -> set[str] | None:
         if symbol is not None:
@@ -59,11 +91,24 @@ class Queries:
             raise BadArgument("date_from and date_to are required")
         return arg_epoch(date_from) * 1000, arg_epoch(date_to) * 1000 + 999
 
-    def history_orders(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeOrder, ...]:
+    def _candidates(
+        self, index: HistoryIndex[Any], window: tuple[int, int] | None, filters: dict[str, Any]
+    ) -> list[Any]:
+        """The records a history query can match, in the book's order: the position's, the ticket's, or
+        those in the window (a superset: the caller applies every filter)."""
+        if filters.get("position") is not None:
+            return index.of_position(filters["position"])
+        if filters.get("ticket") is not None:
+            return index.of_ticket(filters["ticket"])
+        if window is None:  # unreachable: _window requires dates without a ticket or position
+            raise BadArgument("date_from and date_to are required")
+        return index.between(*window)
+
+    def _history_orders(self, date_from: Any, date_to: Any, filters: dict[str, Any]) -> list[Order]:
         window = self._window(date_from, date_to, filters)
         wanted = self._symbols(None, filters.get("group"))
         out = []
-        for o in self.book.history_orders:
+        for o in self._candidates(self._orders, window, filters):
             if window and not window[0] <= o.time_setup_msc <= window[1]:
                 continue
             if filters.get("ticket") is not None and o.ticket != filters["ticket"]:
@@ -72,15 +117,14 @@ class Queries:
                 continue
             if wanted is not None and o.symbol not in wanted:
                 continue
-            out.append(views.order(o))
-        return tuple(out)
+            out.append(o)
+        return out
 
-    def history_deals(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeDeal, ...]:
-        """Deals in a window, or by order ticket (`ticket=`) or position id (`position=`), dates ignored."""
+    def _history_deals(self, date_from: Any, date_to: Any, filters: dict[str, Any]) -> list[Deal]:
         window = self._window(date_from, date_to, filters)
         wanted = self._symbols(None, filters.get("group"))
         out = []
-        for d in self.book.deals:
+        for d in self._candidates(self._deals, window, filters):
             if window and not window[0] <= d.time_msc <= window[1]:
                 continue
             if filters.get("ticket") is not None and d.order != filters["ticket"]:
@@ -89,8 +133,22 @@ class Queries:
                 continue
             if wanted is not None and d.symbol not in wanted:
                 continue
-            out.append(views.deal(d))
-        return tuple(out)
+            out.append(d)
+        return out
+
+    def history_orders(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeOrder, ...]:
+        """Finished orders set up in a window, or by ticket (`ticket=`) or position id (`position=`)."""
+        return tuple(views.order(o) for o in self._history_orders(date_from, date_to, filters))
+
+    def history_orders_total(self, date_from: Any, date_to: Any) -> int:
+        return len(self._history_orders(date_from, date_to, {}))
+
+    def history_deals(self, date_from: Any, date_to: Any, **filters: Any) -> tuple[TradeDeal, ...]:
+        """Deals in a window, or by order ticket (`ticket=`) or position id (`position=`), dates ignored."""
+        return tuple(views.deal(d) for d in self._history_deals(date_from, date_to, filters))
+
+    def history_deals_total(self, date_from: Any, date_to: Any) -> int:
+        return len(self._history_deals(date_from, date_to, {}))
 
     def calc_margin(self, action: int, symbol: str, volume: float, price: float) -> float | None:
         spec = self.market.get(symbol)

@@ -338,7 +338,7 @@ class Simulator:
 
     @mt5_call
     def history_orders_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self.queries.history_orders(date_from, date_to))
+        return self.queries.history_orders_total(date_from, date_to)
 
     @mt5_call
     def history_orders_get(self, date_from: Any = None, date_to: Any = None, **filters: Any) -> Any:
@@ -346,7 +346,7 @@ class Simulator:
 
     @mt5_call
     def history_deals_total(self, date_from: Any, date_to: Any) -> int:
-        return len(self.queries.history_deals(date_from, date_to))
+        return self.queries.history_deals_total(date_from, date_to)
 
     @mt5_call
     def history_deals_get(self, date_from: Any = None, date_to: Any = None, **filters: Any) -> Any:
