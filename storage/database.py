@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from storage.audit import AuditLog
 from storage.engine import Connector, create_engine
 from storage.migrate import upgrade_to_head
+from storage.reportruns import ReportRunStore
 from storage.requests import RequestStore
 from storage.snapshots import SnapshotStore
 from storage.users import KeyValueStore, UserStore
@@ -22,6 +23,7 @@ class Database:
         self.snapshots = SnapshotStore(connector)
         self.users = UserStore(connector)
         self.settings = KeyValueStore(connector)
+        self.reports = ReportRunStore(connector)
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None) -> Database:

@@ -109,3 +109,46 @@ settings = sa.Table(
     sa.Column("value", json_type()),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+REPORT_KINDS = ["daily", "monthly", "hedge"]
+DELIVERY_STATES = ["sent", "failed"]
+
+# A user's choice per report kind ("/unsubscribe monthly"); no row = the configured default.
+report_subscriptions = sa.Table(
+    "report_subscriptions",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("subscribed", sa.Boolean(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),
+)
+
+# Each scheduled report run (kind + the period it covers), so a run missed while the service was down
+# is sent once on start, and one that was sent is never sent again.
+report_runs = sa.Table(
+    "report_runs",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("late", sa.Boolean(), nullable=False),
+    sa.CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),
+)
+
+# One row per recipient of a run: sent, or failed with the platform's reason and how often it was tried.
+report_deliveries = sa.Table(
+    "report_deliveries",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("chat_id", sa.String(128), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("error", sa.String(256)),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint(_in("state", DELIVERY_STATES), name="state"),
+)
