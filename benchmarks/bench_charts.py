@@ -1,15 +1,22 @@
-"""Report chart rendering: milliseconds per PNG (median and p95 over 50 renders) for each report kind."""
+"""Report chart rendering: milliseconds per PNG (median and p95 over 50 renders) for each report kind, and
+the monthly chart with a month's equity curve (1,000 points, a gap, cash moves).
+
+`bench_charts.py [zh|en]` (default zh: the Chinese labels with the CJK font when the system has one)."""
 
 from __future__ import annotations
 
+import math
 import statistics
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from mt5bridge.trading.pnl import PnLLine
 from reports.charts import render_chart
+from reports.equity import build_curve
 from reports.models import (
     AccountFigures,
+    CashOperation,
     DayRow,
     HedgeAnalysis,
     HedgeBook,
@@ -18,6 +25,7 @@ from reports.models import (
     StrategyRow,
     SymbolRow,
 )
+from storage.models import AccountSnapshot
 
 RENDERS = 50
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -100,21 +108,53 @@ def _report(kind: ReportKind) -> Report:
     )
 
 
-def main() -> None:
-    for kind in ReportKind:
-        report = _report(kind)
-        render_chart(report)  # warm the font cache and matplotlib's lazy imports
-        times, cpu = [], []
-        for _ in range(RENDERS):
-            began, began_cpu = time.perf_counter(), time.process_time()
-            png = render_chart(report)
-            times.append((time.perf_counter() - began) * 1000)
-            cpu.append((time.process_time() - began_cpu) * 1000)
-        p95 = statistics.quantiles(times, n=20)[-1]
-        print(
-            f"render_chart {kind.value:8s}: median {statistics.median(times):6.1f} ms, p95 {p95:6.1f} ms"
-            f" (CPU {statistics.median(cpu):6.1f} ms; {RENDERS} renders, {len(png) / 1024:.0f} KiB PNG)"
+def _with_curve(report: Report) -> Report:
+    """A month of 60 s snapshots with a day's gap, a deposit and a withdrawal, as build_curve bounds it."""
+    end = START + timedelta(days=31)
+    snaps = []
+    for minute in range(31 * 24 * 60):
+        if 10 * 1440 <= minute < 11 * 1440:
+            continue  # the service was stopped for a day
+        balance = 10_000.0 + (1_000.0 if minute > 5 * 1440 else 0.0) - (500.0 if minute > 20 * 1440 else 0.0)
+        snaps.append(
+            AccountSnapshot(
+                at=START + timedelta(minutes=minute),
+                login=1,
+                balance=balance,
+                equity=balance + 200 * math.sin(minute / 300),
+                margin=0.0,
+                margin_free=0.0,
+                margin_level=0.0,
+                profit=0.0,
+            )
         )
+    cash = [
+        CashOperation(time=START + timedelta(days=5), amount=1_000.0),
+        CashOperation(time=START + timedelta(days=20), amount=-500.0),
+    ]
+    return report.model_copy(update={"equity": build_curve(snaps, cash, START, end, 60)})
+
+
+def _bench(name: str, report: Report, lang: str) -> None:
+    render_chart(report, lang)  # warm the font cache and matplotlib's lazy imports
+    times, cpu = [], []
+    for _ in range(RENDERS):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        png = render_chart(report, lang)
+        times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(
+        f"render_chart {name:14s}: median {statistics.median(times):6.1f} ms, p95 {p95:6.1f} ms"
+        f" (CPU {statistics.median(cpu):6.1f} ms; {RENDERS} renders, {len(png) / 1024:.0f} KiB PNG)"
+    )
+
+
+def main() -> None:
+    lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
+    for kind in ReportKind:
+        _bench(kind.value, _report(kind), lang)
+    _bench("monthly+curve", _with_curve(_report(ReportKind.MONTHLY)), lang)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,24 @@
-"""Report charts: one PNG per report, drawn with matplotlib's object API.
+"""Report charts: one PNG per report, drawn with matplotlib's object API, in the report's language.
 
 No pyplot: it keeps a global figure registry and is not safe from worker threads. Each call builds its own
-`Figure` on an Agg canvas, writes the PNG and clears the figure. Chart text is ASCII only (the bundled
-DejaVu font has no CJK glyphs and we ship no fonts), so non-ASCII EA names fall back to "magic N".
+`Figure` on an Agg canvas, writes the PNG and clears the figure. Text is drawn in the user's language (zh or
+en, the words in `WORDS`) with DejaVu Sans for Latin and a CJK font the system has for the rest
+(`reports.fonts`). Without a CJK font the chart falls back to English, and text that no font can draw (a
+Chinese EA name, an emoji) is replaced: "magic N" for EA names, "?" for other characters.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
 from mt5bridge.trading.pnl import PnLLine
-from reports.models import DayRow, HedgeBook, Report, ReportKind, StrategyRow
+from reports.fonts import ChartFont, base_font, cjk_font
+from reports.models import DayRow, EquityCurve, HedgeBook, Report, ReportKind, StrategyRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,29 +28,173 @@ if TYPE_CHECKING:
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 6.0, 100  # 1000 x 600 px
 MAX_SYMBOLS = 12
 MAX_STRATEGIES = 8
+MAX_CASH_LABELS = 6  # deposits/withdrawals whose amount is written next to the marker (the largest)
 GREEN, RED = "#2e7d32", "#c62828"
 LIGHT_GREEN, LIGHT_RED = "#81c784", "#e57373"
 BUY_COLOR, SELL_COLOR, LINE_COLOR, MUTED = "#1565c0", "#ef6c00", "#283593", "#555555"
+EQUITY_COLOR, BALANCE_COLOR, GAP_COLOR = "#6a1b9a", "#546e7a", "#e6e6e6"
 NAME_CHARS = 18
 COMPRESS_LEVEL = 3
+DAY_SECONDS = 86_400.0
 
 _Row = TypeVar("_Row")
 
 
-def render_chart(report: Report) -> bytes:
-    """The report's chart as PNG bytes, 1000x600 px; reports without data say so instead of plotting."""
-    fig, canvas = _canvas()
+@dataclass(frozen=True)
+class Words:
+    """The chart's words in one language; `{...}` fields are filled in by the drawing code."""
+
+    daily_title: str
+    monthly_title: str
+    hedge_title: str
+    summary: str
+    no_daily_data: str
+    no_monthly_trades: str
+    no_positions: str
+    by_symbol: str
+    by_ea: str
+    top: str
+    account: str
+    manual: str
+    magic: str
+    daily_caption: str
+    monthly_caption: str
+    hedge_subtitle: str
+    hedge_panel: str
+    hedge_caption: str
+    hedge_book: str
+    equity_panel: str
+    equity: str
+    balance: str
+    deposit: str
+    withdrawal: str
+    gap: str
+
+
+WORDS: dict[str, Words] = {
+    "en": Words(
+        daily_title="Daily report {label}{scope}   total {total}",
+        monthly_title="Monthly report {label}{scope}   total {total}",
+        hedge_title="Hedge report {label}{scope}   floating {floating}",
+        summary="realized {realized} | floating {floating} | trades {trades} | win rate {rate}",
+        no_daily_data="No trades and no open positions",
+        no_monthly_trades="No trades this month",
+        no_positions="No open positions",
+        by_symbol="By symbol",
+        by_ea="By EA, realized + floating",
+        top="{title} (top {shown} of {total})",
+        account="(account)",
+        manual="manual",
+        magic="magic {magic}",
+        daily_caption=(
+            "dark bar = realized, light bar = floating; green = gain, red = loss; amounts in {currency}"
+        ),
+        monthly_caption=(
+            "days of the month: bars = realized P&L (green gain, red loss), line = cumulative; in {currency}"
+        ),
+        hedge_subtitle="open positions by symbol | margin level {level}",
+        hedge_panel="Buy and sell lots by symbol",
+        hedge_caption="lots: blue = buy (right), orange = sell (left), black diamond = net (buy - sell)",
+        hedge_book="net {net}  locked {locked}\nfloat {floating}",
+        equity_panel="Account balance and equity ({currency})",
+        equity="equity",
+        balance="balance",
+        deposit="\u25b2 deposit",
+        withdrawal="\u25bc withdrawal",
+        gap="grey band = no data (service stopped)",
+    ),
+    "zh": Words(
+        daily_title="日报 {label}{scope}   合计 {total}",
+        monthly_title="月报 {label}{scope}   合计 {total}",
+        hedge_title="对冲报告 {label}{scope}   浮动 {floating}",
+        summary="已实现 {realized} | 浮动 {floating} | 交易 {trades} 笔 | 胜率 {rate}",
+        no_daily_data="无交易，也无持仓",
+        no_monthly_trades="本月无交易",
+        no_positions="无持仓",
+        by_symbol="按品种",
+        by_ea="按 EA（已实现 + 浮动）",
+        top="{title}（前 {shown}，共 {total}）",
+        account="（账户）",
+        manual="手动",
+        magic="magic {magic}",
+        daily_caption="深色 = 已实现，浅色 = 浮动；绿 = 盈利，红 = 亏损；金额单位 {currency}",
+        monthly_caption="柱 = 每日已实现盈亏（绿盈红亏），线 = 累计；单位 {currency}",
+        hedge_subtitle="各品种持仓 | 保证金水平 {level}",
+        hedge_panel="各品种买卖手数",
+        hedge_caption="手数：蓝 = 买（右），橙 = 卖（左），黑色菱形 = 净头寸（买 - 卖）",
+        hedge_book="净 {net}  锁仓 {locked}\n浮动 {floating}",
+        equity_panel="账户余额与净值（{currency}）",
+        equity="净值",
+        balance="余额",
+        deposit="\u25b2 入金",
+        withdrawal="\u25bc 出金",
+        gap="灰色区域 = 无数据（服务未运行）",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How this chart writes: its words, and the CJK font when there is one."""
+
+    words: Words
+    font: ChartFont | None
+
+    def family(self, *texts: str) -> list[str] | None:
+        """The font family to draw `texts` with: DejaVu Sans, then the CJK font for what DejaVu lacks; None
+        (matplotlib's default, DejaVu Sans) when DejaVu has every character: the fallback costs time."""
+        if self.font is None or all(base_font().covers(text) for text in texts):
+            return None
+        return [base_font().family, self.font.family]
+
+    def bold(self, text: str) -> Literal["bold", "normal"]:
+        """Bold, unless the text needs the CJK font and it has no bold face (matplotlib would log that)."""
+        return "bold" if self.family(text) is None or self.font is None or self.font.bold else "normal"
+
+    def drawable(self, text: str) -> bool:
+        return text.isprintable() and all(
+            ord(c) in base_font().codepoints or (self.font is not None and ord(c) in self.font.codepoints)
+            for c in text
+        )
+
+    def text(self, value: str) -> str:
+        """Text safe to draw: characters no font has become "?", and `$` is literal, never mathtext."""
+        return "".join(c if self.drawable(c) else "?" for c in value).replace("$", r"\$")
+
+
+NO_CJK = _Style(WORDS["en"], None)  # English without a CJK font: what a system without one draws
+
+
+def chart_style(lang: str, *, cjk: bool = True) -> _Style:
+    """The words and font of a chart in `lang` ("zh" or "en"); English when no CJK font can draw zh."""
+    font = cjk_font() if cjk else None
+    if lang.startswith("zh") and font is not None:
+        return _Style(WORDS["zh"], font)
+    return _Style(WORDS["en"], font)
+
+
+def render_chart(report: Report, lang: str = "zh", *, cjk: bool = True) -> bytes:
+    """The report's chart as PNG bytes, 1000x600 px, in `lang` ("zh" or "en"); reports without data say so
+    instead of plotting. `cjk=False` draws as a system without a CJK font does: English, no CJK glyphs."""
+    fig, canvas = chart_figure(report, lang, cjk=cjk)
     try:
-        match report.kind:
-            case ReportKind.DAILY:
-                _draw_daily(fig, report)
-            case ReportKind.MONTHLY:
-                _draw_monthly(fig, report)
-            case ReportKind.HEDGE:
-                _draw_hedge(fig, report)
         return _png(canvas)
     finally:
         fig.clear()  # break the artists' reference cycles now, not at the next GC pass
+
+
+def chart_figure(report: Report, lang: str = "zh", *, cjk: bool = True) -> tuple[Figure, FigureCanvasAgg]:
+    """The chart drawn but not yet rendered (tests read its text back)."""
+    style = chart_style(lang, cjk=cjk)
+    fig, canvas = _canvas()
+    match report.kind:
+        case ReportKind.DAILY:
+            _draw_daily(fig, report, style)
+        case ReportKind.MONTHLY:
+            _draw_monthly(fig, report, style)
+        case ReportKind.HEDGE:
+            _draw_hedge(fig, report, style)
+    return fig, canvas
 
 
 def _canvas() -> tuple[Figure, FigureCanvasAgg]:
@@ -78,11 +226,6 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
 # --- text ------------------------------------------------------------------------------------------------
 
 
-def chart_text(value: str) -> str:
-    """Text safe to draw: ASCII only ("?" for the rest) and `$` literal, never a mathtext delimiter."""
-    return value.encode("ascii", "replace").decode("ascii").replace("$", r"\$")
-
-
 def _money(value: float, currency: str) -> str:
     return f"{value:+,.2f} {currency}"
 
@@ -93,43 +236,55 @@ def _lots(value: float, *, signed: bool = False) -> str:
     return text[:-1] if text.endswith("0") else text
 
 
-def _symbol_label(symbol: str) -> str:
-    return chart_text(symbol[:NAME_CHARS]) if symbol else "(account)"
+def _symbol_label(symbol: str, style: _Style) -> str:
+    return style.text(symbol[:NAME_CHARS]) if symbol else style.words.account
 
 
-def strategy_label(row: StrategyRow) -> str:
+def strategy_label(row: StrategyRow, style: _Style = NO_CJK) -> str:
     """The EA's name when drawable, else "manual" for magic 0 or "magic N"."""
-    if row.name and row.name.isascii() and row.name.isprintable():
-        return chart_text(row.name[:NAME_CHARS])
-    return "manual" if row.magic == 0 else f"magic {row.magic}"
+    if row.name and style.drawable(row.name):
+        return style.text(row.name[:NAME_CHARS])
+    return style.words.manual if row.magic == 0 else style.words.magic.format(magic=row.magic)
 
 
-def scope_label(report: Report) -> str:
+def scope_label(report: Report, style: _Style = NO_CJK) -> str:
     """The title's scope: `  EA 20250101 (HedgeGrid)` for one EA (its name when drawable), else empty."""
     if report.magic is None:
         return ""
     name = report.ea_names.get(report.magic)
-    shown = f" ({chart_text(name[:NAME_CHARS])})" if name and name.isascii() and name.isprintable() else ""
+    shown = f" ({style.text(name[:NAME_CHARS])})" if name and style.drawable(name) else ""
     return f"  EA {report.magic}{shown}"
 
 
-def _summary(total: PnLLine, currency: str) -> str:
+def _summary(total: PnLLine, currency: str, style: _Style) -> str:
     rate = "-" if total.win_rate is None else f"{total.win_rate:.0%}"
-    return (
-        f"realized {_money(total.realized, currency)} | floating {_money(total.floating, currency)}"
-        f" | trades {total.trades} | win rate {rate}"
+    return style.words.summary.format(
+        realized=_money(total.realized, currency),
+        floating=_money(total.floating, currency),
+        trades=total.trades,
+        rate=rate,
     )
 
 
-def _titles(fig: Figure, title: str, subtitle: str) -> None:
-    fig.suptitle(chart_text(title), fontsize=15, fontweight="bold", y=0.975)
-    fig.text(0.5, 0.915, chart_text(subtitle), ha="center", fontsize=10, color=MUTED)
+def _titles(fig: Figure, title: str, subtitle: str, style: _Style) -> None:
+    # the strings are built from already-safe parts (style.text) and our own words
+    fig.suptitle(title, fontsize=15, fontweight=style.bold(title), y=0.975, fontfamily=style.family(title))
+    fig.text(0.5, 0.915, subtitle, ha="center", fontsize=10, color=MUTED, fontfamily=style.family(subtitle))
 
 
-def _empty(fig: Figure, message: str) -> None:
-    ax = fig.add_subplot()
+def _empty(ax: Axes, message: str, style: _Style) -> None:
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=22, color=MUTED, transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        fontsize=22,
+        color=MUTED,
+        transform=ax.transAxes,
+        fontfamily=style.family(message),
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -173,13 +328,15 @@ def _value_axis(ax: Axes, *, margin: float) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _caption(fig: Figure, text: str) -> None:
-    fig.text(0.5, 0.03, text, ha="center", fontsize=9, color=MUTED)
+def _caption(fig: Figure, text: str, style: _Style) -> None:
+    fig.text(0.5, 0.03, text, ha="center", fontsize=9, color=MUTED, fontfamily=style.family(text))
 
 
-def _title(ax: Axes, text: str, shown: int, hidden: int) -> None:
+def _title(ax: Axes, text: str, shown: int, hidden: int, style: _Style) -> None:
+    if hidden:
+        text = style.words.top.format(title=text, shown=shown, total=shown + hidden)
     # a fixed y skips matplotlib's title placement, which measures every tick label again
-    ax.set_title(f"{text} (top {shown} of {shown + hidden})" if hidden else text, fontsize=11, y=1.01)
+    ax.set_title(text, fontsize=11, y=1.01, fontfamily=style.family(text))
 
 
 def _grid(ax: Axes, axis: Literal["x", "y"]) -> None:
@@ -191,30 +348,30 @@ def _grid(ax: Axes, axis: Literal["x", "y"]) -> None:
 # --- daily -----------------------------------------------------------------------------------------------
 
 
-def _draw_daily(fig: Figure, report: Report) -> None:
-    currency = chart_text(report.account.currency)
+def _draw_daily(fig: Figure, report: Report, style: _Style) -> None:
+    words, currency = style.words, style.text(report.account.currency)
+    total = _money(report.total.total, currency)
     _titles(
         fig,
-        f"Daily report {report.label}{scope_label(report)}   total {_money(report.total.total, currency)}",
-        _summary(report.total, currency),
+        words.daily_title.format(label=report.label, scope=scope_label(report, style), total=total),
+        _summary(report.total, currency, style),
+        style,
     )
     if not report.by_symbol and not report.by_strategy:
-        _empty(fig, "No trades and no open positions")
+        _empty(fig.add_subplot(), words.no_daily_data, style)
         return
     grid = fig.add_gridspec(
         1, 2, width_ratios=(2, 1), left=0.12, right=0.97, top=0.84, bottom=0.09, wspace=0.45
     )
-    _daily_symbols(fig.add_subplot(grid[0]), report)
-    _daily_strategies(fig.add_subplot(grid[1]), report)
+    _daily_symbols(fig.add_subplot(grid[0]), report, style)
+    _daily_strategies(fig.add_subplot(grid[1]), report, style)
     # a caption, not a legend: green/red already mean gain/loss, and a legend costs ~15 ms to lay out
-    _caption(
-        fig, f"dark bar = realized, light bar = floating; green = gain, red = loss; amounts in {currency}"
-    )
+    _caption(fig, words.daily_caption.format(currency=currency), style)
 
 
-def _daily_symbols(ax: Axes, report: Report) -> None:
+def _daily_symbols(ax: Axes, report: Report, style: _Style) -> None:
     rows, hidden = _largest(report.by_symbol, lambda r: r.pnl.total, MAX_SYMBOLS)
-    _title(ax, "By symbol", len(rows), hidden)
+    _title(ax, style.words.by_symbol, len(rows), hidden, style)
     if not rows:
         ax.set_axis_off()
         return
@@ -227,14 +384,15 @@ def _daily_symbols(ax: Axes, report: Report) -> None:
     ax.barh(bottom, floating, height=height, color=[_color(v, light=True) for v in floating])
     _value_labels(ax, realized, top)
     _value_labels(ax, floating, bottom)
-    ax.set_yticks(range(len(rows)), [_symbol_label(r.symbol) for r in rows])
+    labels = [_symbol_label(r.symbol, style) for r in rows]
+    ax.set_yticks(range(len(rows)), labels, fontfamily=style.family(*labels))
     ax.invert_yaxis()  # best first, at the top
     _value_axis(ax, margin=0.3)
 
 
-def _daily_strategies(ax: Axes, report: Report) -> None:
+def _daily_strategies(ax: Axes, report: Report, style: _Style) -> None:
     rows, hidden = _largest(report.by_strategy, lambda r: r.pnl.total, MAX_STRATEGIES)
-    _title(ax, "By EA, realized + floating", len(rows), hidden)
+    _title(ax, style.words.by_ea, len(rows), hidden, style)
     if not rows:
         ax.set_axis_off()
         return
@@ -242,7 +400,8 @@ def _daily_strategies(ax: Axes, report: Report) -> None:
     positions = list(range(len(rows)))
     ax.barh(positions, totals, height=0.6, color=[_color(v) for v in totals])
     _value_labels(ax, totals, positions)
-    ax.set_yticks(positions, [strategy_label(r) for r in rows])
+    labels = [strategy_label(r, style) for r in rows]
+    ax.set_yticks(positions, labels, fontfamily=style.family(*labels))
     ax.invert_yaxis()
     _value_axis(ax, margin=0.6)
 
@@ -250,19 +409,45 @@ def _daily_strategies(ax: Axes, report: Report) -> None:
 # --- monthly ---------------------------------------------------------------------------------------------
 
 
-def _draw_monthly(fig: Figure, report: Report) -> None:
-    currency = chart_text(report.account.currency)
+def _draw_monthly(fig: Figure, report: Report, style: _Style) -> None:
+    words, currency = style.words, style.text(report.account.currency)
+    total = _money(report.total.total, currency)
     _titles(
         fig,
-        f"Monthly report {report.label}{scope_label(report)}   total {_money(report.total.total, currency)}",
-        _summary(report.total, currency),
+        words.monthly_title.format(label=report.label, scope=scope_label(report, style), total=total),
+        _summary(report.total, currency, style),
+        style,
     )
-    days = report.days
-    if not any(d.trades or d.realized for d in days):
-        _empty(fig, "No trades this month")
-        return
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.09, right=0.97, top=0.84, bottom=0.15)
+    traded = any(d.trades or d.realized for d in report.days)
+    curve = report.equity if report.equity and report.equity.points else None
+    if curve is None:
+        ax = fig.add_subplot()
+        if not traded:
+            _empty(ax, words.no_monthly_trades, style)
+            return
+        fig.subplots_adjust(left=0.09, right=0.97, top=0.84, bottom=0.15)
+        _monthly_days(ax, report.days)
+        _day_axis(ax, report.days)
+    else:
+        # two panels on one time axis (the same limits, not sharex: shared axes lay their ticks out twice)
+        grid = fig.add_gridspec(
+            2, 1, height_ratios=(1, 1.15), left=0.09, right=0.97, top=0.85, bottom=0.13, hspace=0.32
+        )
+        days_ax, curve_ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+        if traded:
+            _monthly_days(days_ax, report.days)
+            days_ax.set_xticks([])  # the curve's axis below names the days
+        else:
+            _empty(days_ax, words.no_monthly_trades, style)
+        _equity_panel(curve_ax, report, curve, style)
+        _day_axis(curve_ax, report.days)
+        for ax in (days_ax, curve_ax):
+            ax.set_xlim(-0.6, max(len(report.days), 1) - 0.4)
+    if traded:  # the caption explains the bars and the line; the curve's legend explains itself
+        _caption(fig, words.monthly_caption.format(currency=currency), style)
+
+
+def _monthly_days(ax: Axes, days: Sequence[DayRow]) -> None:
     x = list(range(len(days)))
     realized = [d.realized for d in days]
     cumulative = [d.cumulative for d in days]
@@ -278,14 +463,13 @@ def _draw_monthly(fig: Figure, report: Report) -> None:
         fontsize=9,
         color=LINE_COLOR,
     )
-    marked = _day_ticks(days)
-    ax.set_xticks(marked, [days[i].day.strftime("%m-%d") for i in marked], fontsize=8)
     _grid(ax, "y")
     ax.margins(x=0.02, y=0.12)
-    _caption(
-        fig,
-        f"days of the month: bars = realized P&L (green gain, red loss), line = cumulative; in {currency}",
-    )
+
+
+def _day_axis(ax: Axes, days: Sequence[DayRow]) -> None:
+    marked = _day_ticks(days)
+    ax.set_xticks(marked, [days[i].day.strftime("%m-%d") for i in marked], fontsize=8)
 
 
 def _day_ticks(days: Sequence[DayRow]) -> list[int]:
@@ -314,42 +498,155 @@ def _mark_extremes(ax: Axes, values: list[float]) -> None:
             )
 
 
+# --- equity curve ----------------------------------------------------------------------------------------
+
+
+def _equity_panel(ax: Axes, report: Report, curve: EquityCurve, style: _Style) -> None:
+    """Balance (steps) and equity over the month in day units (day i spans i - 0.5 to i + 0.5), broken
+    and shaded where the service recorded nothing, with the deposits and withdrawals marked.
+
+    Labelled directly (each line's name at its end, a key line above the panel): a legend costs ~25 ms."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def days(times: Sequence[float]) -> np.ndarray:
+        return (np.asarray(times, dtype=float) - report.start.timestamp()) / DAY_SECONDS - 0.5
+
+    words = style.words
+    x = days([p.time.timestamp() for p in curve.points])
+    gaps = [(days([g.start.timestamp()])[0], days([g.end.timestamp()])[0]) for g in curve.gaps]
+    # a NaN between the two points on either side of a gap breaks the lines there
+    breaks = np.searchsorted(x, [(a + b) / 2 for a, b in gaps])
+    line_x = np.insert(x, breaks, np.nan)
+    ax.plot(line_x, np.insert([p.balance for p in curve.points], breaks, np.nan), color=BALANCE_COLOR,
+            linewidth=1.2, drawstyle="steps-post")  # fmt: skip
+    ax.plot(
+        line_x, np.insert([p.equity for p in curve.points], breaks, np.nan), color=EQUITY_COLOR, linewidth=1.4
+    )
+    _line_names(ax, x[-1], curve.points[-1].balance, curve.points[-1].equity, style)
+    key = []
+    if gaps:
+        ax.broken_barh(
+            [(a, b - a) for a, b in gaps], (0, 1), transform=ax.get_xaxis_transform(), color=GAP_COLOR
+        )
+        key.append(words.gap)
+    key.extend(_cash_marks(ax, curve, days, x, style))
+    currency = style.text(report.account.currency)
+    title = words.equity_panel.format(currency=currency)
+    ax.set_title(title, fontsize=10, loc="left", y=1.0, pad=3, fontfamily=style.family(title))
+    if key:
+        note = "    ".join(key)
+        ax.text(1.0, 1.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color=MUTED,
+                fontfamily=style.family(note))  # fmt: skip
+    ax.yaxis.set_major_locator(
+        MaxNLocator(5, steps=[1, 2, 2.5, 5, 10])
+    )  # fewer ticks: each one costs a millisecond to lay out
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_axisbelow(True)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.margins(y=0.15)
+
+
+def _line_names(ax: Axes, x: float, balance: float, equity: float, style: _Style) -> None:
+    """ "equity" and "balance" at the lines' ends, the higher one above the other (they often meet)."""
+    for value, name, color, above in (
+        (equity, style.words.equity, EQUITY_COLOR, equity >= balance),
+        (balance, style.words.balance, BALANCE_COLOR, equity < balance),
+    ):
+        ax.annotate(
+            name,
+            xy=(x, value),
+            xytext=(-2, 4 if above else -4),
+            textcoords="offset points",
+            ha="right",
+            va="bottom" if above else "top",
+            fontsize=8,
+            color=color,
+            fontfamily=style.family(name),
+        )
+
+
+def _cash_marks(
+    ax: Axes,
+    curve: EquityCurve,
+    days: Callable[[Sequence[float]], np.ndarray],
+    x: np.ndarray,
+    style: _Style,
+) -> list[str]:
+    """Deposits (green ^) and withdrawals (red v) on the balance line, the largest amounts written; the
+    key's words for those present."""
+    if not curve.cash:
+        return []
+    cash_x = days([c.time.timestamp() for c in curve.cash])
+    balances = np.array([p.balance for p in curve.points])
+    # the balance after the operation: the first point at or after it (the last point when none is)
+    y = balances[np.minimum(np.searchsorted(x, cash_x), len(balances) - 1)]
+    amounts = np.array([c.amount for c in curve.cash])
+    key = []
+    for sign, marker, color, word in (
+        (1, "^", GREEN, style.words.deposit),
+        (-1, "v", RED, style.words.withdrawal),
+    ):
+        chosen = np.sign(amounts) == sign
+        if chosen.any():
+            ax.scatter(cash_x[chosen], y[chosen], marker=marker, s=45, color=color, zorder=4)
+            key.append(word)
+    for i in sorted(range(len(amounts)), key=lambda i: -abs(amounts[i]))[:MAX_CASH_LABELS]:
+        ax.annotate(
+            f"{amounts[i]:+,.0f}",
+            xy=(cash_x[i], y[i]),
+            xytext=(0, 7 if amounts[i] > 0 else -7),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if amounts[i] > 0 else "top",
+            fontsize=8,
+            color=_color(amounts[i]),
+        )
+    return key
+
+
 # --- hedge -----------------------------------------------------------------------------------------------
 
 
-def _draw_hedge(fig: Figure, report: Report) -> None:
-    currency = chart_text(report.account.currency)
+def _draw_hedge(fig: Figure, report: Report, style: _Style) -> None:
+    words, currency = style.words, style.text(report.account.currency)
     books = report.hedge.symbols
-    floating = sum(b.floating for b in books)
+    floating = _money(sum(b.floating for b in books), currency)
     level = report.account.margin_level
     _titles(
         fig,
-        f"Hedge report {report.label}{scope_label(report)}   floating {_money(floating, currency)}",
-        f"open positions by symbol | margin level {'-' if level is None else f'{level:,.0f}%'}",
+        words.hedge_title.format(label=report.label, scope=scope_label(report, style), floating=floating),
+        words.hedge_subtitle.format(level="-" if level is None else f"{level:,.0f}%"),
+        style,
     )
     if not books:
-        _empty(fig, "No open positions")
+        _empty(fig.add_subplot(), words.no_positions, style)
         return
     rows, hidden = _largest(books, lambda b: b.buy_volume + b.sell_volume, MAX_SYMBOLS)
     ax = fig.add_subplot()
-    _title(ax, "Buy and sell lots by symbol", len(rows), hidden)
+    _title(ax, words.hedge_panel, len(rows), hidden, style)
     fig.subplots_adjust(left=0.12, right=0.7, top=0.84, bottom=0.15)
-    _hedge_bars(ax, rows)
-    _caption(fig, "lots: blue = buy (right), orange = sell (left), black diamond = net (buy - sell)")
+    _hedge_bars(ax, rows, style)
+    _caption(fig, words.hedge_caption, style)
     for y, book in enumerate(rows):
+        text = words.hedge_book.format(
+            net=_lots(book.net_volume, signed=True),
+            locked=_lots(book.locked_volume),
+            floating=_money(book.floating, currency),
+        )
         ax.text(
             1.03,
             y,
-            f"net {_lots(book.net_volume, signed=True)}  locked {_lots(book.locked_volume)}\n"
-            f"float {_money(book.floating, currency)}",
+            text,
             transform=ax.get_yaxis_transform(),
             va="center",
             fontsize=9,
             color=_color(book.floating),
+            fontfamily=style.family(text),
         )
 
 
-def _hedge_bars(ax: Axes, rows: list[HedgeBook]) -> None:
+def _hedge_bars(ax: Axes, rows: list[HedgeBook], style: _Style) -> None:
     from matplotlib.ticker import FuncFormatter
 
     positions = list(range(len(rows)))
@@ -358,7 +655,8 @@ def _hedge_bars(ax: Axes, rows: list[HedgeBook]) -> None:
     ax.barh(positions, buys, height=0.6, color=BUY_COLOR)
     ax.barh(positions, sells, height=0.6, color=SELL_COLOR)
     ax.scatter([b.net_volume for b in rows], positions, marker="D", s=40, color="black", zorder=3)
-    ax.set_yticks(positions, [_symbol_label(b.symbol) for b in rows])
+    labels = [_symbol_label(b.symbol, style) for b in rows]
+    ax.set_yticks(positions, labels, fontfamily=style.family(*labels))
     ax.invert_yaxis()
     widest = max(max(buys), -min(sells), 0.01) * 1.15
     ax.set_xlim(-widest, widest)

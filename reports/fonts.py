@@ -62,7 +62,8 @@ class ChartFont:
     bold: bool = False
 
     def covers(self, text: str) -> bool:
-        return all(ord(char) in self.codepoints for char in text)
+        """Whether the font has every character of `text` (line breaks are layout, not glyphs)."""
+        return all(ord(char) in self.codepoints for char in text if char != "\n")
 
 
 @functools.cache

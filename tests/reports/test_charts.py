@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mt5bridge.trading.pnl import PnLLine
-from reports.charts import chart_text, render_chart, strategy_label
+from reports.charts import chart_style, render_chart, strategy_label
 from reports.models import (
     AccountFigures,
     DayRow,
@@ -287,11 +287,13 @@ def test_many_symbols_are_capped_and_still_render() -> None:
     assert png_size(png) == (1000, 600)
 
 
-def test_text_is_drawable() -> None:
-    assert chart_text("黄金 $100") == r"?? \$100"
-    assert strategy_label(StrategyRow(magic=0, name=None, pnl=pnl())) == "manual"
-    assert strategy_label(StrategyRow(magic=7, name="网格", pnl=pnl())) == "magic 7"
-    assert strategy_label(StrategyRow(magic=7, name="grid_a*b", pnl=pnl())) == "grid_a*b"
+def test_text_without_a_cjk_font_is_drawable() -> None:
+    style = chart_style("zh", cjk=False)  # a system without a CJK font: English words, no CJK glyphs
+    assert style.text("黄金 $100") == r"?? \$100"
+    assert style.text("Ünïcode") == "Ünïcode"  # DejaVu Sans has Latin, Greek and Cyrillic
+    assert strategy_label(StrategyRow(magic=0, name=None, pnl=pnl()), style) == "manual"
+    assert strategy_label(StrategyRow(magic=7, name="网格", pnl=pnl()), style) == "magic 7"
+    assert strategy_label(StrategyRow(magic=7, name="grid_a*b", pnl=pnl()), style) == "grid_a*b"
 
 
 def test_odd_names_and_currency_render() -> None:
