@@ -182,12 +182,16 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     scheduler = None
     if settings.reports.enabled:
         reports = app[REPORTS]
-        scheduler = ReportScheduler(reports, settings.reports, notifier.broadcast_report, reports.calendar())
-        scheduler.start()
+        db = app[DATABASE]
+        scheduler = ReportScheduler(
+            reports, settings.reports, notifier.broadcast_report, reports.calendar(),
+            runs=db.reports, marks=db.settings,
+        )  # fmt: skip
+        scheduler.start(catch_up=False)  # once the chat platforms are up: _catch_up below
         app[REPORT_SCHEDULER] = scheduler
     yield
     if scheduler is not None:
-        scheduler.shutdown()
+        await scheduler.close()
     await notifier.close()
     if llm is not None:
         await llm.close()
@@ -208,4 +212,12 @@ def create_app(settings: Settings) -> web.Application:
     setup_qqbot(app, settings.qqbot)
     app[WS_CONNECTIONS] = set()
     setup_api(app, settings.server, settings.security)
+    app.on_startup.append(_catch_up)  # after every cleanup context: the adapters have registered
     return app
+
+
+async def _catch_up(app: web.Application) -> None:
+    """Send the reports missed while the service was down (reports/schedule.py)."""
+    scheduler = app.get(REPORT_SCHEDULER)
+    if scheduler is not None:
+        scheduler.begin_catch_up()

@@ -34,6 +34,17 @@ class ReportSettings(Section):
     daily_days: str = Field("mon-fri", description="cron day_of_week, e.g. mon-fri or *")
     monthly_day: int = Field(1, ge=1, le=28, description="day of month; the report covers the month before")
     monthly_at: str = Field("08:00", pattern=_CLOCK)
+    hedge_at: str | None = Field(
+        None,
+        pattern=_CLOCK,
+        description="HH:MM: also send the hedge report on daily_days; unset = on demand only",
+    )
+    catch_up_hours: int = Field(
+        24,
+        ge=0,
+        le=168,
+        description="on start, send runs missed within this many hours (late, once); 0 = none",
+    )
     chart: bool = True
     ea_names: dict[int, str] = Field(default_factory=dict, description="magic number -> EA name")
     hedge: HedgeRules = HedgeRules()

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.core.auth import Gate, Permission, allowed
 from bot.core.menu import MenuBook
+from bot.core.outbox import Deliver, Outbox, Outcome
 from bot.core.render import Renderer
 from bot.core.reports import SuggestionBook, report_reply, suggestion_book
 from bot.messages import Outgoing, Reply
@@ -33,7 +34,8 @@ from mt5bridge.trading.events.models import (
     TerminalReconnected,
 )
 from mt5bridge.trading.service import TradingService
-from reports.models import Report
+from reports.models import Report, ReportKind
+from reports.runs import Handed
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class Notifier:
         self.gate = Gate(settings)
         self.currency = ""
         self.digits: dict[str, int] = {}
-        self._senders: dict[str, Send] = {}
+        self._senders: dict[str, Outbox] = {}
         self._buttonless: set[str] = set()
         self._channels: list[UserEntry] = []
         self._batches: dict[tuple[str, str], _Batch] = {}
@@ -94,12 +96,20 @@ class Notifier:
         self._tasks = TaskSet("notifier")
 
     def register(
-        self, platform: str, send: Send, *, buttons: bool = True, recipients: tuple[UserEntry, ...] = ()
+        self,
+        platform: str,
+        sender: Outbox | Send,
+        *,
+        buttons: bool = True,
+        recipients: tuple[UserEntry, ...] = (),
     ) -> None:
-        """Deliver this platform's notifications through `send` (its outbox); `buttons=False` for a
-        platform without buttons: a report's buttons then become a numbered menu (menu.py).
-        `recipients`: send-only channels of the platform (group robots) that get every notification."""
-        self._senders[platform] = send
+        """Deliver this platform's notifications and reports through its outbox (a plain `send` callback
+        gets one of its own); `buttons=False` for a platform without buttons: a report's buttons then
+        become a numbered menu (menu.py). `recipients`: send-only channels of the platform (group
+        robots) that get every notification and report."""
+        self._senders[platform] = (
+            sender if isinstance(sender, Outbox) else Outbox(platform, _through(platform, sender))
+        )
         if not buttons:
             self._buttonless.add(platform)
         self._channels.extend(recipients)
@@ -109,7 +119,7 @@ class Notifier:
         bus.consume(self.on_event, NOTIFY_KINDS, name="chat-notifier")
 
     async def close(self) -> None:
-        """Deliver what is still batched, then stop."""
+        """Hand on what is still batched, then stop (the outboxes deliver it; their owners close them)."""
         await self._tasks.close()
         for key in list(self._batches):
             await self._flush(key)
@@ -139,35 +149,44 @@ class Notifier:
             return None
         return MarginWarning(event.time, event.margin_level, threshold, event.equity)
 
-    async def broadcast_report(self, report: Report, chart: bytes | None) -> int:
-        """Hand a (scheduled) report to every subscribed user's outbox in their language; returns how many
-        took it (the outbox then delivers, paced and retried, and logs each outcome)."""
+    async def broadcast_report(
+        self,
+        report: Report,
+        chart: bytes | None,
+        *,
+        skip: frozenset[tuple[str, str]] = frozenset(),
+        late: datetime | None = None,
+    ) -> list[Handed]:
+        """Hand a (scheduled) report to the outbox of every user subscribed to its kind, in their language,
+        except `skip`; `late`: when it was due (a run sent after the fact says so). Each `Handed` resolves
+        once its outbox has delivered it (None) or given up (the outcome)."""
         made: dict[tuple[str, bool], Reply] = {}
-        sent = 0
-        for user in await self._recipients():
+        handed: list[Handed] = []
+        for user in await self._recipients(report.kind):
+            if (user.platform, user.id) in skip:
+                continue
             key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
             if key not in made:
                 offers = self.suggestions if key[1] else None
-                made[key] = report_reply(self.renderer, key[0], report, chart, offers=offers)
+                made[key] = report_reply(self.renderer, key[0], report, chart, offers=offers, late=late)
             reply = made[key]
             if user.platform in self._buttonless and self.menus is not None:
                 owner = (user.platform, user.id, user.id)
                 [reply] = self.menus.offer(owner, [reply], self.renderer, key[0])
-            try:
-                await self._senders[user.platform](
-                    Outgoing(platform=user.platform, chat_id=user.id, reply=reply)
-                )
-                sent += 1
-            except Exception:
-                log.exception("report to %s:%s failed", user.platform, user.id)
-        return sent
+            futures = self._senders[user.platform].post(user.id, reply)
+            handed.append(Handed(user.platform, user.id, asyncio.ensure_future(_outcome(futures))))
+        return handed
 
-    async def _recipients(self) -> list[UserEntry]:
+    async def _recipients(self, kind: ReportKind | None = None) -> list[UserEntry]:
+        """Subscribed users on a registered platform (for a report: not unsubscribed from its kind)."""
         records = {(r.platform, r.user_id): r.subscribed for r in await self.db.users.all()}
+        choices = await self.db.reports.choices(kind.value) if kind is not None else {}
         users = [
             u
             for u in self.settings.users
-            if u.platform in self._senders and records.get((u.platform, u.id), u.subscribe)
+            if u.platform in self._senders
+            and records.get((u.platform, u.id), u.subscribe)
+            and choices.get((u.platform, u.id, kind.value if kind else ""), True)
         ]
         return users + self._channels
 
@@ -192,12 +211,8 @@ class Notifier:
         rendered = self.renderer.render(
             lang, "notify", "batch", items=batch.items, digits=self.digits, currency=self.currency
         )
-        out = Outgoing(platform=platform, chat_id=user_id, reply=rendered.reply())
-        try:
-            await self._senders[platform](out)
-        except Exception:
-            # one platform being down must not stop the others (or the next batch)
-            log.exception("notification to %s:%s failed", platform, user_id)
+        # queued, never awaited here: one platform being down must not stop the others (or the next batch)
+        self._senders[platform].post(user_id, rendered.reply(), merge=True)
 
     async def _learn(self, items: list[Notice]) -> None:
         """Account currency and symbol digits for rendering; without them amounts still show."""
@@ -220,3 +235,20 @@ def _symbol_of(notice: Notice) -> str:
         if isinstance(symbol, str) and symbol:
             return symbol
     return ""
+
+
+def _through(platform: str, send: Send) -> Deliver:
+    """An outbox's way out through a plain `send` callback (tests, simple integrations)."""
+
+    async def deliver(chat: str, reply: Reply) -> None:
+        await send(Outgoing(platform=platform, chat_id=chat, reply=reply))
+
+    return deliver
+
+
+async def _outcome(futures: list[asyncio.Future[Outcome]]) -> str | None:
+    """None when every piece was sent, else how the first that was not ended."""
+    for outcome in await asyncio.gather(*futures):
+        if outcome is not Outcome.SENT:
+            return outcome.value
+    return None

@@ -11,11 +11,12 @@ that it is no longer valid. Buttons of the old `do:<command>` form are answered 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.core.book import ExpiringBook
 from bot.core.confirm import new_id
 from bot.core.dialog import suggestion_action
-from bot.core.render import Renderer
+from bot.core.render import Rendered, Renderer
 from bot.messages import Button, Reply
 from mt5bridge.trading.models import CloseRequest
 from nlu import Command, Intent, Selector, Side
@@ -55,10 +56,24 @@ def suggestion_command(action: SuggestedAction) -> Command:
 
 
 def report_reply(
-    renderer: Renderer, lang: str, report: Report, chart: bytes | None, *, offers: SuggestionBook | None
+    renderer: Renderer,
+    lang: str,
+    report: Report,
+    chart: bytes | None,
+    *,
+    offers: SuggestionBook | None,
+    late: datetime | None = None,
 ) -> Reply:
-    """The report in `lang`, with its chart and, given `offers`, a button per actionable suggestion."""
+    """The report in `lang`, with its chart and, given `offers`, a button per actionable suggestion;
+    `late` (when it was due) heads a report sent after the fact with a line saying so."""
     rendered = renderer.render(lang, "report", report.kind.value, r=report)
+    if late is not None:
+        note = renderer.render(lang, "notify", "late", due=late.strftime("%Y-%m-%d %H:%M"))
+        rendered = Rendered(
+            f"{note.text}\n{rendered.text}",
+            f"{note.html}\n{rendered.html}",
+            f"{note.markdown}\n{rendered.markdown}",
+        )
     buttons: list[list[Button]] = []
     if offers is not None:
         currency = report.account.currency

@@ -34,7 +34,7 @@ async def onebot_context(app: web.Application) -> AsyncIterator[None]:
     app[ONEBOT] = adapter
     notifier = app.get(NOTIFIER)
     if notifier is not None:
-        notifier.register(PLATFORM, adapter.outbox.send, buttons=False)
+        notifier.register(PLATFORM, adapter.outbox, buttons=False)
     yield
     await adapter.close()
 

@@ -34,7 +34,7 @@ async def qqbot_context(app: web.Application) -> AsyncIterator[None]:
         app[QQBOT] = adapter
         notifier = app.get(NOTIFIER)
         if notifier is not None:
-            notifier.register(PLATFORM, adapter.outbox.send, buttons=False)
+            notifier.register(PLATFORM, adapter.outbox, buttons=False)
         log.info("qqbot adapter ready (app %s, callback %s)", settings.app_id, settings.callback_path)
         yield
         await adapter.close()

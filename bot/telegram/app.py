@@ -236,7 +236,7 @@ async def telegram_context(app: web.Application) -> AsyncIterator[None]:
     app[TELEGRAM] = runner
     notifier = app.get(NOTIFIER)
     if notifier is not None:
-        notifier.register("telegram", runner.outbox.send)
+        notifier.register("telegram", runner.outbox)
     await runner.start()
     yield
     await runner.stop()

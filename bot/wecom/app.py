@@ -58,12 +58,12 @@ async def wecom_context(app: web.Application) -> AsyncIterator[None]:
             adapter = WeComAdapter(core, api, build_crypto(settings), settings, no_cards=no_cards)
             app[WECOM] = adapter
             if notifier is not None:
-                notifier.register(PLATFORM, adapter.outbox.send, buttons=False)
+                notifier.register(PLATFORM, adapter.outbox, buttons=False)
             log.info("wecom adapter ready (agent %s, callback %s)", settings.agent_id, settings.callback_path)
         if settings.robots:
             robots = robot_outbox(settings, session)
             if notifier is not None:
-                notifier.register(ROBOT, robots.send, buttons=False, recipients=robot_recipients(settings))
+                notifier.register(ROBOT, robots, buttons=False, recipients=robot_recipients(settings))
             log.info("wecom group robots ready: %s", ", ".join(sorted(settings.robots)))
         yield
     finally:

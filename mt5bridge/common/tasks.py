@@ -38,6 +38,11 @@ class TaskSet:
         """Names of the tasks still running."""
         return sorted(t.get_name() for t in self._tasks if not t.done())
 
+    async def join(self) -> None:
+        """Wait until every task (including those started meanwhile) has ended."""
+        while tasks := [t for t in self._tasks if not t.done()]:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def close(self) -> None:
         """Cancel every task and wait for them to end."""
         tasks = list(self._tasks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -107,7 +108,8 @@ async def test_scheduled_report_numbers_its_suggestions_for_buttonless_platforms
     chat.deps.reports.settings = stand.settings.model_copy(update={"alerts": alerts})
     report = await chat.deps.reports.build(ReportKind.HEDGE)
     assert report.hedge.suggestions and report.hedge.suggestions[0].action
-    assert await notifier.broadcast_report(report, None) >= 1
+    handed = await notifier.broadcast_report(report, None)
+    assert handed and await asyncio.gather(*(h.outcome for h in handed)) == [None] * len(handed)
     [mine] = [o for o in got if o.chat_id == TRADER]
     assert "[1]" in mine.reply.text
     before = stand.volumes()

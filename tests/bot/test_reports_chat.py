@@ -16,7 +16,8 @@ from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
 from mt5bridge.trading.service import TradingService
 from mt5bridge.trading.settings import AlertSettings, RiskSettings
-from reports.models import ReportKind
+from reports.models import Report, ReportKind
+from reports.runs import Handed
 from reports.schedule import ReportScheduler
 from reports.service import ReportService
 from reports.settings import ReportSettings
@@ -220,8 +221,8 @@ async def test_schedule_runs_on_the_reporting_calendar(core: Core) -> None:
     chat = ChatCore(core.service, core.db, settings())
     rules = ReportSettings(daily_at="21:30", daily_days="mon-fri", monthly_day=2, monthly_at="07:15")
 
-    async def deliver(*_: object) -> int:
-        return 0
+    async def deliver(*_: object, **__: object) -> list[Handed]:
+        return []
 
     scheduler = ReportScheduler(chat.deps.reports, rules, deliver, tz)
     scheduler.start()
@@ -242,9 +243,9 @@ async def test_monthly_schedule_reports_the_month_before(core: Core) -> None:
     chat = ChatCore(core.service, core.db, settings())
     delivered: list[tuple[ReportKind, str]] = []
 
-    async def deliver(report: object, chart: bytes | None) -> int:
-        delivered.append((report.kind, report.label))  # type: ignore[attr-defined]
-        return 1
+    async def deliver(report: Report, chart: bytes | None, **_: object) -> list[Handed]:
+        delivered.append((report.kind, report.label))
+        return [Handed("telegram", "1", asyncio.sleep(0, None))]
 
     scheduler = ReportScheduler(chat.deps.reports, ReportSettings(chart=False), deliver, UTC)
     assert await scheduler.send(ReportKind.MONTHLY) == 1

@@ -268,7 +268,7 @@ async def test_a_scheduled_report_reaches_the_robot_as_image_and_markdown(
     await stand.core.service.execute(OpenRequest(symbol="XAUUSD", side=PositionSide.BUY, volume=0.05), SETUP)
     report = await stand.chat.deps.reports.build(ReportKind.DAILY)
     notifier = stand.app[NOTIFIER]
-    assert await notifier.broadcast_report(report, PNG) == 3  # two subscribed members and the robot
+    assert len(await notifier.broadcast_report(report, PNG)) == 3  # two subscribed members and the robot
     await stand.adapter.drain()
     await stand.fake.until(lambda: len(stand.fake.robot_shown.get("ops", [])) >= 2)
     image, text = stand.fake.robot_shown["ops"]
