@@ -25,6 +25,8 @@ class Intent(StrEnum):
     QUOTE = "quote"
     REPORT = "report"
     HELP = "help"
+    SUBSCRIBE = "subscribe"  # 订阅日报: receive a scheduled report (no report: notifications at all)
+    UNSUBSCRIBE = "unsubscribe"  # 取消月报 / 退订: stop it
     UNKNOWN = "unknown"
 
     @property

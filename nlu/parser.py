@@ -81,6 +81,9 @@ def parse(
 ) -> Command:
     """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon and `bands`
     (canonical -> (low, high)) the price bands."""
+    subscription = _subscription(text)
+    if subscription is not None:
+        return subscription
     norm, forced = prepare(text)
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
@@ -99,6 +102,18 @@ def parse(
     if kind is not None:
         return _trading(scan, kind)
     return _query(scan, forced, when)
+
+
+def _subscription(text: str) -> Command | None:
+    """ "订阅日报", "取消月报", "退订", "/subscribe hedge": the whole message asks to (un)subscribe."""
+    norm = normalize(text).strip()
+    for intent, pattern in ((Intent.UNSUBSCRIBE, P.UNSUBSCRIBE), (Intent.SUBSCRIBE, P.SUBSCRIBE)):
+        found = pattern.match(norm)
+        if found is not None:
+            kind = found.group("kind")
+            return Command(intent=intent, report=P.SUBSCRIPTION_KINDS[kind] if kind else None)
+    # "订阅日报吗", "订阅黄金": about subscriptions, but not a request we read: never a report instead
+    return UNKNOWN if P.SUBSCRIPTION_WORD.search(norm) else None
 
 
 def has_number_finding(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:

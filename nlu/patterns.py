@@ -332,3 +332,24 @@ SLASH: Final[dict[str, Intent]] = {
     "hedge": Intent.REPORT,
 }
 SLASH_COMMAND: Final = _re(r"^/([a-z_]+)\s*")
+# "订阅日报", "取消月报", "退订", "/unsubscribe hedge", "stop the daily report": the whole message asks.
+_KIND = r"(?P<kind>日报|月报|对冲报告|对冲分析|对冲|daily|monthly|hedge)?"
+_TAIL = (
+    r"\s*(?:报告|报表|reports?|推送|通知)?\s*(?:推送|订阅)?"
+    r"\s*(?:了|吧|谢谢|,?\s*please|,?\s*thanks)?\s*[.!。！]?$"
+)
+SUBSCRIPTION_WORD: Final = _re(r"订阅|退订|subscri")
+SUBSCRIBE: Final = _re(
+    r"^(?:请|帮我|我要|我想|给我)?\s*(?:订阅|订|/subscribe|subscribe(?:\s+me)?(?:\s+to)?)\s*(?:一下|每天的|每月的)?\s*"
+    rf"(?:the\s+)?{_KIND}{_TAIL}"
+)
+# Without a kind only the explicit words count: a bare "取消" is about the conversation (cancel).
+UNSUBSCRIBE: Final = _re(
+    r"^(?:请|帮我|我要|我想)?\s*(?:(?P<all>取消订阅|退订|/unsubscribe|unsubscribe(?:\s+me)?(?:\s+from)?)"
+    r"|(?:取消|关闭|关掉|停止|停掉|不要再?|别再?|stop)\s*(?:接收|推送|发送|发|sending)?(?=\s*(?:the\s+)?(?:日报|月报|对冲|daily|monthly|hedge)))"
+    rf"\s*(?:the\s+)?{_KIND}{_TAIL}"
+)
+SUBSCRIPTION_KINDS: Final = {
+    "日报": Report.DAILY, "daily": Report.DAILY, "月报": Report.MONTHLY, "monthly": Report.MONTHLY,
+    "对冲报告": Report.HEDGE, "对冲分析": Report.HEDGE, "对冲": Report.HEDGE, "hedge": Report.HEDGE,
+}  # fmt: skip

@@ -18,7 +18,7 @@ from nlu import Command, Intent, Period, Report
 from reports.errors import ReportRequestError
 from reports.models import ReportKind
 from reports.periods import last_month, resolve_day, resolve_month
-from storage.models import Outcome
+from storage.models import Outcome, UserRecord
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
@@ -85,6 +85,27 @@ class Commands:
         switched = Note(p, f"admin.{name}.{'on' if on else 'off'}", Outcome.OK)
         return Step([self.d.reply(p, "query", "switch", name=name, on=on)], [switched])
 
+    async def subscription(self, p: Principal, kind: Report | None, on: bool) -> Reply:
+        """ "订阅日报" / "取消月报": one report kind; "订阅" / "退订": notifications and reports at all."""
+        db = self.d.db
+        record = await db.users.get(p.platform, p.user_id)
+        master = record.subscribed if record is not None else p.entry.subscribe
+        if kind is None:
+            entry = p.entry
+            base = record or UserRecord(
+                platform=p.platform, user_id=p.user_id, role=entry.role, name=entry.name, lang=entry.lang,
+                allowed_symbols=list(entry.allowed_symbols),
+            )  # fmt: skip
+            await db.users.upsert(base.model_copy(update={"subscribed": on}))
+            return self.d.reply(p, "query", "subscribed_all", on=on)
+        await db.reports.subscribe(p.platform, p.user_id, kind.value, on)
+        rules = self.d.settings.reports
+        return self.d.reply(
+            p, "query", "subscribed", kind=kind.value, on=on, master=master, enabled=rules.enabled,
+            daily_at=rules.daily_at, daily_days=rules.daily_days, monthly_day=rules.monthly_day,
+            monthly_at=rules.monthly_at, hedge_at=rules.hedge_at,
+        )  # fmt: skip
+
     async def whoami(self, p: Principal) -> Reply:
         record = await self.d.db.users.get(p.platform, p.user_id)
         subscribed = record.subscribed if record is not None else p.entry.subscribe
@@ -115,6 +136,8 @@ class Commands:
                 return self.d.reply(p, "query", "quote", t=tick, digits=spec.digits)
             case Intent.REPORT:
                 return await self.report(p, cmd)
+            case Intent.SUBSCRIBE | Intent.UNSUBSCRIBE:
+                return await self.subscription(p, cmd.report, cmd.intent is Intent.SUBSCRIBE)
         return self.d.reply(p, "query", "help", role=p.role.value)
 
     async def report(self, p: Principal, cmd: Command) -> Reply:
