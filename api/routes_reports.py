@@ -7,6 +7,8 @@ without them the current one. `?magic=N` scopes any of them to one EA (docs/repo
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,14 +52,29 @@ class MonthQuery(BaseModel):
     magic: Magic | None = Field(None, description=_MAGIC)
 
 
-async def _build(request: web.Request, kind: ReportKind) -> Report:
+_LANG = (
+    "the chart's language: labels, titles and legends (zh needs a CJK font on the server, docs/reports.md)"
+)
+
+
+class DayChartQuery(DayQuery):
+    lang: Literal["zh", "en"] = Field("zh", description=_LANG)
+
+
+class MonthChartQuery(MonthQuery):
+    lang: Literal["zh", "en"] = Field("zh", description=_LANG)
+
+
+async def _build(request: web.Request, kind: ReportKind, *, chart: bool = False) -> tuple[Report, str]:
+    """The report the query asks for, and the chart language it names (zh by default)."""
     reports = request.app[REPORTS]
     if kind is ReportKind.MONTHLY:
-        q = parse_query(request, MonthQuery)
+        q = parse_query(request, MonthChartQuery if chart else MonthQuery)
         month = parse_month(q.month) if q.month is not None else None
-        return await reports.build(kind, month=month, magic=q.magic)
-    d = parse_query(request, DayQuery)
-    return await reports.build(kind, day=parse_day(d.day) if d.day is not None else None, magic=d.magic)
+        return await reports.build(kind, month=month, magic=q.magic), getattr(q, "lang", "zh")
+    d = parse_query(request, DayChartQuery if chart else DayQuery)
+    day = parse_day(d.day) if d.day is not None else None
+    return await reports.build(kind, day=day, magic=d.magic), getattr(d, "lang", "zh")
 
 
 def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:
@@ -65,11 +82,12 @@ def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:
 
     async def report(request: web.Request) -> web.Response:
         """The report's figures, hedge books and suggestions."""
-        return ok((await _build(request, kind)).model_dump(mode="json"))
+        return ok((await _build(request, kind))[0].model_dump(mode="json"))
 
     async def chart(request: web.Request) -> web.Response:
         """The report's chart as a PNG image."""
-        png = await request.app[REPORTS].chart(await _build(request, kind))
+        report, lang = await _build(request, kind, chart=True)
+        png = await request.app[REPORTS].chart(report, lang)
         return web.Response(body=png, content_type=PNG, headers={"Cache-Control": "no-store"})
 
     report.__name__ = f"{kind.value}_report"
@@ -77,18 +95,20 @@ def _handlers(kind: ReportKind) -> tuple[Handler, Handler]:
     return report, chart
 
 
-def _pair(kind: ReportKind, query: type[BaseModel], title: str) -> tuple[Endpoint, Endpoint]:
+def _pair(
+    kind: ReportKind, query: type[BaseModel], chart_query: type[BaseModel], title: str
+) -> tuple[Endpoint, Endpoint]:
     path = f"/reports/{kind.value}"
     report, chart = _handlers(kind)
     return (
         Endpoint("GET", path, report, f"{title} report", "reports", Report, query=query),
-        Endpoint("GET", f"{path}/chart", chart, f"{title} report chart (PNG)", "reports", Report, query=query,
-                 media=PNG),
+        Endpoint("GET", f"{path}/chart", chart, f"{title} report chart (PNG)", "reports", Report,
+                 query=chart_query, media=PNG),
     )  # fmt: skip
 
 
 ENDPOINTS = (
-    *_pair(ReportKind.DAILY, DayQuery, "Daily"),
-    *_pair(ReportKind.MONTHLY, MonthQuery, "Monthly"),
-    *_pair(ReportKind.HEDGE, DayQuery, "Hedge"),
+    *_pair(ReportKind.DAILY, DayQuery, DayChartQuery, "Daily"),
+    *_pair(ReportKind.MONTHLY, MonthQuery, MonthChartQuery, "Monthly"),
+    *_pair(ReportKind.HEDGE, DayQuery, DayChartQuery, "Hedge"),
 )

@@ -28,9 +28,9 @@ class ServiceRefused(Exception):
 
 
 async def fetch(
-    url: str, token: str, kind: str, params: dict[str, str], chart: bool
+    url: str, token: str, kind: str, params: dict[str, str], chart: bool, lang: str = "zh"
 ) -> tuple[dict[str, Any], bytes | None]:
-    """The report's JSON `data` and, when asked, its chart (PNG bytes)."""
+    """The report's JSON `data` and, when asked, its chart (PNG bytes) in `lang`."""
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
         async with http.get(f"{url}/api/v1/reports/{kind}", params=params) as resp:
             payload = await resp.json(content_type=None)
@@ -39,7 +39,8 @@ async def fetch(
             raise ServiceRefused(f"({resp.status}) {code}: {message}")
         png = None
         if chart:
-            async with http.get(f"{url}/api/v1/reports/{kind}/chart", params=params) as resp:
+            chart_params = {**params, "lang": lang}
+            async with http.get(f"{url}/api/v1/reports/{kind}/chart", params=chart_params) as resp:
                 resp.raise_for_status()
                 png = await resp.read()
         data: dict[str, Any] = payload["data"]
@@ -75,7 +76,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
             return 2
         params = {k: v for k, v in (("date", args.date), ("month", args.month)) if v}
         try:
-            data, png = asyncio.run(fetch(url, token, args.kind, params, args.chart is not None))
+            lang = args.lang or settings.chat.default_lang
+            data, png = asyncio.run(fetch(url, token, args.kind, params, args.chart is not None, lang))
         except ServiceRefused as exc:
             print(f"mt5bot report: {exc}", file=sys.stderr)
             return 1

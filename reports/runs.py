@@ -8,7 +8,7 @@ storage for the ones already delivered.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
@@ -40,6 +40,10 @@ class Handed:
     outcome: Awaitable[str | None]
 
 
+Charts = Callable[[str], Awaitable[bytes | None]]
+"""The report's chart in a language (drawn once per language, when a recipient needs it)."""
+
+
 class Deliver(Protocol):
     """Send a report (and its chart) to every recipient of its kind, except `skip`; `late` is when it was
     due, for a run sent after the fact."""
@@ -47,7 +51,7 @@ class Deliver(Protocol):
     async def __call__(
         self,
         report: Report,
-        chart: bytes | None,
+        chart: bytes | Charts | None,
         *,
         skip: frozenset[tuple[str, str]] = frozenset(),
         late: datetime | None = None,

@@ -25,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from mt5bridge.common.tasks import TaskSet
 from reports.models import Report, ReportKind
 from reports.periods import last_month
-from reports.runs import Deliver, Due, Handed, missed, triggers
+from reports.runs import Charts, Deliver, Due, Handed, missed, triggers
 from reports.service import ReportService
 from reports.settings import ReportSettings
 from storage.reportruns import ReportRunStore
@@ -147,7 +147,7 @@ class ReportScheduler:
                 await self.runs.begin(run.kind.value, run.period, run.due_at, late=late)
                 skip = frozenset(await self.runs.settled(run.kind.value, run.period))
             report = await self._build(run)
-            chart = await self.reports.chart(report) if self.settings.chart else None
+            chart = self._charts(report) if self.settings.chart else None
             handed = await self.deliver(
                 report, chart, skip=skip, late=run.due_at.astimezone(self.timezone) if late else None
             )
@@ -164,6 +164,17 @@ class ReportScheduler:
             run.kind.value, run.period, " (late)" if late else "", len(handed),
         )  # fmt: skip
         return len(handed)
+
+    def _charts(self, report: Report) -> Charts:
+        """The report's chart per language, each drawn once, when first asked for."""
+        drawn: dict[str, bytes] = {}
+
+        async def chart(lang: str) -> bytes:
+            if lang not in drawn:
+                drawn[lang] = await self.reports.chart(report, lang)
+            return drawn[lang]
+
+        return chart
 
     async def _build(self, run: Due) -> Report:
         if run.kind is ReportKind.MONTHLY:

@@ -97,6 +97,6 @@ class ReportService:
     def _window(self, first: date, last: date) -> Window:
         return range_window(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
 
-    async def chart(self, report: Report) -> bytes:
-        """The report's PNG chart, drawn in a worker thread (matplotlib blocks for ~100 ms)."""
-        return await asyncio.to_thread(render_chart, report)
+    async def chart(self, report: Report, lang: str = "zh") -> bytes:
+        """The report's PNG chart in `lang`, drawn in a worker thread (matplotlib blocks for ~100 ms)."""
+        return await asyncio.to_thread(render_chart, report, lang)

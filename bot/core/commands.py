@@ -159,7 +159,7 @@ class Commands:
         report = await self.d.reports.build(kind, day=day, month=month, magic=cmd.magic)
         if report.magic is not None and report.idle:
             return self.d.reply(p, "report", "idle", r=report)
-        chart = await self.d.reports.chart(report) if self.d.settings.reports.chart else None
+        chart = await self.d.reports.chart(report, p.lang) if self.d.settings.reports.chart else None
         offers = self.d.suggestions if p.may(Permission.TRADE) else None
         return report_reply(self.d.renderer, p.lang, report, chart, offers=offers)
 

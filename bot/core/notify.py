@@ -35,7 +35,7 @@ from mt5bridge.trading.events.models import (
 )
 from mt5bridge.trading.service import TradingService
 from reports.models import Report, ReportKind
-from reports.runs import Handed
+from reports.runs import Charts, Handed
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class Notifier:
     async def broadcast_report(
         self,
         report: Report,
-        chart: bytes | None,
+        chart: bytes | Charts | None,
         *,
         skip: frozenset[tuple[str, str]] = frozenset(),
         late: datetime | None = None,
@@ -168,7 +168,8 @@ class Notifier:
             key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
             if key not in made:
                 offers = self.suggestions if key[1] else None
-                made[key] = report_reply(self.renderer, key[0], report, chart, offers=offers, late=late)
+                png = await chart(key[0]) if callable(chart) else chart  # the chart in their language
+                made[key] = report_reply(self.renderer, key[0], report, png, offers=offers, late=late)
             reply = made[key]
             if user.platform in self._buttonless and self.menus is not None:
                 owner = (user.platform, user.id, user.id)

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from mt5bridge.terminal import constants as C
+from reports.fonts import cjk_font
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
 from tests.api.rest_helpers import call, error, market, ok_data
 
@@ -98,6 +99,22 @@ async def test_charts_are_png(api: Api) -> None:
             assert resp.status == 400 and resp.content_type == "application/json"
         async with http.get(f"{api.url}/api/v1/reports/daily/chart", headers={"Authorization": ""}) as resp:
             assert resp.status == 401
+
+
+async def test_a_chart_speaks_the_asked_language(api: Api) -> None:
+    market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=1001)
+    drawn: dict[str, bytes] = {}
+    async with aiohttp.ClientSession(headers=api.headers(TOKEN)) as http:
+        for lang in ("zh", "en"):
+            async with http.get(f"{api.url}/api/v1/reports/monthly/chart?lang={lang}") as resp:
+                assert resp.status == 200 and resp.content_type == "image/png"
+                drawn[lang] = await resp.read()
+        async with http.get(f"{api.url}/api/v1/reports/daily/chart?lang=fr") as resp:
+            assert resp.status == 400  # only the languages the charts speak
+        async with http.get(f"{api.url}/api/v1/reports/daily?lang=en") as resp:
+            assert resp.status == 400  # the figures have no language: lang is a chart parameter only
+    if cjk_font() is not None:  # without a CJK font a zh chart falls back to the English labels
+        assert drawn["zh"] != drawn["en"]
 
 
 async def test_openapi_documents_reports(api: Api) -> None:

@@ -17,6 +17,7 @@ import pytest
 from bot.core import ChatCore
 from bot.messages import Outgoing
 from mt5bot.config import Settings
+from reports.fonts import cjk_font
 from reports.models import ReportKind
 from reports.runs import missed, triggers
 from reports.schedule import FIRST_START_KEY, ReportScheduler
@@ -148,3 +149,11 @@ async def test_the_cron_job_and_the_catch_up_never_send_one_run_twice(stand: Sta
     await scheduler.drain()
     assert sorted(counts) == [0, 2] and len(stand.got) == 2
     assert await scheduler.run(run) == 0  # and after it: both recipients are settled
+
+
+async def test_each_recipient_gets_the_chart_in_their_language(stand: Stand) -> None:
+    assert await stand.catch_up(catch_up_hours=2, chart=True) == 2
+    images = {o.chat_id: o.reply.image for o in stand.got}
+    assert all(png is not None and png.startswith(b"\x89PNG") for png in images.values())
+    if cjk_font() is not None:  # without a CJK font a zh chart falls back to the English labels
+        assert images["1"] != images["2"]
