@@ -7,6 +7,7 @@ stretch is a gap, drawn as a break, never as a straight line across it. See docs
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -18,19 +19,29 @@ from reports.models import CashOperation, EquityCurve, EquityGap, EquityPoint
 
 if TYPE_CHECKING:
     from mt5bridge.terminal.models import Deal
-    from storage.models import AccountSnapshot
 
 MAX_POINTS = 1000  # a month of 60 s snapshots is 44,640; the chart is 1000 px wide
 GAP_INTERVALS = 3  # a silence longer than 3 intervals (and than MIN_GAP) is a gap, not a late sample
 MIN_GAP = timedelta(minutes=10)
 
 
+class Sample(Protocol):
+    """What a curve needs of a snapshot (storage's `BalancePoint` or `AccountSnapshot`)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def balance(self) -> float: ...
+
+    @property
+    def equity(self) -> float: ...
+
+
 class SnapshotSource(Protocol):
     """Where the snapshots come from: `storage.snapshots.SnapshotStore` (`Database.snapshots`)."""
 
-    async def between(
-        self, start: datetime, end: datetime, login: int | None = None
-    ) -> list[AccountSnapshot]: ...
+    async def series(self, start: datetime, end: datetime, login: int | None = None) -> Sequence[Sample]: ...
 
 
 async def load_curve(
@@ -46,10 +57,13 @@ async def load_curve(
     """The curve of account `login` from `start` to `end` (or `now` when the window runs on), with the
     deposits and withdrawals among `deals`; None when no snapshot was recorded in that time."""
     until = min(end, now)
-    snapshots = await store.between(start, until, login)
+    snapshots = await store.series(start, until, login)  # read in chunks: the loop stays free
     if not snapshots:
         return None
-    return build_curve(snapshots, balance_operations(deals), start, until, interval_sec)
+    # a month of minutes is ~45,000 samples: shaped in a worker thread, never on the event loop
+    return await asyncio.to_thread(
+        build_curve, snapshots, balance_operations(deals), start, until, interval_sec
+    )
 
 
 def balance_operations(deals: Iterable[Deal]) -> list[CashOperation]:
@@ -64,7 +78,7 @@ def gap_threshold(interval_sec: float) -> timedelta:
 
 
 def build_curve(
-    snapshots: Sequence[AccountSnapshot],
+    snapshots: Sequence[Sample],
     balance_ops: Iterable[CashOperation],
     start: datetime,
     end: datetime,
@@ -118,7 +132,7 @@ def _merge(runs: list[tuple[int, int]], bounds: np.ndarray, closer_than: float) 
 
 
 def _extremes(
-    offsets: np.ndarray, snaps: Sequence[AccountSnapshot], span: float, buckets: int, edges: set[int]
+    offsets: np.ndarray, snaps: Sequence[Sample], span: float, buckets: int, edges: set[int]
 ) -> np.ndarray:
     """Which snapshots to keep: per one of `buckets` equal slices of the window, the lowest and highest
     equity; the first and the last; those at the gap edges (`edges` index the bounds, 1 = first snapshot)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -11,6 +13,15 @@ from storage.models import AccountSnapshot
 from storage.tables import account_snapshots
 
 _COLUMNS = [c for c in account_snapshots.c if c.name != "id"]
+SERIES_CHUNK = 2000  # rows converted between two yields to the event loop
+
+
+class BalancePoint(NamedTuple):
+    """One snapshot's time, balance and equity: what a curve needs, without a model per row."""
+
+    at: datetime
+    balance: float
+    equity: float
 
 
 class SnapshotStore:
@@ -38,6 +49,21 @@ class SnapshotStore:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [AccountSnapshot.model_validate(dict(row)) for row in rows]
+
+    async def series(self, start: datetime, end: datetime, login: int | None = None) -> list[BalancePoint]:
+        """(at, balance, equity) with start <= at < end, oldest first: a month of minute snapshots read in
+        chunks, yielding to the event loop between them, so a long curve never stalls the service."""
+        t = account_snapshots.c
+        query = sa.select(t.at, t.balance, t.equity).where(t.at >= start, t.at < end).order_by(t.at, t.id)
+        if login is not None:
+            query = query.where(t.login == login)
+        points: list[BalancePoint] = []
+        async with self._db.read() as conn:
+            result = await conn.stream(query.execution_options(yield_per=SERIES_CHUNK))
+            async for chunk in result.partitions(SERIES_CHUNK):
+                points.extend(BalancePoint(at, balance, equity) for at, balance, equity in chunk)
+                await asyncio.sleep(0)
+        return points
 
     async def latest(self, login: int) -> AccountSnapshot | None:
         """The newest snapshot of this account."""

@@ -39,3 +39,15 @@ async def test_latest(db: Database) -> None:
     for minutes in (5, 15, 10):
         await db.snapshots.record(snapshot(minutes))
     assert await db.snapshots.latest(12345) == snapshot(15)
+
+
+async def test_series_gives_the_same_points_as_between_without_models(db: Database) -> None:
+    for minutes in (30, 0, 10, 20):
+        await db.snapshots.record(snapshot(minutes, login=1))
+    await db.snapshots.record(snapshot(5, login=2))
+    end = T0 + timedelta(minutes=30)
+    full = await db.snapshots.between(T0, end, login=1)
+    points = await db.snapshots.series(T0, end, login=1)
+    assert points == [(s.at, s.balance, s.equity) for s in full] and len(points) == 3
+    assert all(p.at.utcoffset() == timedelta(0) for p in points)  # aware UTC, as the models are
+    assert len(await db.snapshots.series(T0, end)) == 4
