@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -230,6 +231,20 @@ class MT5Client:
             raw = await self._history(self._terminal.history_deals_get, lo, hi, **_filters(group=group))
         return self._typed(lambda: [M.Deal.from_mt5(d, self._offset) for d in raw])
 
+    async def deal_rows(
+        self, date_from: datetime | int, date_to: datetime | int, *, positions: Collection[int] | None = None
+    ) -> list[M.DealRow]:
+        """Deals between two times as light `DealRow`s; with `positions`, only the deals of those positions.
+
+        For many deals at once (a busy month has 100,000): the rows are picked and built in a worker
+        thread, which also frees the terminal's structures, so the event loop goes on meanwhile; and a
+        row costs a tenth of a `Deal` model.
+        """
+        lo, hi = self._epoch(date_from), self._epoch(date_to)
+        held = [await self._history(self._terminal.history_deals_get, lo, hi)]
+        wanted = None if positions is None else set(positions)
+        return await asyncio.to_thread(self._typed, partial(_deal_rows, held, wanted))
+
     async def history_orders(
         self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None
     ) -> list[M.Order]:
@@ -357,6 +372,17 @@ class MT5Client:
         before `since` (server-scale epoch seconds) when the request may be older.
         """
         return await self._reconciler.find(tag, request, since=since)
+
+
+def _deal_rows(held: list[tuple[Any, ...]], wanted: set[int] | None) -> list[M.DealRow]:
+    """The rows of the deals in `held` (of positions `wanted`, if given), taking them out of `held`.
+
+    Run in a worker thread, which then holds the last reference to the terminal's structures: freeing
+    100,000 of them takes ~20 ms, which the event loop would otherwise wait for.
+    """
+    raw = held.pop()
+    picked = raw if wanted is None else (d for d in raw if d.position_id in wanted)
+    return [M.DealRow.from_mt5(d) for d in picked]
 
 
 def _filters(**given: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -205,6 +205,40 @@ class Deal(_Model):
             "reason": from_mt5(Reason, d.reason), "time": utc(d.time, offset), "time_server": d.time,
         }  # fmt: skip
         return cls(**_pick(d, cls, given))
+
+
+class DealRow(NamedTuple):
+    """A deal as a plain tuple, for reading many at once (reports, P&L over a busy month).
+
+    The fields P&L and strategy attribution read, named and typed as in `Deal` (times on the server
+    scale only). Building one costs about a tenth of validating a `Deal`, which matters at 100,000 deals;
+    `MT5Client.deal_rows` builds them off the event loop.
+    """
+
+    ticket: int
+    order: int
+    position_id: int
+    symbol: str
+    type: DealType
+    entry: DealEntry
+    magic: int
+    volume: float
+    price: float
+    commission: float
+    swap: float
+    profit: float
+    fee: float
+    time_server: int
+    time_msc: int
+
+    @classmethod
+    def from_mt5(cls, d: Any) -> DealRow:
+        """One row from the package's TradeDeal; ValueError on a deal type or entry MT5 never had."""
+        return cls(
+            d.ticket, d.order, d.position_id, d.symbol,
+            from_mt5(DealType, d.type), from_mt5(DealEntry, d.entry),
+            d.magic, d.volume, d.price, d.commission, d.swap, d.profit, d.fee, d.time, d.time_msc,
+        )  # fmt: skip
 
 
 class SymbolSpec(_Model):

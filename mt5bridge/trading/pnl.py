@@ -1,17 +1,19 @@
 """Realised and floating P&L over a window, reconciling with MT5's own history totals.
 
-Pure functions over the client's `Deal` and `Position` models. Which deals count, how trades and wins are
-counted and how strategies (magic numbers) are attributed is documented in docs/trading-core.md ("P&L").
+Pure functions over the client's `Deal` and `Position` models (or `DealRow`s, when a window holds many
+deals). Which deals count, how trades and wins are counted and how strategies (magic numbers) are
+attributed is documented in docs/trading-core.md ("P&L").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from mt5bridge.terminal.models import Deal, DealEntry, DealType, Position
+from mt5bridge.terminal.models import DealEntry, DealType, Position
 from mt5bridge.trading.periods import Window
 
 TRADE_TYPES = frozenset({DealType.BUY, DealType.SELL})
@@ -30,6 +32,38 @@ COST_TYPES = frozenset(
 """Trading costs the broker books as separate deals; they count in realised P&L (no trade, no win/loss)."""
 
 CLOSING_ENTRIES = frozenset({DealEntry.OUT, DealEntry.INOUT, DealEntry.OUT_BY})
+
+
+class DealLike(Protocol):
+    """What P&L reads of a deal: a `Deal` model, or a `DealRow` when there are many."""
+
+    @property
+    def ticket(self) -> int: ...
+    @property
+    def position_id(self) -> int: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def type(self) -> DealType: ...
+    @property
+    def entry(self) -> DealEntry: ...
+    @property
+    def magic(self) -> int: ...
+    @property
+    def profit(self) -> float: ...
+    @property
+    def commission(self) -> float: ...
+    @property
+    def swap(self) -> float: ...
+    @property
+    def fee(self) -> float: ...
+    @property
+    def time_server(self) -> int: ...
+    @property
+    def time_msc(self) -> int: ...
+
+
+D = TypeVar("D", bound=DealLike)
 
 
 class PnLLine(BaseModel):
@@ -71,7 +105,7 @@ class _Sums:
     wins: int = 0
     losses: int = 0
 
-    def add_deal(self, deal: Deal) -> None:
+    def add_deal(self, deal: DealLike) -> None:
         self.profit += deal.profit
         self.commission += deal.commission
         self.swap += deal.swap
@@ -117,12 +151,12 @@ class _Book:
         )
 
 
-def counts_as_realized(deal: Deal) -> bool:
+def counts_as_realized(deal: DealLike) -> bool:
     """Trade deals and broker trading costs; never balance, credit, bonus, correction, interest etc."""
     return deal.type in TRADE_TYPES or deal.type in COST_TYPES
 
 
-def entry_magics(deals: Iterable[Deal]) -> dict[int, int]:
+def entry_magics(deals: Iterable[DealLike]) -> dict[int, int]:
     """position_id -> magic of its first IN deal (by time, then ticket); feed it to `pnl_report`.
 
     Pass IN deals older than the window too (e.g. `client.deals(position=...)` for the closed positions).
@@ -137,7 +171,7 @@ def entry_magics(deals: Iterable[Deal]) -> dict[int, int]:
     return {position: key[2] for position, key in found.items()}
 
 
-def deal_magic(deal: Deal, entry_magic: Mapping[int, int]) -> int:
+def deal_magic(deal: DealLike, entry_magic: Mapping[int, int]) -> int:
     """The strategy a deal belongs to: its position's opening magic, else the deal's own."""
     if deal.position_id:
         return entry_magic.get(deal.position_id, deal.magic)
@@ -145,13 +179,13 @@ def deal_magic(deal: Deal, entry_magic: Mapping[int, int]) -> int:
 
 
 def select_deals(
-    deals: Iterable[Deal],
+    deals: Iterable[D],
     window: Window,
     *,
     entry_magic: Mapping[int, int],
     symbol: str | None = None,
     magic: int | None = None,
-) -> list[Deal]:
+) -> list[D]:
     """The deals inside `window` of `symbol` (the broker's name) and of strategy `magic`, attributed as
     `deal_magic` does (a hand close of an EA's position belongs to the EA). Any deal type; `pnl_report`
     then keeps those that count."""
@@ -165,7 +199,7 @@ def select_deals(
 
 
 def pnl_report(
-    deals: Sequence[Deal],
+    deals: Sequence[DealLike],
     positions: Sequence[Position],
     window: Window,
     *,

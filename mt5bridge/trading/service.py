@@ -8,11 +8,12 @@ front-end at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import ClientCode, TerminalUnavailable
 from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
-from mt5bridge.terminal.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
+from mt5bridge.terminal.models import Account, Deal, DealRow, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
 from mt5bridge.trading.errors import (
     Forbidden,
@@ -32,6 +33,7 @@ from mt5bridge.trading.errors import (
     RequestInProgress,
     RiskRefused,
 )
+from mt5bridge.trading.history import DAY, in_window, opening_magics
 from mt5bridge.trading.models import (
     Action,
     ActionResult,
@@ -44,7 +46,7 @@ from mt5bridge.trading.models import (
 )
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.planner import Planner, deviation_of
-from mt5bridge.trading.pnl import PnLReport, entry_magics, pnl_report, select_deals
+from mt5bridge.trading.pnl import PnLReport, pnl_report, select_deals
 from mt5bridge.trading.recheck import change_of
 from mt5bridge.trading.records import audit_entry
 from mt5bridge.trading.recovery import settle_open_claims
@@ -176,7 +178,7 @@ class TradingService:
     async def pnl(self, window: Window, *, symbol: str | None = None, magic: int | None = None) -> PnLReport:
         """Realized (the period's trade deals with costs) and floating P&L, by symbol and magic."""
         name = await self._broker_name(symbol)
-        deals, entry_magic = await self.history(window)
+        deals, entry_magic = await self.history_rows(window)
         positions = await self._client.positions(symbol=name)
         includes_now = await self.includes_now(window)
         return pnl_report(
@@ -202,13 +204,26 @@ class TradingService:
     async def history(self, window: Window) -> tuple[list[Deal], dict[int, int]]:
         """The window's deals and each of their positions' opening magic (see `pnl.entry_magics`)."""
         # Ask the terminal for a day more than the window, then keep exactly the window.
-        deals = await self._client.deals(window.start, window.end + 86400)
-        deals = [d for d in deals if window.contains(d.time_server)]
-        entry_magic = entry_magics(deals)
-        for pid in {d.position_id for d in deals if d.position_id and d.position_id not in entry_magic}:
-            # The position opened before the window: its IN deal (and magic) is older.
-            entry_magic.update(entry_magics(await self._client.deals(position=pid)))
+        deals = await self._client.deals(window.start, window.end + DAY)
+        deals, entry_magic, older = in_window(deals, window)
+        if older:
+            entry_magic.update(await opening_magics(self._client, window, older))
         return deals, entry_magic
+
+    async def history_rows(
+        self, window: Window, *, positions: Sequence[Position] = ()
+    ) -> tuple[list[DealRow], dict[int, int]]:
+        """`history` for windows of many deals (a busy month: 100,000): the deals as `DealRow`s, read,
+        typed and attributed in worker threads so the event loop is never held up.
+
+        `positions`, the open positions when the caller has them anyway, tell how far back the opening
+        deals of the older positions lie (`history.opening_magics`); without them it may take a query more.
+        """
+        rows = await self._client.deal_rows(window.start, window.end + DAY)
+        rows, entry_magic, older = await asyncio.to_thread(in_window, rows, window)
+        if older:
+            entry_magic.update(await opening_magics(self._client, window, older, positions))
+        return rows, entry_magic
 
     async def _broker_name(self, symbol: str | None) -> str | None:
         return (await self._resolver.resolve(symbol)).name if symbol else None
