@@ -1,19 +1,21 @@
 """The numbers of a report: P&L figures per symbol, per EA and per day, account figures and the hedge book.
 
-Pure functions over the client's models; they build on `mt5bridge.trading.pnl` (which deals count, how
-trades are attributed to an EA) and `mt5bridge.trading.periods` (reporting windows on the server scale).
+Pure functions over the client's models (the deals may be `DealRow`s, for a busy month); they build on
+`mt5bridge.trading.pnl` (which deals count, how trades are attributed to an EA) and
+`mt5bridge.trading.periods` (reporting windows on the server scale).
 See docs/reports.md ("Figures").
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mt5bridge.terminal.models import Account, Deal, Position, utc
+from mt5bridge.terminal.models import Account, Position, utc
 from mt5bridge.trading.periods import Window, range_window
-from mt5bridge.trading.pnl import pnl_report
+from mt5bridge.trading.pnl import DealLike, pnl_report
 from reports.hedge import analyze_hedge
 from reports.models import (
     AccountFigures,
@@ -57,21 +59,31 @@ def month_days(
 
 
 def _day_rows(
-    deals: Sequence[Deal],
+    deals: Sequence[DealLike],
     days: Sequence[tuple[date, Window]],
     entry_magic: Mapping[int, int],
     now_server: int,
     magic: int | None = None,
 ) -> list[DayRow]:
     """Realised P&L per day (of EA `magic` when given) and its running sum; days that have not started yet
-    are left out."""
+    are left out.
+
+    One pass sorts the deals into their days (the windows follow each other), then each day's P&L is
+    `pnl_report` over that day's deals alone: the same sums as over all deals, a month's deals read twice
+    instead of once per day.
+    """
+    started = [(day, window) for day, window in days if window.start < now_server]
+    starts = [window.start for _, window in started]
+    found: list[list[DealLike]] = [[] for _ in started]
+    for deal in deals:
+        index = bisect_right(starts, deal.time_server) - 1
+        if index >= 0 and started[index][1].contains(deal.time_server):
+            found[index].append(deal)
     rows = []
     cumulative = 0.0
-    for day, window in days:
-        if window.start >= now_server:
-            continue
+    for (day, window), of_day in zip(started, found, strict=True):
         line = pnl_report(
-            deals, (), window, entry_magic=entry_magic, magic=magic, include_floating=False
+            of_day, (), window, entry_magic=entry_magic, magic=magic, include_floating=False
         ).total
         cumulative = round(cumulative + line.realized, 2)
         rows.append(DayRow(day=day, realized=line.realized, trades=line.trades, cumulative=cumulative))
@@ -82,7 +94,7 @@ def build_report(
     kind: ReportKind,
     window: Window,
     *,
-    deals: Sequence[Deal],
+    deals: Sequence[DealLike],
     positions: Sequence[Position],
     account: Account,
     entry_magic: Mapping[int, int],

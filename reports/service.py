@@ -10,10 +10,15 @@ everywhere. Which window each kind covers:
 from __future__ import annotations
 
 import asyncio
+import gc
 from calendar import monthrange
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from mt5bridge.trading.periods import Window, range_window, reporting_date
+from mt5bridge.trading.pnl import DealLike
 from mt5bridge.trading.service import TradingService
 from reports.charts import render_chart
 from reports.errors import ReportRequestError
@@ -21,6 +26,39 @@ from reports.models import Report, ReportKind
 from reports.numbers import build_report, month_days
 from reports.periods import check_year
 from reports.settings import Settings
+
+_paused = 0  # report builds under way with automatic garbage collection paused (_collections_paused)
+
+
+@contextmanager
+def _collections_paused() -> Iterator[None]:
+    """Automatic garbage collection paused while a report holds its deals.
+
+    A busy month means hundreds of thousands of tuples alive at once (the terminal's structures, then the
+    rows): enough new objects to set off full collections, each walking every object of the process with
+    the GIL held (~150 ms each on the busy-account benchmark, the event loop waiting). They form no
+    cycles and reference counting frees them as soon as the report is built, so those collections would
+    find nothing to free: pausing them costs only their delay. Overlapping builds keep collection paused
+    until the last one ends; a process that turned collection off itself is left as it is.
+    """
+    global _paused  # the collector is one per process, and so is this count
+    if _paused == 0 and not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    _paused += 1
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.enable()
+
+
+def _build(held: list[Sequence[DealLike]], kind: ReportKind, window: Window, **options: Any) -> Report:
+    """`build_report` over the deals in `held`, taken out of it: in a worker thread, which then frees
+    them (tens of thousands of rows take ~20 ms to free; the event loop would wait for it)."""
+    return build_report(kind, window, deals=held.pop(), **options)
 
 
 class ReportService:
@@ -59,40 +97,51 @@ class ReportService:
 
         `magic` scopes it to one EA: its figures, books and suggestions only (`build_report`)."""
         now_server, today = await self._now()
-        days: list[tuple[date, Window]] = []
+        window, days = self._period(kind, day, month, today)
+        with _collections_paused():
+            # The open positions first: their open times tell the history how far back to look.
+            positions = await self.trading.positions()
+            deals, entry_magic = await self.trading.history_rows(window, positions=positions)
+            account = await self.trading.account()
+            held: list[Sequence[DealLike]] = [
+                deals
+            ]  # handed over: the worker thread frees them, not the event loop (see _build)
+            del deals
+            return await asyncio.to_thread(
+                _build,
+                held,
+                kind,
+                window,
+                positions=positions,
+                account=account,
+                entry_magic=entry_magic,
+                server_utc_offset=self.offset,
+                rules=self.settings.reports.hedge,
+                ea_names=self.settings.reports.ea_names,
+                now=datetime.fromtimestamp(now_server - self.offset, UTC),
+                days=days,
+                include_floating=window.end >= now_server,  # the window reaches the present
+                margin_level_below=self.settings.alerts.margin_level_below,
+                magic=magic,
+            )
+
+    def _period(
+        self, kind: ReportKind, day: date | None, month: tuple[int, int] | None, today: date
+    ) -> tuple[Window, list[tuple[date, Window]]]:
+        """The report's window and, for a monthly report, its days; refused when malformed or future."""
         if kind is ReportKind.MONTHLY:
             year, number = month or (today.year, today.month)
             check_year(year, f"month {year}-{number:02d}")
             if (year, number) > (today.year, today.month):
                 raise ReportRequestError(f"{year}-{number:02d} has not begun yet")
             first, last = date(year, number, 1), date(year, number, monthrange(year, number)[1])
-            window = self._window(first, last)
             days = month_days(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
-        else:
-            target = day or today
-            check_year(target.year, f"date {target.isoformat()}")
-            if target > today:
-                raise ReportRequestError(f"{target.isoformat()} has not happened yet")
-            window = self._window(target, target)
-        deals, entry_magic = await self.trading.history(window)
-        positions = await self.trading.positions()
-        account = await self.trading.account()
-        return build_report(
-            kind,
-            window,
-            deals=deals,
-            positions=positions,
-            account=account,
-            entry_magic=entry_magic,
-            server_utc_offset=self.offset,
-            rules=self.settings.reports.hedge,
-            ea_names=self.settings.reports.ea_names,
-            now=datetime.fromtimestamp(now_server - self.offset, UTC),
-            days=days,
-            include_floating=await self.trading.includes_now(window),
-            margin_level_below=self.settings.alerts.margin_level_below,
-            magic=magic,
-        )
+            return self._window(first, last), days
+        target = day or today
+        check_year(target.year, f"date {target.isoformat()}")
+        if target > today:
+            raise ReportRequestError(f"{target.isoformat()} has not happened yet")
+        return self._window(target, target), []
 
     def _window(self, first: date, last: date) -> Window:
         return range_window(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
