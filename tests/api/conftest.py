@@ -21,6 +21,7 @@ from mt5bot.config import Settings
 from mt5bot.keys import SIMULATOR
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.heartbeat import LinkState
+from reports.keys import REPORT_SCHEDULER
 
 TOKEN = "test-master-token-0123456789"
 READ_ONLY_TOKEN = "test-read-only-token-0123456789"
@@ -89,6 +90,9 @@ async def start_api(tmp_path: Path, **overrides: Any) -> Api:
         if app[HEARTBEAT].state is LinkState.CONNECTED:
             break
         await asyncio.sleep(0.01)
+    scheduler = app.get(REPORT_SCHEDULER)
+    if scheduler is not None:  # the start's report catch-up has looked at the database and is done
+        await scheduler.drain()
     return Api(f"http://127.0.0.1:{port}", app, runner)
 
 
