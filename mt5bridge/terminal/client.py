@@ -382,7 +382,7 @@ def _deal_rows(held: list[tuple[Any, ...]], wanted: set[int] | None) -> list[M.D
     """
     raw = held.pop()
     picked = raw if wanted is None else (d for d in raw if d.position_id in wanted)
-    return [M.DealRow.from_mt5(d) for d in picked]
+    return M.deal_rows(picked)
 
 
 def _filters(**given: Any) -> dict[str, Any]:
