@@ -8,14 +8,13 @@ See docs/reports.md ("Figures").
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mt5bridge.terminal.models import Account, Position, utc
 from mt5bridge.trading.periods import Window, range_window
-from mt5bridge.trading.pnl import DealLike, pnl_report
+from mt5bridge.trading.pnl import DealLike, pnl_report, window_totals
 from reports.hedge import analyze_hedge
 from reports.models import (
     AccountFigures,
@@ -66,25 +65,12 @@ def _day_rows(
     magic: int | None = None,
 ) -> list[DayRow]:
     """Realised P&L per day (of EA `magic` when given) and its running sum; days that have not started yet
-    are left out.
-
-    One pass sorts the deals into their days (the windows follow each other), then each day's P&L is
-    `pnl_report` over that day's deals alone: the same sums as over all deals, a month's deals read twice
-    instead of once per day.
-    """
+    are left out. One pass over the deals for all the days (`window_totals`)."""
     started = [(day, window) for day, window in days if window.start < now_server]
-    starts = [window.start for _, window in started]
-    found: list[list[DealLike]] = [[] for _ in started]
-    for deal in deals:
-        index = bisect_right(starts, deal.time_server) - 1
-        if index >= 0 and started[index][1].contains(deal.time_server):
-            found[index].append(deal)
+    totals = window_totals(deals, [window for _, window in started], entry_magic=entry_magic, magic=magic)
     rows = []
     cumulative = 0.0
-    for (day, window), of_day in zip(started, found, strict=True):
-        line = pnl_report(
-            of_day, (), window, entry_magic=entry_magic, magic=magic, include_floating=False
-        ).total
+    for (day, _), line in zip(started, totals, strict=True):
         cumulative = round(cumulative + line.realized, 2)
         rows.append(DayRow(day=day, realized=line.realized, trades=line.trades, cumulative=cumulative))
     return rows

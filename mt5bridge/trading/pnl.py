@@ -7,6 +7,7 @@ attributed is documented in docs/trading-core.md ("P&L").
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -142,13 +143,18 @@ class _Book:
     total: _Sums = field(default_factory=_Sums)
     symbols: dict[str, _Sums] = field(default_factory=dict)
     magics: dict[int, _Sums] = field(default_factory=dict)
+    # The three rows of each (symbol, magic) seen: one lookup per deal (a busy month has 100,000).
+    _rows: dict[tuple[str, int], tuple[_Sums, _Sums, _Sums]] = field(default_factory=dict)
 
     def rows(self, symbol: str, magic: int) -> tuple[_Sums, _Sums, _Sums]:
-        return (
-            self.total,
-            self.symbols.setdefault(symbol, _Sums()),
-            self.magics.setdefault(magic, _Sums()),
-        )
+        found = self._rows.get((symbol, magic))
+        if found is None:
+            found = self._rows[symbol, magic] = (
+                self.total,
+                self.symbols.setdefault(symbol, _Sums()),
+                self.magics.setdefault(magic, _Sums()),
+            )
+        return found
 
 
 def counts_as_realized(deal: DealLike) -> bool:
@@ -229,3 +235,26 @@ def pnl_report(
         by_symbol={name: sums.line() for name, sums in sorted(book.symbols.items())},
         by_magic={number: sums.line() for number, sums in sorted(book.magics.items())},
     )
+
+
+def window_totals(
+    deals: Iterable[DealLike],
+    windows: Sequence[Window],
+    *,
+    entry_magic: Mapping[int, int],
+    magic: int | None = None,
+) -> list[PnLLine]:
+    """The realised total of each window, as `pnl_report(deals, (), window, ..., include_floating=False)`
+    gives it, in one pass over the deals (the days of a month: 100,000 deals read once, not 30 times).
+
+    The windows follow one another in time without overlapping; deals outside all of them are skipped.
+    """
+    starts = [window.start for window in windows]
+    sums = [_Sums() for _ in windows]
+    for deal in deals:
+        index = bisect_right(starts, deal.time_server) - 1
+        if index < 0 or not windows[index].contains(deal.time_server):
+            continue
+        if (magic is None or deal_magic(deal, entry_magic) == magic) and counts_as_realized(deal):
+            sums[index].add_deal(deal)
+    return [found.line() for found in sums]

@@ -18,7 +18,7 @@ from mt5bridge.simulator.busy import build_busy
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import TerminalUnavailable
 from mt5bridge.trading.periods import range_window
-from mt5bridge.trading.pnl import entry_magics
+from mt5bridge.trading.pnl import entry_magics, pnl_report, window_totals
 from mt5bridge.trading.service import TradingService
 from reports.models import ReportKind
 from reports.numbers import build_report, month_days
@@ -114,3 +114,15 @@ async def test_collection_is_paused_only_while_reports_build(stand: Stand) -> No
         assert not gc.isenabled()  # left off, as the process had it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("magic", [None, 0, 20250101])
+async def test_day_totals_in_one_pass_are_each_days_report(stand: Stand, magic: int | None) -> None:
+    days = month_days(date(2026, 10, 30), date(2026, 11, 5), tz=None, server_utc_offset=OFFSET)
+    window = range_window(date(2026, 10, 30), date(2026, 11, 5), server_utc_offset=OFFSET)
+    deals, entry_magic = await stand.reports.trading.history_rows(window)
+    totals = window_totals(deals, [w for _, w in days], entry_magic=entry_magic, magic=magic)
+    for (_, day), total in zip(days, totals, strict=True):
+        one_day = pnl_report(deals, (), day, entry_magic=entry_magic, magic=magic, include_floating=False)
+        assert total == one_day.total
+    assert sum(t.trades for t in totals) > 100
