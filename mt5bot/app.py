@@ -127,7 +127,10 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         heartbeat=heartbeat,
         aliases=lexicon(settings.nlu.aliases).resolve,
     )
-    app[REPORTS] = ReportService(app[TRADING], settings)
+    app[REPORTS] = ReportService(
+        app[TRADING], settings,
+        snapshots=app[DATABASE].snapshots, snapshot_interval_sec=settings.database.snapshot_interval_sec,
+    )  # fmt: skip
     if client.connected:
         # One check before serving, so the first order after "listening" is not refused as "terminal
         # not connected" while the heartbeat's first round is still pending.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -18,7 +18,7 @@ from mt5bridge.terminal.enums import DealType
 from reports.models import CashOperation, EquityCurve, EquityGap, EquityPoint
 
 if TYPE_CHECKING:
-    from mt5bridge.terminal.models import Deal
+    from mt5bridge.trading.pnl import DealLike
 
 MAX_POINTS = 1000  # a month of 60 s snapshots is 44,640; the chart is 1000 px wide
 GAP_INTERVALS = 3  # a silence longer than 3 intervals (and than MIN_GAP) is a gap, not a late sample
@@ -50,25 +50,30 @@ async def load_curve(
     end: datetime,
     *,
     login: int,
-    deals: Iterable[Deal],
+    cash: Sequence[CashOperation],
     interval_sec: float,
     now: datetime,
 ) -> EquityCurve | None:
     """The curve of account `login` from `start` to `end` (or `now` when the window runs on), with the
-    deposits and withdrawals among `deals`; None when no snapshot was recorded in that time."""
+    deposits and withdrawals `cash`; None when no snapshot was recorded in that time."""
     until = min(end, now)
     snapshots = await store.series(start, until, login)  # read in chunks: the loop stays free
     if not snapshots:
         return None
     # a month of minutes is ~45,000 samples: shaped in a worker thread, never on the event loop
-    return await asyncio.to_thread(
-        build_curve, snapshots, balance_operations(deals), start, until, interval_sec
-    )
+    return await asyncio.to_thread(build_curve, snapshots, cash, start, until, interval_sec)
 
 
-def balance_operations(deals: Iterable[Deal]) -> list[CashOperation]:
-    """Deposits (> 0) and withdrawals (< 0): the BALANCE deals, oldest first."""
-    ops = [CashOperation(time=d.time, amount=round(d.profit, 2)) for d in deals if d.type is DealType.BALANCE]
+def balance_operations(deals: Iterable[DealLike], server_utc_offset: int = 0) -> list[CashOperation]:
+    """Deposits (> 0) and withdrawals (< 0): the BALANCE deals, oldest first (models or rows alike: the
+    time is the terminal's, on the server scale, less the server's offset from UTC)."""
+    ops = [
+        CashOperation(
+            time=datetime.fromtimestamp(d.time_server - server_utc_offset, UTC), amount=round(d.profit, 2)
+        )
+        for d in deals
+        if d.type is DealType.BALANCE
+    ]
     return sorted(ops, key=lambda op: op.time)
 
 

@@ -21,8 +21,9 @@ from mt5bridge.trading.periods import Window, range_window, reporting_date
 from mt5bridge.trading.pnl import DealLike
 from mt5bridge.trading.service import TradingService
 from reports.charts import render_chart
+from reports.equity import SnapshotSource, balance_operations, load_curve
 from reports.errors import ReportRequestError
-from reports.models import Report, ReportKind
+from reports.models import CashOperation, Report, ReportKind
 from reports.numbers import build_report, month_days
 from reports.periods import check_year
 from reports.settings import Settings
@@ -55,18 +56,32 @@ def _collections_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(held: list[Sequence[DealLike]], kind: ReportKind, window: Window, **options: Any) -> Report:
-    """`build_report` over the deals in `held`, taken out of it: in a worker thread, which then frees
-    them (tens of thousands of rows take ~20 ms to free; the event loop would wait for it)."""
-    return build_report(kind, window, deals=held.pop(), **options)
+def _build(
+    held: list[Sequence[DealLike]], kind: ReportKind, window: Window, **options: Any
+) -> tuple[Report, list[CashOperation]]:
+    """`build_report` over the deals in `held`, taken out of it, and the deposits and withdrawals among
+    them: in a worker thread, which then frees them (tens of thousands of rows take ~20 ms to free; the
+    event loop would wait for it)."""
+    deals = held.pop()
+    cash = balance_operations(deals, options["server_utc_offset"]) if kind is ReportKind.MONTHLY else []
+    return build_report(kind, window, deals=deals, **options), cash
 
 
 class ReportService:
     """Builds reports from the terminal through the trading core; charts render off the event loop."""
 
-    def __init__(self, trading: TradingService, settings: Settings) -> None:
+    def __init__(
+        self,
+        trading: TradingService,
+        settings: Settings,
+        *,
+        snapshots: SnapshotSource | None = None,
+        snapshot_interval_sec: float = 60.0,
+    ) -> None:
         self.trading = trading
         self.settings = settings
+        self.snapshots = snapshots  # the recorded account snapshots: the monthly equity curve
+        self.snapshot_interval_sec = snapshot_interval_sec
 
     @property
     def offset(self) -> int:
@@ -107,7 +122,7 @@ class ReportService:
                 deals
             ]  # handed over: the worker thread frees them, not the event loop (see _build)
             del deals
-            return await asyncio.to_thread(
+            report, cash = await asyncio.to_thread(
                 _build,
                 held,
                 kind,
@@ -124,6 +139,14 @@ class ReportService:
                 margin_level_below=self.settings.alerts.margin_level_below,
                 magic=magic,
             )
+        # The account's path for the month; an EA's report has none (balance and equity are the account's).
+        if kind is ReportKind.MONTHLY and magic is None and self.snapshots is not None:
+            curve = await load_curve(
+                self.snapshots, report.start, report.end, login=account.login, cash=cash,
+                interval_sec=self.snapshot_interval_sec, now=report.generated_at,
+            )  # fmt: skip
+            report = report.model_copy(update={"equity": curve})
+        return report
 
     def _period(
         self, kind: ReportKind, day: date | None, month: tuple[int, int] | None, today: date

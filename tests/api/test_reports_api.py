@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import aiohttp
 import pytest
 
+from mt5bot.keys import DATABASE
 from mt5bridge.terminal import constants as C
 from reports.fonts import cjk_font
+from storage.models import AccountSnapshot
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
 from tests.api.rest_helpers import call, error, market, ok_data
 
@@ -154,3 +156,26 @@ async def test_mt5bot_report_client(api: Api) -> None:
             await fetch(api.url, READ_ONLY_TOKEN, kind, params, chart=False)
     with pytest.raises(ServiceRefused, match=r"\(401\)"):
         await fetch(api.url, "wrong-token-0123456789", "daily", {}, chart=False)
+
+
+async def test_the_monthly_report_carries_the_accounts_equity_curve(api: Api) -> None:
+    db = api.app[DATABASE]
+    login = api.sim.account_info().login
+    status, body = await call(api, "GET", "/reports/monthly")
+    month = ok_data(status, body)
+    start = datetime.fromisoformat(str(month["start"]))
+    end = min(datetime.fromisoformat(str(month["end"])), datetime.fromisoformat(str(month["generated_at"])))
+    at, step = start, (end - start) / 40
+    while at < end:  # what the recorder would have written, with one stretch of downtime in the middle
+        if not start + (end - start) / 3 < at < start + (end - start) / 2:
+            await db.snapshots.record(
+                AccountSnapshot(at=at, login=login, balance=10_000.0, equity=10_050.0, margin=0.0,
+                                margin_free=10_000.0, margin_level=0.0, profit=50.0)
+            )  # fmt: skip
+        at += step
+    data = ok_data(*await call(api, "GET", "/reports/monthly"))
+    curve = data["equity"]
+    assert isinstance(curve, dict) and len(curve["points"]) > 20
+    assert curve["gaps"], "the downtime is a gap, not a straight line"
+    assert ok_data(*await call(api, "GET", "/reports/monthly?magic=7"))["equity"] is None  # an EA's: none
+    assert ok_data(*await call(api, "GET", "/reports/daily"))["equity"] is None

@@ -175,8 +175,9 @@ async def test_load_curve_reads_the_accounts_snapshots_up_to_now(tmp_path: Path)
             await db.snapshots.record(snap(at, equity=1.0, login=999))  # another account
         now = START + timedelta(days=1)
         deposit = deal(1, START + timedelta(hours=5), DealType.BALANCE, 300.0)
+        cash = balance_operations([deposit])
         curve = await load_curve(
-            db.snapshots, START, START + MONTH, login=LOGIN, deals=[deposit], interval_sec=3600, now=now
+            db.snapshots, START, START + MONTH, login=LOGIN, cash=cash, interval_sec=3600, now=now
         )
         assert curve is not None
         assert len(curve.points) == 24  # up to now, not to the end of the month
@@ -184,7 +185,7 @@ async def test_load_curve_reads_the_accounts_snapshots_up_to_now(tmp_path: Path)
         assert curve.gaps == []  # the rest of the month has not happened: no gap
         assert curve.cash == [CashOperation(time=START + timedelta(hours=5), amount=300.0)]
         nothing = await load_curve(
-            db.snapshots, START, START + MONTH, login=7, deals=[], interval_sec=60, now=now
+            db.snapshots, START, START + MONTH, login=7, cash=[], interval_sec=60, now=now
         )
         assert nothing is None
     finally:
