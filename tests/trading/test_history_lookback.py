@@ -134,7 +134,7 @@ async def test_positions_opened_weeks_before_the_window(hedging: Stand) -> None:
 
 async def test_open_positions_say_how_far_back_to_look(hedging: Stand) -> None:
     old = hedging.send(C.ORDER_TYPE_BUY, 0.2, magic=11)
-    hedging.sim.advance(12 * DAY)
+    hedging.sim.advance(6 * DAY)
     hedging.send(C.ORDER_TYPE_SELL, 0.1, magic=0, position=old)  # partly, by hand
     today = await hedging.service.window(Period.TODAY)
     positions = await hedging.client.positions()
