@@ -38,6 +38,7 @@ from mt5bridge.simulator.busy import build_busy, month_start
 from mt5bridge.simulator.terminal import Simulator
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.service import TradingService
+from reports.chartpool import ChartPool
 from reports.models import Report, ReportKind
 from reports.service import ReportService
 from storage.database import Database
@@ -144,7 +145,8 @@ async def main(rounds: int, deals: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = await Database.open(f"sqlite+aiosqlite:///{folder}/bench.db")
         settings = Settings()
-        reports = ReportService(TradingService(client, db, settings.risk), settings)
+        # charts in a worker process, as `mt5bot serve` draws them (mt5bot/app.py)
+        reports = ReportService(TradingService(client, db, settings.risk), settings, charts=ChartPool())
         print(f"RSS {proc_status(os.getpid())['VmRSS']} MB before the reports")
         for kind in (ReportKind.MONTHLY, ReportKind.DAILY, ReportKind.HEDGE):
             await run(kind, reports, counter, rounds)

@@ -41,6 +41,7 @@ from mt5bridge.trading.service import TradingService
 from mt5bridge.trading.snapshots import SnapshotRecorder
 from nlu.lexicon import lexicon
 from nlu.llm import LLMParser
+from reports.chartpool import ChartPool
 from reports.keys import REPORT_SCHEDULER, REPORTS
 from reports.schedule import ReportScheduler
 from reports.service import ReportService
@@ -127,8 +128,9 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         heartbeat=heartbeat,
         aliases=lexicon(settings.nlu.aliases).resolve,
     )
+    charts = ChartPool()  # a worker process, started by the first chart
     app[REPORTS] = ReportService(
-        app[TRADING], settings,
+        app[TRADING], settings, charts=charts,
         snapshots=app[DATABASE].snapshots, snapshot_interval_sec=settings.database.snapshot_interval_sec,
     )  # fmt: skip
     if client.connected:
@@ -147,6 +149,7 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     for part in reversed(parts):
         await part.stop()
     await bus.close()  # ends the consumers' tasks (notifier, WS feeds) instead of leaving them pending
+    charts.close()
 
 
 async def _settle_open_claims(trading: TradingService, started: datetime, grace: float) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from mt5bridge.trading.periods import Window, range_window, reporting_date
 from mt5bridge.trading.pnl import DealLike
 from mt5bridge.trading.service import TradingService
+from reports.chartpool import ChartPool
 from reports.charts import render_chart
 from reports.equity import SnapshotSource, balance_operations, load_curve
 from reports.errors import ReportRequestError
@@ -77,9 +78,11 @@ class ReportService:
         *,
         snapshots: SnapshotSource | None = None,
         snapshot_interval_sec: float = 60.0,
+        charts: ChartPool | None = None,
     ) -> None:
         self.trading = trading
         self.settings = settings
+        self.charts = charts  # None: charts drawn in a worker thread (tests, one-off tools)
         self.snapshots = snapshots  # the recorded account snapshots: the monthly equity curve
         self.snapshot_interval_sec = snapshot_interval_sec
 
@@ -170,5 +173,8 @@ class ReportService:
         return range_window(first, last, tz=self.trading.timezone, server_utc_offset=self.offset)
 
     async def chart(self, report: Report, lang: str = "zh") -> bytes:
-        """The report's PNG chart in `lang`, drawn in a worker thread (matplotlib blocks for ~100 ms)."""
+        """The report's PNG chart in `lang`, drawn off the event loop: in the chart worker process when the
+        service has one (matplotlib holds the GIL), else in a worker thread."""
+        if self.charts is not None:
+            return await self.charts.draw(report, lang)
         return await asyncio.to_thread(render_chart, report, lang)
