@@ -69,7 +69,7 @@ async def main(rounds: int) -> None:
             results = [await timed(call) for _ in range(rounds)]
             wall = min(r[0] for r in results)
             stall = min(r[1] for r in results)
-            print(f"{name:26s} {ROWS} rows: best {wall * 1000:7.1f} ms, loop blocked at most {stall * 1000:6.1f} ms")
+            print(f"{name:26s} {ROWS} rows: best {wall * 1000:7.1f} ms, loop blocked <= {stall * 1e3:.1f} ms")
         await db.close()
 
 
