@@ -9,7 +9,18 @@ from api.jsonio import ok
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
-from api.schemas_out import AccountOut, DealOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
+from api.schemas_out import (
+    AccountOut,
+    DealOut,
+    DealsOut,
+    OrderOut,
+    PnLOut,
+    PositionOut,
+    WindowOut,
+    instant,
+    position_json,
+)  # fmt: skip
+from mt5bridge.terminal.errors import ClientCode, TerminalFailure
 from mt5bridge.trading.periods import Period, Window, range_window
 
 
@@ -25,9 +36,15 @@ async def account(request: web.Request) -> web.Response:
 async def positions(request: web.Request) -> web.Response:
     """GET /positions?symbol=&magic=: open positions, oldest first."""
     q = parse_query(request, PositionsQuery)
-    found = await request.app[TRADING].positions(symbol=q.symbol, magic=q.magic)
-    found.sort(key=lambda p: (p.time_msc, p.ticket))
-    return ok([PositionOut.build(p).model_dump(mode="json") for p in found])
+    trading = request.app[TRADING]
+    # Straight from the terminal's tuples: a thousand positions were two models each (~75 ms a request).
+    rows = await trading.position_tuples(symbol=q.symbol, magic=q.magic)
+    offset = trading.server_utc_offset
+    try:
+        return ok([position_json(p, offset) for p in rows])
+    except (ValueError, TypeError) as exc:
+        unexpected = f"unexpected answer from the terminal: {exc}"
+        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
 
 
 async def pending_orders(request: web.Request) -> web.Response:

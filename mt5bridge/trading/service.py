@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -136,6 +137,15 @@ class TradingService:
         name = await self._broker_name(symbol)
         found = await self._client.positions(symbol=name)
         return [p for p in found if (magic is None or p.magic == magic) and (side is None or p.side is side)]
+
+    async def position_tuples(self, *, symbol: str | None = None, magic: int | None = None) -> list[Any]:
+        """`positions` as the terminal's tuples (server-scale times; `server_utc_offset` converts them),
+        oldest first: what a fast serialiser reads. Same filters as `positions`, except side."""
+        name = await self._broker_name(symbol)
+        found = await self._client.position_tuples(symbol=name)
+        rows = [p for p in found if magic is None or p.magic == magic]
+        rows.sort(key=lambda p: (p.time_msc, p.ticket))
+        return rows
 
     async def orders(self, *, symbol: str | None = None) -> list[Order]:
         name = await self._broker_name(symbol)

@@ -1,0 +1,61 @@
+"""GET /positions straight from the terminal's tuples gives exactly what the typed models gave."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from api.schemas_out import PositionOut, position_json
+from mt5bridge.terminal import constants as C
+from mt5bridge.terminal.enums import PositionSide, Reason, mt5_value
+from mt5bridge.terminal.models import Position
+from tests.api.conftest import Api
+from tests.api.rest_helpers import call, market, ok_data
+
+EPOCHS = st.integers(0, 4_102_444_800)  # 1970..2100 on the server scale
+PRICES = st.one_of(st.just(0.0), st.floats(1e-5, 1e6, allow_nan=False))
+
+
+@given(
+    ticket=st.integers(1, 2**63 - 1), side=st.sampled_from(list(PositionSide)),
+    reason=st.sampled_from(list(Reason)), volume=st.floats(0.01, 1000), sl=PRICES, tp=PRICES,
+    price=st.floats(1e-5, 1e6), profit=st.floats(-1e9, 1e9), swap=st.floats(-1e6, 1e6),
+    magic=st.integers(0, 2**63 - 1), comment=st.text(max_size=31), symbol=st.text(min_size=1, max_size=31),
+    opened=EPOCHS, updated=EPOCHS, offset=st.integers(-14 * 3600, 14 * 3600),
+)  # fmt: skip
+def test_the_fast_path_equals_the_typed_one(
+    ticket: int, side: PositionSide, reason: Reason, volume: float, sl: float, tp: float, price: float,
+    profit: float, swap: float, magic: int, comment: str, symbol: str, opened: int, updated: int, offset: int,
+) -> None:  # fmt: skip
+    raw = SimpleNamespace(
+        ticket=ticket, time=opened, time_msc=opened * 1000, time_update=updated, time_update_msc=updated * 1000,
+        type=mt5_value(side), magic=magic, identifier=ticket, reason=mt5_value(reason), volume=volume,
+        price_open=price, sl=sl, tp=tp, price_current=price, swap=swap, profit=profit, symbol=symbol,
+        comment=comment, external_id="",
+    )  # fmt: skip
+    if opened - offset < 0 or updated - offset < 0:
+        return  # before 1970 UTC: not a time a terminal reports
+    typed = PositionOut.build(Position.from_mt5(raw, offset)).model_dump(mode="json")
+    fast = position_json(raw, offset)
+    assert fast == typed and list(fast) == list(typed)
+
+
+def test_an_unknown_type_is_refused_like_the_typed_path() -> None:
+    raw = SimpleNamespace(type=9, reason=0)
+    with pytest.raises(ValueError, match="unknown"):
+        position_json(raw, 0)
+
+
+async def test_the_route_is_unchanged_for_clients(api: Api) -> None:
+    for magic in (7, 8, 7):
+        market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=magic)
+    market(api, "EURUSD", C.ORDER_TYPE_SELL, 0.20, magic=7)
+    rows = ok_data(*await call(api, "GET", "/positions"))
+    assert [r["magic"] for r in rows] == [7, 8, 7, 7] and [r["type"] for r in rows][-1] == "sell"
+    assert [r["ticket"] for r in rows] == sorted(r["ticket"] for r in rows)  # oldest first
+    only = ok_data(*await call(api, "GET", "/positions?symbol=XAUUSD&magic=7"))
+    assert len(only) == 2 and {r["symbol"] for r in only} == {"XAUUSD"}
+    assert set(rows[0]) == set(PositionOut.model_fields)
