@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.clock import SERVER_CLOCK
-from api.jsonio import ok
+from api.jsonio import ok, ok_items
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
@@ -18,7 +18,7 @@ from api.schemas_out import (
     PositionOut,
     WindowOut,
     instant,
-    position_json,
+    position_bytes,
 )  # fmt: skip
 from mt5bridge.terminal.errors import ClientCode, TerminalFailure
 from mt5bridge.trading.periods import Period, Window, range_window
@@ -41,7 +41,7 @@ async def positions(request: web.Request) -> web.Response:
     rows = await trading.position_tuples(symbol=q.symbol, magic=q.magic)
     offset = trading.server_utc_offset
     try:
-        return ok([position_json(p, offset) for p in rows])
+        return ok_items([position_bytes(p, offset) for p in rows])
     except (ValueError, TypeError) as exc:
         unexpected = f"unexpected answer from the terminal: {exc}"
         raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc

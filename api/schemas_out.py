@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
+from api.jsonio import dumps
 from mt5bridge.terminal.enums import mt5_value
 from mt5bridge.terminal.models import (
     Account,
@@ -358,6 +359,13 @@ def _iso_utc(epoch: int) -> str:
 @lru_cache(maxsize=1 << 16)
 def _iso_wall(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None).isoformat()
+
+
+@lru_cache(maxsize=1 << 13)
+def position_bytes(p: Any, offset: int) -> bytes:
+    """`position_json` encoded, remembered by the position's value: between two ticks a thousand
+    positions are the same tuples as at the previous request (any terminal's tuples are hashable)."""
+    return dumps(position_json(p, offset))
 
 
 def position_json(p: Any, offset: int) -> dict[str, Any]:

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.schemas_out import PositionOut, position_json
+from api.jsonio import ok, ok_items
+from api.schemas_out import PositionOut, position_bytes, position_json
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.enums import PositionSide, Reason, mt5_value
 from mt5bridge.terminal.models import Position
+from mt5bridge.terminal.structs import TradePosition
 from tests.api.conftest import Api
 from tests.api.rest_helpers import call, market, ok_data
 
@@ -59,3 +61,16 @@ async def test_the_route_is_unchanged_for_clients(api: Api) -> None:
     only = ok_data(*await call(api, "GET", "/positions?symbol=XAUUSD&magic=7"))
     assert len(only) == 2 and {r["symbol"] for r in only} == {"XAUUSD"}
     assert set(rows[0]) == set(PositionOut.model_fields)
+
+
+def test_encoded_items_make_the_same_envelope_as_ok() -> None:
+    rows = [
+        TradePosition(1, 1764590000, 1764590000123, 1764590000, 1764590000123, 0, 7, 1, 0, 0.1, 1.1, 0.0, 1.2,
+                      1.1001, -0.5, 12.34, "EURUSD", "grid #1", ""),
+        TradePosition(2, 1764590100, 1764590100456, 1764590200, 1764590200456, 1, 8, 2, 3, 0.2, 2650.5, 2700.0,
+                      0.0, 2650.1, 0.0, -3.0, "XAUUSD", "", ""),
+    ]  # fmt: skip
+    expected = ok([position_json(p, 7200) for p in rows]).body
+    assert ok_items([position_bytes(p, 7200) for p in rows]).body == expected
+    assert ok_items([]).body == ok([]).body
+    assert position_bytes(rows[0], 7200) is position_bytes(rows[0], 7200)  # remembered by value
