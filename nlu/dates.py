@@ -14,22 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from nlu.normalize import BLANK
+from nlu.normalize import BLANK, CN_DIGITS, cn_integer
 
-_CN = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"  # a month or a day: 11, 十一, 二十五, 三十一
 _YEAR = r"(?:\d{4}|[零〇一二三四五六七八九]{4})"  # 2025, 二零二五
 _DAY_MARK = r"(?:日(?!报)|号)"  # not the 日 of 日报
@@ -87,15 +73,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 def _number(text: str) -> int:
-    """ "11" or "十一"/"二十五"/"三十一" (as a date writes them) -> int."""
+    """ "11", "十一", "二十五", "三十一", or a year digit by digit (二零二五) -> int (0: not a number)."""
     if text.isdigit():
         return int(text)
-    if len(text) == 4 and all(ch in _CN for ch in text):  # a year digit by digit: 二零二五
-        return int("".join(str(_CN[ch]) for ch in text))
-    tens, _, units = text.partition("十")
-    if "十" not in text:
-        return _CN.get(text, 0)
-    return (_CN.get(tens, 1) if tens else 1) * 10 + (_CN.get(units, 0) if units else 0)
+    if len(text) == 4 and all(ch in CN_DIGITS for ch in text):
+        return int("".join(str(CN_DIGITS[ch]) for ch in text))
+    return cn_integer(text) or 0
 
 
 def _month_of(name: str) -> int:

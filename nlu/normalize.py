@@ -37,7 +37,7 @@ _TRAD_TABLE = str.maketrans(TRADITIONAL, SIMPLIFIED) | str.maketrans(
 _MENTION = re.compile(r"@(?![\d\-+.±负])[\w.\-]+")
 _SPACES = re.compile(r"\s+")
 
-_CN_DIGITS = {
+CN_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -128,7 +128,7 @@ def _replace_cn_number(match: re.Match[str]) -> str:
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-def _cn_integer(text: str) -> int | None:
+def cn_integer(text: str) -> int | None:
     """Integers in Chinese: 三, 十五, 一百二十, 三千六百, and the spoken 三千六 (3600), 一万二 (12000)."""
     if not text:
         return 0
@@ -138,10 +138,10 @@ def _cn_integer(text: str) -> int | None:
     for ch in text:
         if ch in "零〇" and current is None and section:
             gap = True  # 三千零五: the zero only says a place is empty
-        elif ch in _CN_DIGITS:
+        elif ch in CN_DIGITS:
             if current is not None:
                 return None  # two digits in a row (e.g. 一二) is not a number we read
-            current = _CN_DIGITS[ch]
+            current = CN_DIGITS[ch]
         elif ch in _UNITS:
             section += (1 if current is None else current) * _UNITS[ch]
             current, last_unit, gap = None, _UNITS[ch], False
@@ -160,13 +160,13 @@ def cn_to_number(text: str) -> float | None:
     if text == "半":
         return 0.5
     if text.endswith("半") and len(text) > 1:
-        whole = _cn_integer(text[:-1])
+        whole = cn_integer(text[:-1])
         return None if whole is None else whole + 0.5
     if "点" in text:
         head, _, tail = text.partition("点")
-        whole = _cn_integer(head)
-        if whole is None or not tail or any(ch not in _CN_DIGITS for ch in tail):
+        whole = cn_integer(head)
+        if whole is None or not tail or any(ch not in CN_DIGITS for ch in tail):
             return None
-        return float(f"{whole}." + "".join(str(_CN_DIGITS[ch]) for ch in tail))
-    value = _cn_integer(text) if text else None
+        return float(f"{whole}." + "".join(str(CN_DIGITS[ch]) for ch in tail))
+    value = cn_integer(text) if text else None
     return None if value is None else float(value)  # 零 is 0: "买入零手" is a zero volume, not no volume
