@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from bot.core.outbox import DeliveryError, Outbox, Policy
+from bot.dedup import Deduper
 from bot.lanes import ChatLanes
 from bot.messages import FAILURE, ChatHandler, Incoming, Outgoing, Reply
 from bot.qqbot.api import ErrCode, PassiveRef, QQBotAPI, QQBotError, Scene, Target
-from bot.qqbot.callback import Deduper
 from bot.qqbot.events import MessageEvent
 from bot.qqbot.plan import ImagePart, Part, TextPart, plan
 from bot.qqbot.settings import QQBotSettings

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
@@ -28,26 +27,6 @@ FUTURE_SKEW_SEC = 300.0  # a timestamp this far ahead of our clock is refused to
 SIGNATURE_HEADER = "X-Signature-Ed25519"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
 APPID_HEADER = "X-Bot-Appid"
-
-
-class Deduper:
-    """Remembers the last `size` keys: the platform retries callbacks and may push a message twice."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def seen(self, keys: tuple[str, ...]) -> bool:
-        """True if any of `keys` was already recorded."""
-        return any(k in self._seen for k in keys)
-
-    def record(self, keys: tuple[str, ...]) -> None:
-        """Record `keys`, forgetting the oldest beyond the size."""
-        for key in keys:
-            self._seen[key] = None
-            self._seen.move_to_end(key)
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
 
 
 class CallbackTarget(Protocol):

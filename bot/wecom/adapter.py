@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from bot.core.outbox import Outbox, Policy, Rate
+from bot.dedup import Deduper
 from bot.lanes import ChatLanes
 from bot.messages import FAILURE, MAX_ACTION_BYTES, ChatHandler, Incoming, Media, Reply
 from bot.wecom.api import ErrCode, WeComAPI, WeComError
-from bot.wecom.callback import CallbackEvent, Deduper, EventKind
+from bot.wecom.callback import CallbackEvent, EventKind
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.draw import card_of, pieces
 from bot.wecom.errors import delivery_error
@@ -115,7 +116,7 @@ class WeComAdapter:
 
     def submit(self, event: CallbackEvent) -> bool:
         """Queue a verified callback behind the user's earlier ones unless it is a retry."""
-        key = event.dedup_key
+        key = (event.dedup_key,)
         if self._dedup.seen(key):
             log.debug("wecom callback retry dropped")
             return False

@@ -12,7 +12,6 @@ import logging
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -106,25 +105,6 @@ def parse_event(fields: dict[str, str], agent_id: int | None = None) -> Callback
         )
     log.debug("wecom callback ignored: MsgType=%s Event=%s", msg_type, fields.get("Event", ""))
     return None
-
-
-class Deduper:
-    """Remembers the last `size` callback keys: WeCom retries a callback up to three times."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[str, ...], None] = OrderedDict()
-
-    def seen(self, key: tuple[str, ...]) -> bool:
-        """True if `key` was already recorded."""
-        return key in self._seen
-
-    def record(self, key: tuple[str, ...]) -> None:
-        """Record `key`, forgetting the oldest beyond the size."""
-        self._seen[key] = None
-        self._seen.move_to_end(key)
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
 
 
 class CallbackTarget(Protocol):
