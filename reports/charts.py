@@ -2,7 +2,7 @@
 
 No pyplot: it keeps a global figure registry and is not safe from worker threads. Each call builds its own
 `Figure` on an Agg canvas, writes the PNG and clears the figure. Text is drawn in the user's language (zh or
-en, the words in `WORDS`) with DejaVu Sans for Latin and a CJK font the system has for the rest
+en, the words in `chartstyle.WORDS`) with DejaVu Sans for Latin and a CJK font the system has for the rest
 (`reports.fonts`). Without a CJK font the chart falls back to English, and text that no font can draw (a
 Chinese EA name, an emoji) is replaced: "magic N" for EA names, "?" for other characters.
 """
@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
 from mt5bridge.trading.pnl import PnLLine
-from reports.fonts import ChartFont, base_font, cjk_font
-from reports.models import DayRow, EquityCurve, HedgeBook, Report, ReportKind, StrategyRow
+from reports.chart_equity import equity_panel
+from reports.chartstyle import (
+    BUY_COLOR,
+    LINE_COLOR,
+    MUTED,
+    NO_CJK,
+    SELL_COLOR,
+    ChartStyle,
+    chart_style,
+    pnl_color,
+)  # fmt: skip
+from reports.models import DayRow, HedgeBook, Report, ReportKind, StrategyRow
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -28,149 +37,10 @@ if TYPE_CHECKING:
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 6.0, 100  # 1000 x 600 px
 MAX_SYMBOLS = 12
 MAX_STRATEGIES = 8
-MAX_CASH_LABELS = 6  # deposits/withdrawals whose amount is written next to the marker (the largest)
-GREEN, RED = "#2e7d32", "#c62828"
-LIGHT_GREEN, LIGHT_RED = "#81c784", "#e57373"
-BUY_COLOR, SELL_COLOR, LINE_COLOR, MUTED = "#1565c0", "#ef6c00", "#283593", "#555555"
-EQUITY_COLOR, BALANCE_COLOR, GAP_COLOR = "#6a1b9a", "#546e7a", "#e6e6e6"
 NAME_CHARS = 18
 COMPRESS_LEVEL = 3
-DAY_SECONDS = 86_400.0
 
 _Row = TypeVar("_Row")
-
-
-@dataclass(frozen=True)
-class Words:
-    """The chart's words in one language; `{...}` fields are filled in by the drawing code."""
-
-    daily_title: str
-    monthly_title: str
-    hedge_title: str
-    summary: str
-    no_daily_data: str
-    no_monthly_trades: str
-    no_positions: str
-    by_symbol: str
-    by_ea: str
-    top: str
-    account: str
-    manual: str
-    magic: str
-    daily_caption: str
-    monthly_caption: str
-    hedge_subtitle: str
-    hedge_panel: str
-    hedge_caption: str
-    hedge_book: str
-    equity_panel: str
-    equity: str
-    balance: str
-    deposit: str
-    withdrawal: str
-    gap: str
-
-
-WORDS: dict[str, Words] = {
-    "en": Words(
-        daily_title="Daily report {label}{scope}   total {total}",
-        monthly_title="Monthly report {label}{scope}   total {total}",
-        hedge_title="Hedge report {label}{scope}   floating {floating}",
-        summary="realized {realized} | floating {floating} | trades {trades} | win rate {rate}",
-        no_daily_data="No trades and no open positions",
-        no_monthly_trades="No trades this month",
-        no_positions="No open positions",
-        by_symbol="By symbol",
-        by_ea="By EA, realized + floating",
-        top="{title} (top {shown} of {total})",
-        account="(account)",
-        manual="manual",
-        magic="magic {magic}",
-        daily_caption=(
-            "dark bar = realized, light bar = floating; green = gain, red = loss; amounts in {currency}"
-        ),
-        monthly_caption=(
-            "days of the month: bars = realized P&L (green gain, red loss), line = cumulative; in {currency}"
-        ),
-        hedge_subtitle="open positions by symbol | margin level {level}",
-        hedge_panel="Buy and sell lots by symbol",
-        hedge_caption="lots: blue = buy (right), orange = sell (left), black diamond = net (buy - sell)",
-        hedge_book="net {net}  locked {locked}\nfloat {floating}",
-        equity_panel="Account balance and equity ({currency})",
-        equity="equity",
-        balance="balance",
-        deposit="\u25b2 deposit",
-        withdrawal="\u25bc withdrawal",
-        gap="grey band = no data (service stopped)",
-    ),
-    "zh": Words(
-        daily_title="日报 {label}{scope}   合计 {total}",
-        monthly_title="月报 {label}{scope}   合计 {total}",
-        hedge_title="对冲报告 {label}{scope}   浮动 {floating}",
-        summary="已实现 {realized} | 浮动 {floating} | 交易 {trades} 笔 | 胜率 {rate}",
-        no_daily_data="无交易，也无持仓",
-        no_monthly_trades="本月无交易",
-        no_positions="无持仓",
-        by_symbol="按品种",
-        by_ea="按 EA（已实现 + 浮动）",
-        top="{title}（前 {shown}，共 {total}）",
-        account="（账户）",
-        manual="手动",
-        magic="magic {magic}",
-        daily_caption="深色 = 已实现，浅色 = 浮动；绿 = 盈利，红 = 亏损；金额单位 {currency}",
-        monthly_caption="柱 = 每日已实现盈亏（绿盈红亏），线 = 累计；单位 {currency}",
-        hedge_subtitle="各品种持仓 | 保证金水平 {level}",
-        hedge_panel="各品种买卖手数",
-        hedge_caption="手数：蓝 = 买（右），橙 = 卖（左），黑色菱形 = 净头寸（买 - 卖）",
-        hedge_book="净 {net}  锁仓 {locked}\n浮动 {floating}",
-        equity_panel="账户余额与净值（{currency}）",
-        equity="净值",
-        balance="余额",
-        deposit="\u25b2 入金",
-        withdrawal="\u25bc 出金",
-        gap="灰色区域 = 无数据（服务未运行）",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How this chart writes: its words, and the CJK font when there is one."""
-
-    words: Words
-    font: ChartFont | None
-
-    def family(self, *texts: str) -> list[str] | None:
-        """The font family to draw `texts` with: DejaVu Sans, then the CJK font for what DejaVu lacks; None
-        (matplotlib's default, DejaVu Sans) when DejaVu has every character: the fallback costs time."""
-        if self.font is None or all(base_font().covers(text) for text in texts):
-            return None
-        return [base_font().family, self.font.family]
-
-    def bold(self, text: str) -> Literal["bold", "normal"]:
-        """Bold, unless the text needs the CJK font and it has no bold face (matplotlib would log that)."""
-        return "bold" if self.family(text) is None or self.font is None or self.font.bold else "normal"
-
-    def drawable(self, text: str) -> bool:
-        return text.isprintable() and all(
-            ord(c) in base_font().codepoints or (self.font is not None and ord(c) in self.font.codepoints)
-            for c in text
-        )
-
-    def text(self, value: str) -> str:
-        """Text safe to draw: characters no font has become "?", and `$` is literal, never mathtext."""
-        return "".join(c if self.drawable(c) else "?" for c in value).replace("$", r"\$")
-
-
-NO_CJK = _Style(WORDS["en"], None)  # English without a CJK font: what a system without one draws
-
-
-def chart_style(lang: str, *, cjk: bool = True) -> _Style:
-    """The words and font of a chart in `lang` ("zh" or "en"); English when no CJK font can draw zh."""
-    font = cjk_font() if cjk else None
-    if lang.startswith("zh") and font is not None:
-        return _Style(WORDS["zh"], font)
-    return _Style(WORDS["en"], font)
 
 
 def render_chart(report: Report, lang: str = "zh", *, cjk: bool = True) -> bytes:
@@ -236,18 +106,18 @@ def _lots(value: float, *, signed: bool = False) -> str:
     return text[:-1] if text.endswith("0") else text
 
 
-def _symbol_label(symbol: str, style: _Style) -> str:
+def _symbol_label(symbol: str, style: ChartStyle) -> str:
     return style.text(symbol[:NAME_CHARS]) if symbol else style.words.account
 
 
-def strategy_label(row: StrategyRow, style: _Style = NO_CJK) -> str:
+def strategy_label(row: StrategyRow, style: ChartStyle = NO_CJK) -> str:
     """The EA's name when drawable, else "manual" for magic 0 or "magic N"."""
     if row.name and style.drawable(row.name):
         return style.text(row.name[:NAME_CHARS])
     return style.words.manual if row.magic == 0 else style.words.magic.format(magic=row.magic)
 
 
-def scope_label(report: Report, style: _Style = NO_CJK) -> str:
+def scope_label(report: Report, style: ChartStyle = NO_CJK) -> str:
     """The title's scope: `  EA 20250101 (HedgeGrid)` for one EA (its name when drawable), else empty."""
     if report.magic is None:
         return ""
@@ -256,7 +126,7 @@ def scope_label(report: Report, style: _Style = NO_CJK) -> str:
     return f"  EA {report.magic}{shown}"
 
 
-def _summary(total: PnLLine, currency: str, style: _Style) -> str:
+def _summary(total: PnLLine, currency: str, style: ChartStyle) -> str:
     rate = "-" if total.win_rate is None else f"{total.win_rate:.0%}"
     return style.words.summary.format(
         realized=_money(total.realized, currency),
@@ -266,13 +136,13 @@ def _summary(total: PnLLine, currency: str, style: _Style) -> str:
     )
 
 
-def _titles(fig: Figure, title: str, subtitle: str, style: _Style) -> None:
+def _titles(fig: Figure, title: str, subtitle: str, style: ChartStyle) -> None:
     # the strings are built from already-safe parts (style.text) and our own words
     fig.suptitle(title, fontsize=15, fontweight=style.bold(title), y=0.975, fontfamily=style.family(title))
     fig.text(0.5, 0.915, subtitle, ha="center", fontsize=10, color=MUTED, fontfamily=style.family(subtitle))
 
 
-def _empty(ax: Axes, message: str, style: _Style) -> None:
+def _empty(ax: Axes, message: str, style: ChartStyle) -> None:
     ax.set_axis_off()
     ax.text(
         0.5,
@@ -288,12 +158,6 @@ def _empty(ax: Axes, message: str, style: _Style) -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def _color(value: float, *, light: bool = False) -> str:
-    if light:
-        return LIGHT_GREEN if value >= 0 else LIGHT_RED
-    return GREEN if value >= 0 else RED
 
 
 def _largest(rows: Sequence[_Row], size: Callable[[_Row], float], limit: int) -> tuple[list[_Row], int]:
@@ -328,11 +192,11 @@ def _value_axis(ax: Axes, *, margin: float) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _caption(fig: Figure, text: str, style: _Style) -> None:
+def _caption(fig: Figure, text: str, style: ChartStyle) -> None:
     fig.text(0.5, 0.03, text, ha="center", fontsize=9, color=MUTED, fontfamily=style.family(text))
 
 
-def _title(ax: Axes, text: str, shown: int, hidden: int, style: _Style) -> None:
+def _title(ax: Axes, text: str, shown: int, hidden: int, style: ChartStyle) -> None:
     if hidden:
         text = style.words.top.format(title=text, shown=shown, total=shown + hidden)
     # a fixed y skips matplotlib's title placement, which measures every tick label again
@@ -348,7 +212,7 @@ def _grid(ax: Axes, axis: Literal["x", "y"]) -> None:
 # --- daily -----------------------------------------------------------------------------------------------
 
 
-def _draw_daily(fig: Figure, report: Report, style: _Style) -> None:
+def _draw_daily(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
     total = _money(report.total.total, currency)
     _titles(
@@ -369,7 +233,7 @@ def _draw_daily(fig: Figure, report: Report, style: _Style) -> None:
     _caption(fig, words.daily_caption.format(currency=currency), style)
 
 
-def _daily_symbols(ax: Axes, report: Report, style: _Style) -> None:
+def _daily_symbols(ax: Axes, report: Report, style: ChartStyle) -> None:
     rows, hidden = _largest(report.by_symbol, lambda r: r.pnl.total, MAX_SYMBOLS)
     _title(ax, style.words.by_symbol, len(rows), hidden, style)
     if not rows:
@@ -380,8 +244,8 @@ def _daily_symbols(ax: Axes, report: Report, style: _Style) -> None:
     bottom = [i + height / 2 for i in range(len(rows))]
     realized = [r.pnl.realized for r in rows]
     floating = [r.pnl.floating for r in rows]
-    ax.barh(top, realized, height=height, color=[_color(v) for v in realized])
-    ax.barh(bottom, floating, height=height, color=[_color(v, light=True) for v in floating])
+    ax.barh(top, realized, height=height, color=[pnl_color(v) for v in realized])
+    ax.barh(bottom, floating, height=height, color=[pnl_color(v, light=True) for v in floating])
     _value_labels(ax, realized, top)
     _value_labels(ax, floating, bottom)
     labels = [_symbol_label(r.symbol, style) for r in rows]
@@ -390,7 +254,7 @@ def _daily_symbols(ax: Axes, report: Report, style: _Style) -> None:
     _value_axis(ax, margin=0.3)
 
 
-def _daily_strategies(ax: Axes, report: Report, style: _Style) -> None:
+def _daily_strategies(ax: Axes, report: Report, style: ChartStyle) -> None:
     rows, hidden = _largest(report.by_strategy, lambda r: r.pnl.total, MAX_STRATEGIES)
     _title(ax, style.words.by_ea, len(rows), hidden, style)
     if not rows:
@@ -398,7 +262,7 @@ def _daily_strategies(ax: Axes, report: Report, style: _Style) -> None:
         return
     totals = [r.pnl.total for r in rows]
     positions = list(range(len(rows)))
-    ax.barh(positions, totals, height=0.6, color=[_color(v) for v in totals])
+    ax.barh(positions, totals, height=0.6, color=[pnl_color(v) for v in totals])
     _value_labels(ax, totals, positions)
     labels = [strategy_label(r, style) for r in rows]
     ax.set_yticks(positions, labels, fontfamily=style.family(*labels))
@@ -409,7 +273,7 @@ def _daily_strategies(ax: Axes, report: Report, style: _Style) -> None:
 # --- monthly ---------------------------------------------------------------------------------------------
 
 
-def _draw_monthly(fig: Figure, report: Report, style: _Style) -> None:
+def _draw_monthly(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
     total = _money(report.total.total, currency)
     _titles(
@@ -439,7 +303,7 @@ def _draw_monthly(fig: Figure, report: Report, style: _Style) -> None:
             days_ax.set_xticks([])  # the curve's axis below names the days
         else:
             _empty(days_ax, words.no_monthly_trades, style)
-        _equity_panel(curve_ax, report, curve, style)
+        equity_panel(curve_ax, report, curve, style)
         _day_axis(curve_ax, report.days)
         for ax in (days_ax, curve_ax):
             ax.set_xlim(-0.6, max(len(report.days), 1) - 0.4)
@@ -451,7 +315,7 @@ def _monthly_days(ax: Axes, days: Sequence[DayRow]) -> None:
     x = list(range(len(days)))
     realized = [d.realized for d in days]
     cumulative = [d.cumulative for d in days]
-    ax.bar(x, realized, width=0.7, color=[_color(v) for v in realized])
+    ax.bar(x, realized, width=0.7, color=[pnl_color(v) for v in realized])
     ax.plot(x, cumulative, color=LINE_COLOR, marker="o", markersize=3, linewidth=1.8)
     _mark_extremes(ax, realized)
     ax.annotate(
@@ -498,117 +362,10 @@ def _mark_extremes(ax: Axes, values: list[float]) -> None:
             )
 
 
-# --- equity curve ----------------------------------------------------------------------------------------
-
-
-def _equity_panel(ax: Axes, report: Report, curve: EquityCurve, style: _Style) -> None:
-    """Balance (steps) and equity over the month in day units (day i spans i - 0.5 to i + 0.5), broken
-    and shaded where the service recorded nothing, with the deposits and withdrawals marked.
-
-    Labelled directly (each line's name at its end, a key line above the panel): a legend costs ~25 ms."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    def days(times: Sequence[float]) -> np.ndarray:
-        return (np.asarray(times, dtype=float) - report.start.timestamp()) / DAY_SECONDS - 0.5
-
-    words = style.words
-    x = days([p.time.timestamp() for p in curve.points])
-    gaps = [(days([g.start.timestamp()])[0], days([g.end.timestamp()])[0]) for g in curve.gaps]
-    # a NaN between the two points on either side of a gap breaks the lines there
-    breaks = np.searchsorted(x, [(a + b) / 2 for a, b in gaps])
-    line_x = np.insert(x, breaks, np.nan)
-    ax.plot(line_x, np.insert([p.balance for p in curve.points], breaks, np.nan), color=BALANCE_COLOR,
-            linewidth=1.2, drawstyle="steps-post")  # fmt: skip
-    ax.plot(
-        line_x, np.insert([p.equity for p in curve.points], breaks, np.nan), color=EQUITY_COLOR, linewidth=1.4
-    )
-    _line_names(ax, x[-1], curve.points[-1].balance, curve.points[-1].equity, style)
-    key = []
-    if gaps:
-        ax.broken_barh(
-            [(a, b - a) for a, b in gaps], (0, 1), transform=ax.get_xaxis_transform(), color=GAP_COLOR
-        )
-        key.append(words.gap)
-    key.extend(_cash_marks(ax, curve, days, x, style))
-    currency = style.text(report.account.currency)
-    title = words.equity_panel.format(currency=currency)
-    ax.set_title(title, fontsize=10, loc="left", y=1.0, pad=3, fontfamily=style.family(title))
-    if key:
-        note = "    ".join(key)
-        ax.text(1.0, 1.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color=MUTED,
-                fontfamily=style.family(note))  # fmt: skip
-    ax.yaxis.set_major_locator(
-        MaxNLocator(5, steps=[1, 2, 2.5, 5, 10])
-    )  # fewer ticks: each one costs a millisecond to lay out
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.tick_params(axis="y", labelsize=8)
-    ax.set_axisbelow(True)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    ax.margins(y=0.15)
-
-
-def _line_names(ax: Axes, x: float, balance: float, equity: float, style: _Style) -> None:
-    """ "equity" and "balance" at the lines' ends, the higher one above the other (they often meet)."""
-    for value, name, color, above in (
-        (equity, style.words.equity, EQUITY_COLOR, equity >= balance),
-        (balance, style.words.balance, BALANCE_COLOR, equity < balance),
-    ):
-        ax.annotate(
-            name,
-            xy=(x, value),
-            xytext=(-2, 4 if above else -4),
-            textcoords="offset points",
-            ha="right",
-            va="bottom" if above else "top",
-            fontsize=8,
-            color=color,
-            fontfamily=style.family(name),
-        )
-
-
-def _cash_marks(
-    ax: Axes,
-    curve: EquityCurve,
-    days: Callable[[Sequence[float]], np.ndarray],
-    x: np.ndarray,
-    style: _Style,
-) -> list[str]:
-    """Deposits (green ^) and withdrawals (red v) on the balance line, the largest amounts written; the
-    key's words for those present."""
-    if not curve.cash:
-        return []
-    cash_x = days([c.time.timestamp() for c in curve.cash])
-    balances = np.array([p.balance for p in curve.points])
-    # the balance after the operation: the first point at or after it (the last point when none is)
-    y = balances[np.minimum(np.searchsorted(x, cash_x), len(balances) - 1)]
-    amounts = np.array([c.amount for c in curve.cash])
-    key = []
-    for sign, marker, color, word in (
-        (1, "^", GREEN, style.words.deposit),
-        (-1, "v", RED, style.words.withdrawal),
-    ):
-        chosen = np.sign(amounts) == sign
-        if chosen.any():
-            ax.scatter(cash_x[chosen], y[chosen], marker=marker, s=45, color=color, zorder=4)
-            key.append(word)
-    for i in sorted(range(len(amounts)), key=lambda i: -abs(amounts[i]))[:MAX_CASH_LABELS]:
-        ax.annotate(
-            f"{amounts[i]:+,.0f}",
-            xy=(cash_x[i], y[i]),
-            xytext=(0, 7 if amounts[i] > 0 else -7),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if amounts[i] > 0 else "top",
-            fontsize=8,
-            color=_color(amounts[i]),
-        )
-    return key
-
-
 # --- hedge -----------------------------------------------------------------------------------------------
 
 
-def _draw_hedge(fig: Figure, report: Report, style: _Style) -> None:
+def _draw_hedge(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
     books = report.hedge.symbols
     floating = _money(sum(b.floating for b in books), currency)
@@ -641,12 +398,12 @@ def _draw_hedge(fig: Figure, report: Report, style: _Style) -> None:
             transform=ax.get_yaxis_transform(),
             va="center",
             fontsize=9,
-            color=_color(book.floating),
+            color=pnl_color(book.floating),
             fontfamily=style.family(text),
         )
 
 
-def _hedge_bars(ax: Axes, rows: list[HedgeBook], style: _Style) -> None:
+def _hedge_bars(ax: Axes, rows: list[HedgeBook], style: ChartStyle) -> None:
     from matplotlib.ticker import FuncFormatter
 
     positions = list(range(len(rows)))

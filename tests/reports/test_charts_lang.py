@@ -17,7 +17,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from matplotlib.text import Text
 
-from reports.charts import WORDS, chart_figure, render_chart
+from reports.charts import chart_figure, render_chart
+from reports.chartstyle import WORDS
 from reports.fonts import ChartFont, base_font, cjk_font
 from reports.models import CashOperation, EquityCurve, EquityGap, EquityPoint, Report, ReportKind
 from tests.reports.test_charts import (
