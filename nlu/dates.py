@@ -42,14 +42,14 @@ class When:
         return f"{head}-{self.month:02d}" + (f"-{self.day:02d}" if self.day is not None else "")
 
 
-class _Unread:
+class Unread:
     """A date that cannot be taken as one day or one month."""
 
     def __repr__(self) -> str:
         return "UNREAD"
 
 
-UNREAD: Final = _Unread()
+UNREAD: Final = Unread()
 
 # Most specific first: a full day, then a month with its year, then forms without a year.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -85,7 +85,7 @@ def _month_of(name: str) -> int:
     return _MONTHS.index(name[:3]) + 1
 
 
-def _when(kind: str, groups: tuple[str | None, ...]) -> When | _Unread:
+def _when(kind: str, groups: tuple[str | None, ...]) -> When | Unread:
     g = [x for x in groups if x is not None]
     match kind:
         case "ymd":
@@ -107,9 +107,9 @@ def _when(kind: str, groups: tuple[str | None, ...]) -> When | _Unread:
     return UNREAD  # a year or a day of the month alone: which day or month is it?
 
 
-def take(text: str) -> tuple[When | _Unread | None, str]:
+def take(text: str) -> tuple[When | Unread | None, str]:
     """The day or month `text` names (or UNREAD, or None), and the text with it blanked out."""
-    found: list[When | _Unread] = []
+    found: list[When | Unread] = []
     for kind, pattern in _PATTERNS:
         for match in list(pattern.finditer(text)):
             found.append(_when(kind, match.groups()))

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from nlu import bare as B
 from nlu import cues as C
 from nlu import patterns as P
+from nlu import query as Q
 from nlu import scan as S
 from nlu.bands import fits_price
 from nlu.command import (
@@ -23,14 +24,12 @@ from nlu.command import (
     Need,
     NumberField,
     OrderType,
-    Period,
     Problem,
     ProblemCode,
-    Report,
     Selector,
     Side,
 )
-from nlu.dates import When, _Unread, take
+from nlu.dates import Unread, When, take
 from nlu.lexicon import Bands, lexicon
 from nlu.normalize import normalize
 from nlu.unread import unread
@@ -81,7 +80,7 @@ def parse(
 ) -> Command:
     """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon and `bands`
     (canonical -> (low, high)) the price bands."""
-    subscription = _subscription(text)
+    subscription = Q.subscription(text)
     if subscription is not None:
         return subscription
     norm, forced = prepare(text)
@@ -90,7 +89,7 @@ def parse(
     words = lexicon(aliases, bands)
     scan = S.run(norm, words)
     kind = None if forced is not None else _trading_kind(scan)
-    when: When | _Unread | None = None
+    when: When | Unread | None = None
     if kind is None:  # a question may name a day or a month ("2025年1月的月报"); a trade never does
         when, rest = take(norm)
         if when is not None:
@@ -101,19 +100,7 @@ def parse(
             return refused
     if kind is not None:
         return _trading(scan, kind)
-    return _query(scan, forced, when)
-
-
-def _subscription(text: str) -> Command | None:
-    """ "订阅日报", "取消月报", "退订", "/subscribe hedge": the whole message asks to (un)subscribe."""
-    norm = normalize(text).strip()
-    for intent, pattern in ((Intent.UNSUBSCRIBE, P.UNSUBSCRIBE), (Intent.SUBSCRIBE, P.SUBSCRIBE)):
-        found = pattern.match(norm)
-        if found is not None:
-            kind = found.group("kind")
-            return Command(intent=intent, report=P.SUBSCRIPTION_KINDS[kind] if kind else None)
-    # "订阅日报吗", "订阅黄金": about subscriptions, but not a request we read: never a report instead
-    return UNKNOWN if P.SUBSCRIPTION_WORD.search(norm) else None
+    return Q.query(scan, forced, when)
 
 
 def has_number_finding(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
@@ -365,77 +352,3 @@ def _needs(cmd: Command) -> tuple[Need, ...]:
     elif cmd.symbol is None and cmd.selector is None and cmd.ticket is None and cmd.magic is None:
         needs.append(Need.TICKET)
     return tuple(needs)
-
-
-def _query_intent(scan: S.Scan) -> Intent:
-    text = scan.text
-    if P.REPORT_WORD.search(text) or (scan.magic is not None and C.STATUS.search(text)):
-        return Intent.REPORT
-    if C.FREE_FORM.search(text) or C.PAST_TRADE.search(text) or scan.sl_tp_mentioned:
-        return Intent.UNKNOWN  # "which symbol lost most?" needs reasoning; "要唔要止蝕" is advice
-    intent = C.QUERIES.first(text)
-    if intent is not None:
-        return intent
-    if scan.symbols and not scan.has_fields and not C.QUOTE_FILLER.sub("", text):
-        return Intent.QUOTE  # just a symbol name: show its price
-    return Intent.UNKNOWN
-
-
-def _query(scan: S.Scan, forced: Intent | None, when: When | _Unread | None = None) -> Command:
-    intent = forced or _query_intent(scan)
-    if intent is Intent.UNKNOWN or (forced is None and (scan.volume is not None or scan.price is not None)):
-        return UNKNOWN  # a size or a price is no part of a question: "黄金来0.1手多单" was not read
-    period = P.PERIODS.first(scan.text)
-    report = None
-    if intent is Intent.REPORT:
-        report = P.REPORTS.first(scan.text) or _report_from_period(period)
-    if when is not None:
-        return _dated(scan, intent, when, period, report)
-    listing = intent in (Intent.POSITIONS, Intent.ORDERS)
-    sides = {side for pattern, side in P.SIDE_NOUN.rows if pattern.search(scan.text)} if listing else set()
-    return Command(
-        intent=intent,
-        symbol=next(iter(scan.symbols)) if len(scan.symbols) == 1 else None,
-        side=sides.pop() if len(sides) == 1 else None,
-        selector=P.SELECTORS.first(scan.text) if listing else None,
-        ticket=scan.ticket if listing else None,
-        magic=scan.magic if intent in (Intent.POSITIONS, Intent.ORDERS, Intent.PNL, Intent.REPORT) else None,
-        period=period if intent in (Intent.PNL, Intent.REPORT) else None,
-        report=report,
-    )
-
-
-def _dated(
-    scan: S.Scan, intent: Intent, when: When | _Unread, period: Period | None, report: Report | None
-) -> Command:
-    """A P&L or a report for the day or month named; anything else with a date is not understood.
-
-    The date must be the only period said: "昨天 2025-01-05 的盈亏" names two. A report's own word counts
-    as its kind, not as a period ("2025年1月的月报" is monthly), and must fit: a daily report of a month
-    or a monthly one of a day is not read as something else."""
-    if isinstance(when, _Unread) or intent not in (Intent.PNL, Intent.REPORT):
-        return UNKNOWN
-    if intent is Intent.REPORT:
-        report = report or (Report.DAILY if when.day is not None else Report.MONTHLY)
-        fits = (report is Report.MONTHLY) == (when.day is None)
-        own = Period.MONTH if report is Report.MONTHLY else Period.TODAY
-        if not fits or period not in (None, own):
-            return UNKNOWN
-    elif period is not None:
-        return UNKNOWN
-    dated = {"day": when.iso} if when.day is not None else {"month": when.iso}
-    return Command(
-        intent=intent,
-        symbol=next(iter(scan.symbols)) if len(scan.symbols) == 1 and intent is Intent.PNL else None,
-        magic=scan.magic,
-        report=report,
-        **dated,
-    )
-
-
-def _report_from_period(period: Period | None) -> Report | None:
-    if period in (Period.TODAY, Period.YESTERDAY):
-        return Report.DAILY
-    if period in (Period.MONTH, Period.LAST_MONTH):
-        return Report.MONTHLY
-    return None
