@@ -17,6 +17,7 @@ from bot.onebot.adapter import NotConnected
 from bot.onebot.connections import AccountState
 from bot.onebot.protocol import Role
 from tests.bot import onebot_samples as spec
+from tests.bot import test_onebot
 from tests.bot.fake_onebot import BOT_QQ, FakeOneBot, at, reply_to, text
 from tests.bot.test_onebot import GROUP, OTHER, USER, Stand, StandInCore, _settings, _stand, _wait
 
@@ -126,23 +127,7 @@ async def test_token_scheme_is_accepted_and_a_wrong_token_refused(stand: Stand) 
 # -- several accounts -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def core() -> StandInCore:
-    return StandInCore()
-
-
-@pytest.fixture
-async def stand(core: StandInCore) -> AsyncIterator[Stand]:
-    async for value in _stand(core, _settings()):
-        yield value
-
-
-@pytest.fixture
-async def napcat(stand: Stand) -> AsyncIterator[FakeOneBot]:
-    bot = stand.bot()
-    await bot.connect()
-    yield bot
-    await bot.close()
+core, stand, napcat = test_onebot.core, test_onebot.stand, test_onebot.napcat  # the same fixtures
 
 
 Two = tuple[Stand, FakeOneBot, FakeOneBot]
