@@ -99,10 +99,6 @@ class ReportScheduler:
         )
         return await self.run(Due(kind, period, now.astimezone(UTC)))
 
-    async def send(self, kind: ReportKind) -> int:
-        """Send the run of `kind` due now (kept for callers of the former API)."""
-        return await self.fire(kind)
-
     async def catch_up(self) -> int:
         """Send, late and once, every run due within `catch_up_hours` that was not delivered."""
         if self.runs is None or self.settings.catch_up_hours <= 0:

@@ -192,7 +192,7 @@ class Outbox:
         return futures
 
     async def send(self, outgoing: Outgoing) -> None:
-        """The notifier's per-platform callback: queue a notification (mergeable) and return."""
+        """Queue an `Outgoing` as a notification (mergeable) and return; the notifier itself uses `post`."""
         if outgoing.platform != self.platform:
             raise ValueError(f"not a {self.platform} message: platform {outgoing.platform!r}")
         self.post(outgoing.chat_id, outgoing.reply, merge=True)

@@ -248,7 +248,7 @@ async def test_monthly_schedule_reports_the_month_before(core: Core) -> None:
         return [Handed("telegram", "1", asyncio.sleep(0, None))]
 
     scheduler = ReportScheduler(chat.deps.reports, ReportSettings(chart=False), deliver, UTC)
-    assert await scheduler.send(ReportKind.MONTHLY) == 1
+    assert await scheduler.fire(ReportKind.MONTHLY) == 1
     today = await chat.deps.reports.today()
     last = today.replace(day=1) - timedelta(days=1)
     [(kind, label)] = delivered
