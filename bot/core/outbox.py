@@ -266,31 +266,34 @@ class Outbox:
             batch = self._batch(lane)
             reply = merged([p.reply for p in batch])
             cost = self._cost(reply)
+            failure: DeliveryError | None = None
             try:
                 await self._deliver(lane.chat, reply)
             except DeliveryError as exc:
-                lane.window.record(self._clock(), cost)
-                if not exc.offline:
-                    attempt += 1
-                if not exc.retryable or attempt >= self.policy.attempts:
-                    self._finish_batch(lane, batch, Outcome.FAILED, str(exc))
-                    return
-                pause = exc.retry_after or self._backoff(max(attempt, 1))
-                log.info(
-                    "%s delivery to %s failed (%s); retrying in %.0f s", self.platform, lane.chat, exc, pause
-                )
-                await self._pause(lane, pause)
-                continue
+                failure = exc
             except Exception as exc:  # an adapter bug must not kill the lane
-                lane.window.record(self._clock(), cost)
                 log.exception("%s delivery to %s raised", self.platform, lane.chat)
                 self._finish_batch(lane, batch, Outcome.FAILED, type(exc).__name__)
                 return
-            # counted when the answer is in: the platform saw the send before that, so a window kept
-            # from here never lets the next send reach it early, whatever the network's delays
-            lane.window.record(self._clock(), cost)
-            self._finish_batch(lane, batch, Outcome.SENT, f"{len(batch)} merged" if len(batch) > 1 else "")
-            return
+            finally:
+                # every attempt counts, when its answer is in: the platform saw the send before that, so
+                # a window kept from here never lets the next send reach it early, whatever the delays
+                lane.window.record(self._clock(), cost)
+            if failure is None:
+                self._finish_batch(
+                    lane, batch, Outcome.SENT, f"{len(batch)} merged" if len(batch) > 1 else ""
+                )
+                return
+            if not failure.offline:
+                attempt += 1
+            if not failure.retryable or attempt >= self.policy.attempts:
+                self._finish_batch(lane, batch, Outcome.FAILED, str(failure))
+                return
+            pause = failure.retry_after or self._backoff(max(attempt, 1))
+            log.info(
+                "%s delivery to %s failed (%s); retrying in %.0f s", self.platform, lane.chat, failure, pause
+            )
+            await self._pause(lane, pause)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.policy.backoff_sec * 2 ** (attempt - 1), self.policy.backoff_max_sec)
