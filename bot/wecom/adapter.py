@@ -44,13 +44,17 @@ class Origin:
     response_code: str | None
 
 
-def policy(settings: WeComSettings) -> Policy:
-    """The member send limits of WeCom's send-message page (90236), as the outbox paces them."""
-    rates = (Rate(settings.per_member_minute, 60.0), Rate(settings.per_member_hour, 3600.0))
+def policy(
+    settings: WeComSettings, rates: tuple[Rate, ...] | None = None, merge_max_chars: int = MERGE_MAX_CHARS
+) -> Policy:
+    """How WeCom sends are paced and retried; by default the member limits of the send-message page
+    (90236). The group robots pass their own rate and text size (app.py)."""
+    if rates is None:
+        rates = (Rate(settings.per_member_minute, 60.0), Rate(settings.per_member_hour, 3600.0))
     return Policy(
         rates=rates,
         max_age_sec=MAX_AGE_SEC,
-        merge_max_chars=MERGE_MAX_CHARS,
+        merge_max_chars=merge_max_chars,
         attempts=settings.send_attempts,
         backoff_sec=settings.send_retry_sec,
     )

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from bot.core.outbox import Outbox, Policy, Rate
+from bot.core.outbox import Outbox, Rate
 from bot.keys import CHAT_CORE, NOTIFIER
 from bot.settings import UserEntry
-from bot.wecom.adapter import MAX_AGE_SEC, PLATFORM, WeComAdapter
+from bot.wecom.adapter import PLATFORM, WeComAdapter, policy
 from bot.wecom.api import WeComAPI
 from bot.wecom.callback import handle_get, handle_post
 from bot.wecom.crypto import WeComCrypto
@@ -81,16 +81,10 @@ def robot_outbox(settings: WeComSettings, session: aiohttp.ClientSession, rate: 
     """The robots' outbox: one lane per robot, at most 20 messages a minute each."""
     keys = {name: key.get_secret_value() for name, key in settings.robots.items()}
     client = RobotClient(settings.base_url, keys, session, timeout_sec=settings.timeout_sec)
-    policy = Policy(
-        rates=(rate,),
-        max_age_sec=MAX_AGE_SEC,
-        merge_max_chars=1300 if settings.robot_markdown else 600,  # 4,000 or 2,000 bytes
-        attempts=settings.send_attempts,
-        backoff_sec=settings.send_retry_sec,
-    )
     markdown = settings.robot_markdown
+    pacing = policy(settings, (rate,), merge_max_chars=1300 if markdown else 600)  # 4,000 or 2,000 bytes
     return Outbox(
-        ROBOT, client.deliver, policy, split=lambda _name, reply: robot_pieces(reply, markdown=markdown)
+        ROBOT, client.deliver, pacing, split=lambda _name, reply: robot_pieces(reply, markdown=markdown)
     )
 
 
