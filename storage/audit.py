@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import sqlite3
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,16 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.engine import Connector
 from storage.models import AuditEntry
 from storage.tables import audit_log
+from storage.writer import SqliteWriter
 
 
 class AuditLog:
     """Append and read; there is deliberately no update or delete (the database refuses them too)."""
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, writer: SqliteWriter | None = None) -> None:
         self._db = connector
+        self._writer = writer
 
     async def append(self, entry: AuditEntry) -> int:
-        """Store one entry and return its id."""
+        """Store one entry and return its id (once it is committed)."""
+        if self._writer is not None:
+            _check_new(entry)
+            return await self._writer.run(lambda conn: append_sql(conn, entry))
         async with self._db.write() as conn:
             return await append_in(conn, entry)
 
@@ -55,11 +62,50 @@ class AuditLog:
 
 async def append_in(conn: AsyncConnection, entry: AuditEntry) -> int:
     """Store one entry inside the caller's transaction (so it commits, or not, with the caller's rows)."""
-    if entry.id is not None:
-        raise ValueError(f"audit entry {entry.id} is already stored; append a new entry instead")
+    _check_new(entry)
     values = entry.model_dump(mode="python", exclude={"id"})
     values["outcome"] = entry.outcome.value
     new_id = await conn.scalar(sa.insert(audit_log).values(**values).returning(audit_log.c.id))
+    if new_id is None:
+        raise RuntimeError("the database returned no id for the audit entry")
+    return int(new_id)
+
+
+def _check_new(entry: AuditEntry) -> None:
+    if entry.id is not None:
+        raise ValueError(f"audit entry {entry.id} is already stored; append a new entry instead")
+
+
+_INSERT_SQL = (
+    "INSERT INTO audit_log (at, platform, user_id, chat_id, role, action, raw_input, command, preview, "
+    "confirmation, outcome, result, retcode, tickets, duration_ms, request_id, error_code) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def sql_time(at: datetime) -> str:
+    """An aware datetime as SQLite holds it (`UTCDateTime`: naive UTC text, as SQLAlchemy writes it)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def sql_json(value: object) -> str:
+    """A JSON column's text as SQLAlchemy's `JSON` type writes it (None is the JSON `null`)."""
+    return json.dumps(value)
+
+
+def append_sql(conn: sqlite3.Connection, entry: AuditEntry, *, result_json: str | None = None) -> int:
+    """`append_in` on the SQLite writer's connection (storage/writer.py): same row, same encoding.
+
+    `result_json`, when the caller already encoded `entry.result`, saves encoding it again.
+    """
+    _check_new(entry)
+    row = (
+        sql_time(entry.at), entry.platform, entry.user_id, entry.chat_id, entry.role, entry.action,
+        entry.raw_input, sql_json(entry.command), sql_json(entry.preview), entry.confirmation,
+        entry.outcome.value, result_json if result_json is not None else sql_json(entry.result),
+        entry.retcode, sql_json(entry.tickets), entry.duration_ms, entry.request_id, entry.error_code,
+    )  # fmt: skip
+    new_id = conn.execute(_INSERT_SQL, row).lastrowid
     if new_id is None:
         raise RuntimeError("the database returned no id for the audit entry")
     return int(new_id)

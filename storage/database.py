@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from storage.audit import AuditLog
-from storage.engine import Connector, create_engine
+from storage.engine import SQLITE_BUSY_TIMEOUT_MS, Connector, create_engine
 from storage.migrate import upgrade_to_head
 from storage.reportruns import ReportRunStore
 from storage.requests import RequestStore
 from storage.snapshots import SnapshotStore
 from storage.users import KeyValueStore, UserStore
+from storage.writer import SqliteWriter
 
 
 class Database:
     """An open database with its schema at head. Create with `await Database.open(url)`; `close()` at exit."""
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, writer: SqliteWriter | None = None) -> None:
         self.connector = connector
-        self.audit = AuditLog(connector)
-        self.requests = RequestStore(connector)
+        # SQLite: the audit log and the request ids (the trading path) are written by the group-committing
+        # writer (storage/writer.py); everything else, and every read, goes through SQLAlchemy.
+        self.writer = writer
+        self.audit = AuditLog(connector, writer)
+        self.requests = RequestStore(connector, writer)
         self.snapshots = SnapshotStore(connector)
         self.users = UserStore(connector)
         self.settings = KeyValueStore(connector)
@@ -32,12 +38,18 @@ class Database:
         `schema` (PostgreSQL only) puts every table in that existing schema instead of `public`.
         """
         connector = Connector(create_engine(url, schema=schema))
+        writer = None
         try:
             await upgrade_to_head(connector)
+            if connector.dialect == "sqlite":
+                # create_engine refused a SQLite URL without a file path
+                path = Path(str(connector.engine.url.database))
+                writer = SqliteWriter(path, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+                writer.start()
         except BaseException:
             await connector.engine.dispose()
             raise
-        return cls(connector)
+        return cls(connector, writer)
 
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query (for health checks and `doctor`)."""
@@ -45,7 +57,9 @@ class Database:
             await conn.execute(sa.text("SELECT 1"))
 
     async def close(self) -> None:
-        """Close every pooled connection."""
+        """Finish the queued writes, then close every connection."""
+        if self.writer is not None:
+            await self.writer.close()
         await self.connector.engine.dispose()
 
     @property

@@ -3,20 +3,28 @@
 A claim's result and its audit line are written in one transaction (`complete`, `record`), so a crash
 leaves either both or neither. A claim still `in_progress` after a crash keeps the plan it was taken for,
 which is what a restart needs to settle it from the terminal's records (`open_claims`).
+
+On SQLite, `begin`, `lookup`, `complete`, `record` and `abandon` run on the group-committing writer
+(storage/writer.py): the same statements in plain `sqlite3`, each call answered only once its batch is
+committed (durable). PostgreSQL runs them through SQLAlchemy, one transaction each.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.audit import append_in
+from storage.audit import append_in, append_sql, sql_json, sql_time
 from storage.engine import Connector
 from storage.errors import RequestStateError
 from storage.models import AuditEntry, Claim, ClaimState, JsonObject, OpenClaim
 from storage.tables import request_ids
+from storage.writer import SqliteWriter
 
 _IN_PROGRESS = "in_progress"
 _DONE = "done"
@@ -38,8 +46,9 @@ def _check(request_id: str, fingerprint: str, actor: str) -> None:
 class RequestStore:
     """Claims request ids atomically (primary key + INSERT ... ON CONFLICT DO NOTHING)."""
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, writer: SqliteWriter | None = None) -> None:
         self._db = connector
+        self._writer = writer
 
     async def begin(
         self, request_id: str, fingerprint: str, actor: str, *, plan: JsonObject | None = None
@@ -51,6 +60,14 @@ class RequestStore:
         until it is settled.
         """
         _check(request_id, fingerprint, actor)
+        if self._writer is not None:
+            row = (request_id, fingerprint, actor, _IN_PROGRESS, sql_json(plan), "null", _now_sql(), None)
+            # A caller cancelled while its claim was committing never sends: the claim is released again.
+            release = _release_sql(request_id)
+            found = await self._writer.run(
+                lambda conn: _insert_sql(conn, request_id, fingerprint, actor, row), undo=release
+            )
+            return found or Claim(request_id=request_id, state=ClaimState.IN_PROGRESS)
         for _ in range(_ATTEMPTS):
             async with self._db.write() as conn:
                 claim = await self._try_insert(conn, request_id, fingerprint, actor, state=_IN_PROGRESS,
@@ -63,6 +80,8 @@ class RequestStore:
     async def lookup(self, request_id: str, fingerprint: str, actor: str) -> Claim | None:
         """What is stored under the id (as `begin` would see it), or None; claims nothing."""
         _check(request_id, fingerprint, actor)
+        if self._writer is not None:
+            return await self._writer.read(lambda conn: _existing_sql(conn, request_id, fingerprint, actor))
         async with self._db.read() as conn:
             return await _existing(conn, request_id, fingerprint, actor)
 
@@ -101,6 +120,14 @@ class RequestStore:
 
         Later begin() calls with the same id get the result back.
         """
+        if self._writer is not None:
+            if audit is not None and audit.id is not None:
+                raise ValueError(f"audit entry {audit.id} is already stored; append a new entry instead")
+            encoded = sql_json(result)
+            # The audit line usually carries the same result (records.audit_entry): encode it once.
+            audit_result = encoded if audit is not None and audit.result == result else None
+            await self._writer.run(lambda conn: _complete_sql(conn, request_id, encoded, audit, audit_result))
+            return
         update = (
             sa.update(request_ids)
             .where(request_ids.c.request_id == request_id, request_ids.c.state == _IN_PROGRESS)
@@ -121,6 +148,20 @@ class RequestStore:
         concurrent claim is never overwritten).
         """
         _check(request_id, fingerprint, actor)
+        if self._writer is not None:
+            if audit.id is not None:
+                raise ValueError(f"audit entry {audit.id} is already stored; append a new entry instead")
+            now = _now_sql()
+            row = (request_id, fingerprint, actor, _DONE, "null", sql_json(result), now, now)
+
+            def insert(conn: sqlite3.Connection) -> Claim | None:
+                found = _insert_sql(conn, request_id, fingerprint, actor, row)
+                if found is not None and found.state is ClaimState.NEW:
+                    append_sql(conn, audit)
+                return found
+
+            stored = await self._writer.run(insert)
+            return stored or Claim(request_id=request_id, state=ClaimState.IN_PROGRESS)
         for _ in range(_ATTEMPTS):
             async with self._db.write() as conn:
                 claim = await self._try_insert(conn, request_id, fingerprint, actor, state=_DONE,
@@ -137,6 +178,21 @@ class RequestStore:
         Unknown ids are ignored; a completed id is refused: forgetting it would allow a second execution.
         `audit`, if given, is written in the same transaction.
         """
+        if self._writer is not None:
+            if audit is not None and audit.id is not None:
+                raise ValueError(f"audit entry {audit.id} is already stored; append a new entry instead")
+
+            def release(conn: sqlite3.Connection) -> str | None:
+                if _release_sql(request_id)(conn):
+                    if audit is not None:
+                        append_sql(conn, audit)
+                    return None
+                found = conn.execute(_STATE_SQL, (request_id,)).fetchone()
+                return found[0] if found else None
+
+            if await self._writer.run(release) == _DONE:
+                raise RequestStateError(f"request {request_id!r} is completed; it cannot be abandoned")
+            return
         in_progress = (request_ids.c.request_id == request_id) & (request_ids.c.state == _IN_PROGRESS)
         async with self._db.write() as conn:
             if (await conn.execute(sa.delete(request_ids).where(in_progress))).rowcount == 1:
@@ -185,3 +241,56 @@ async def _existing(conn: AsyncConnection, request_id: str, fingerprint: str, ac
     if row["state"] == _DONE:
         return Claim(request_id=request_id, state=ClaimState.DONE, result=row["result"])
     return Claim(request_id=request_id, state=ClaimState.IN_PROGRESS)
+
+
+# --- the same operations in plain sqlite3, for the SQLite writer (storage/writer.py) ----------------------
+_INSERT_SQL = (
+    "INSERT INTO request_ids (request_id, fingerprint, actor, state, plan, result, created_at, completed_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING"
+)
+_SELECT_SQL = "SELECT fingerprint, actor, state, result FROM request_ids WHERE request_id = ?"
+_STATE_SQL = "SELECT state FROM request_ids WHERE request_id = ?"
+_COMPLETE_SQL = (
+    "UPDATE request_ids SET state = ?, result = ?, completed_at = ?, plan = 'null' "
+    "WHERE request_id = ? AND state = ?"
+)
+_RELEASE_SQL = "DELETE FROM request_ids WHERE request_id = ? AND state = ?"
+
+
+def _now_sql() -> str:
+    return sql_time(datetime.now(UTC))
+
+
+def _insert_sql(
+    conn: sqlite3.Connection, request_id: str, fingerprint: str, actor: str, row: tuple[str | None, ...]
+) -> Claim | None:
+    if conn.execute(_INSERT_SQL, row).rowcount == 1:
+        return Claim(request_id=request_id, state=ClaimState.NEW)
+    return _existing_sql(conn, request_id, fingerprint, actor)
+
+
+def _existing_sql(conn: sqlite3.Connection, request_id: str, fingerprint: str, actor: str) -> Claim | None:
+    row = conn.execute(_SELECT_SQL, (request_id,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != fingerprint or row[1] != actor:
+        return Claim(request_id=request_id, state=ClaimState.CONFLICT)
+    if row[2] == _DONE:
+        return Claim(request_id=request_id, state=ClaimState.DONE, result=json.loads(row[3]))
+    return Claim(request_id=request_id, state=ClaimState.IN_PROGRESS)
+
+
+def _complete_sql(
+    conn: sqlite3.Connection, request_id: str, result: str, audit: AuditEntry | None, audit_result: str | None
+) -> None:
+    if conn.execute(_COMPLETE_SQL, (_DONE, result, _now_sql(), request_id, _IN_PROGRESS)).rowcount != 1:
+        raise RequestStateError(f"request {request_id!r} is not in progress; cannot complete it")
+    if audit is not None:
+        append_sql(conn, audit, result_json=audit_result)
+
+
+def _release_sql(request_id: str) -> Callable[[sqlite3.Connection], bool]:
+    def release(conn: sqlite3.Connection) -> bool:
+        return bool(conn.execute(_RELEASE_SQL, (request_id, _IN_PROGRESS)).rowcount == 1)
+
+    return release
