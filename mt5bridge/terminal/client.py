@@ -34,6 +34,7 @@ from mt5bridge.terminal.errors import (
 )
 from mt5bridge.terminal.order_tags import tag_comment
 from mt5bridge.terminal.protocol import Terminal
+from mt5bridge.terminal.raw_reads import RawReads
 from mt5bridge.terminal.reconcile import SUCCESS_RETCODES, Answer, Reconciler
 from mt5bridge.terminal.worker import Worker
 
@@ -41,12 +42,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHECK_OK_RETCODES = frozenset({0, C.TRADE_RETCODE_DONE})
+# Reads whose answers are immutable tuples, so callers may share one (not the numpy arrays of rates).
+SHARED_READS = frozenset({
+    "account_info", "terminal_info", "positions_get", "positions_total", "orders_get", "orders_total",
+    "symbols_get", "symbol_info", "symbol_info_tick", "history_deals_get", "history_orders_get",
+})  # fmt: skip
 TYPED_ON_LOOP = 100
 """Up to this many structures are typed on the event loop (~1.5 ms of models); more go to a worker thread."""
 
 
-class MT5Client:
-    """Async access to one terminal: typed reads, safe order_send, connect/close, `connected` state."""
+class MT5Client(RawReads):
+    """Async access to one terminal: typed reads (and untyped ones, `RawReads`), safe order_send,
+    connect/close, `connected` state."""
 
     def __init__(self, terminal: Terminal, *, call_timeout: float = 30.0, server_utc_offset: int = 0) -> None:
         self._terminal = terminal
@@ -72,7 +79,8 @@ class MT5Client:
 
     # --- plumbing ---------------------------------------------------------------------------------
     def _start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Answer]:
-        """Queue `fn` on the worker; its answer comes with last_error() if it failed (None/False)."""
+        """Queue `fn` on the worker; its answer comes with last_error() if it failed (None/False).
+        A read of `SHARED_READS` joins an identical one still waiting in the worker's queue."""
 
         def invoke() -> Answer:
             try:
@@ -83,14 +91,14 @@ class MT5Client:
             failed = result is None or result is False
             return result, self._terminal.last_error() if failed else None
 
-        return self._worker.submit(invoke)
+        return self._worker.submit(invoke, _share_key(fn, args, kwargs))
 
     async def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Answer:
         """Run `fn` on the worker within the call timeout; CallTimeout if it does not answer."""
         future = self._start(fn, *args, **kwargs)
         try:
             async with asyncio.timeout(self._timeout):
-                return await future
+                return await asyncio.shield(future)
         except TimeoutError:
             raise self._timed_out(fn) from None
 
@@ -198,11 +206,6 @@ class MT5Client:
         if len(raw) > TYPED_ON_LOOP:
             return await asyncio.to_thread(self._typed, build)
         return self._typed(build)
-
-    async def position_tuples(self, *, symbol: str | None = None) -> tuple[Any, ...]:
-        """Open positions as the terminal gave them (TradePosition tuples, server-scale times): for
-        serialising many at once without a model each (GET /positions with a thousand open)."""
-        return tuple(await self._call(self._terminal.positions_get, **_filters(symbol=symbol)))
 
     async def positions_reusing(self, previous: Mapping[int, M.Position]) -> list[M.Position]:
         """Open positions, reusing `previous` models for positions no trade has touched since.
@@ -421,3 +424,16 @@ def _reused(old: M.Position | None, raw: Any) -> M.Position | None:
     before = (old.volume, old.sl or 0.0, old.tp or 0.0, old.time_update_server, old.price_open)
     after = (raw.volume, raw.sl, raw.tp, raw.time_update, raw.price_open)
     return old if before == after else None
+
+
+def _share_key(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The worker's sharing key for a read of `SHARED_READS` with hashable arguments, else None."""
+    name = getattr(fn, "__name__", None)
+    if name not in SHARED_READS:
+        return None
+    key = (name, args, tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key

@@ -1,0 +1,53 @@
+"""Reads that hand back the terminal's own structures (named tuples, server-scale times), untyped.
+
+For serialisers that answer many requests from the same values: the API encodes each structure once and
+remembers the bytes by the structure's value (api/encoded.py), so a typed model per structure per request
+would be the whole cost. Everything else reads typed models through `MT5Client`'s other methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+
+class RawReads:
+    """Mixed into `MT5Client`: the same calls as its typed reads, without the models."""
+
+    _terminal: Any
+    if TYPE_CHECKING:  # MT5Client's plumbing (calls on its worker, failures as its exceptions)
+
+        async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+        async def _history(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, ...]: ...
+        async def _known_symbol(self, fn: Callable[..., Any], name: str, *args: Any) -> Any: ...
+        def _epoch(self, value: datetime | int) -> int: ...
+
+    async def account_tuple(self) -> Any:
+        """The AccountInfo structure."""
+        return await self._call(self._terminal.account_info)
+
+    async def position_tuples(self, *, symbol: str | None = None) -> tuple[Any, ...]:
+        """Open positions as TradePosition tuples (GET /positions with a thousand open)."""
+        if symbol is None:
+            return tuple(await self._call(self._terminal.positions_get))
+        return tuple(await self._call(self._terminal.positions_get, symbol=symbol))
+
+    async def symbol_tuples(self, group: str | None = None) -> tuple[Any, ...]:
+        """Every SymbolInfo, or those of an MT5 group mask."""
+        if group is None:
+            return tuple(await self._call(self._terminal.symbols_get))
+        return tuple(await self._call(self._terminal.symbols_get, group=group))
+
+    async def symbol_tuple(self, name: str) -> Any:
+        """One SymbolInfo; InvalidRequest `unknown_symbol` if the terminal has no such name."""
+        return await self._known_symbol(self._terminal.symbol_info, name)
+
+    async def tick_tuple(self, name: str) -> Any:
+        """The symbol's last Tick; InvalidRequest `unknown_symbol` if the terminal has no such name."""
+        return await self._known_symbol(self._terminal.symbol_info_tick, name)
+
+    async def deal_tuples(self, date_from: datetime | int, date_to: datetime | int) -> tuple[Any, ...]:
+        """TradeDeal tuples between two times (both ends inclusive, as history_deals_get has them)."""
+        lo, hi = self._epoch(date_from), self._epoch(date_to)
+        return await self._history(self._terminal.history_deals_get, lo, hi)
