@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from api.settings import EventLoop
 from api.tls import TLSConfigError, server_ssl_context
 from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
@@ -67,6 +68,20 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
         log.info("stopped")
 
 
+def loop_factory(choice: EventLoop) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop `server.event_loop` names (None: asyncio's own). `uvloop` when it is not
+    installed is a start-up error, not a silent fallback; `auto` falls back quietly."""
+    if choice is EventLoop.ASYNCIO or (choice is EventLoop.AUTO and sys.platform == "win32"):
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice is EventLoop.UVLOOP:
+            raise StartupError("server.event_loop is uvloop, but uvloop is not installed") from None
+        return None
+    return uvloop.new_event_loop
+
+
 def _ports(runner: web.AppRunner) -> list[int]:
     ports = []
     for address in runner.addresses:
@@ -82,7 +97,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         settings = load_settings(args.config)
         setup_logging(settings)
         try:
-            asyncio.run(run_service(settings))
+            with asyncio.Runner(loop_factory=loop_factory(settings.server.event_loop)) as runner:
+                runner.run(run_service(settings))
         except StartupError as exc:
             log.error("cannot start: %s", exc)
             print(f"mt5bot: cannot start: {exc}", file=sys.stderr)
