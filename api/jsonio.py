@@ -31,7 +31,12 @@ def ok(data: Any, *, status: int = 200) -> web.Response:
 def ok_items(items: list[bytes], *, status: int = 200) -> web.Response:
     """The success envelope around a list whose items are already encoded (`dumps`): the same bytes as
     `ok([...])`, without encoding again what a cache kept."""
-    body = b'{"success":true,"data":[' + b",".join(items) + b"]}"
+    return ok_encoded(b"[" + b",".join(items) + b"]", status=status)
+
+
+def ok_encoded(data: bytes, *, status: int = 200) -> web.Response:
+    """The success envelope around `data` already encoded: the same bytes as `ok(<its value>)`."""
+    body = b'{"success":true,"data":' + data + b"}"
     return web.Response(body=body, status=status, content_type=JSON_TYPE)
 
 

@@ -5,32 +5,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.clock import SERVER_CLOCK
-from api.jsonio import ok, ok_items
+from api.encoded import account_bytes, deal_bytes, from_terminal, position_bytes
+from api.jsonio import dumps, ok, ok_encoded, ok_items
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
-from api.schemas_out import (
-    AccountOut,
-    DealOut,
-    DealsOut,
-    OrderOut,
-    PnLOut,
-    PositionOut,
-    WindowOut,
-    instant,
-    position_bytes,
-)  # fmt: skip
-from mt5bridge.terminal.errors import ClientCode, TerminalFailure
+from api.schemas_out import AccountOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
 from mt5bridge.trading.periods import Period, Window, range_window
 
 
 async def account(request: web.Request) -> web.Response:
     """GET /account: balance, equity, margin, the server's clock and since when the link is up."""
     trading, client = request.app[TRADING], request.app[CLIENT]
-    info = await trading.account()
+    raw = await trading.account_tuple()
     now = await request.app[SERVER_CLOCK].now(client)
-    out = AccountOut.build(info, now, client.server_utc_offset, request.app[HEARTBEAT].connected_since)
-    return ok(out.model_dump(mode="json"))
+    since = request.app[HEARTBEAT].connected_since
+    return ok_encoded(from_terminal(account_bytes, raw, now, client.server_utc_offset, since))
 
 
 async def positions(request: web.Request) -> web.Response:
@@ -40,11 +30,7 @@ async def positions(request: web.Request) -> web.Response:
     # Straight from the terminal's tuples: a thousand positions were two models each (~75 ms a request).
     rows = await trading.position_tuples(symbol=q.symbol, magic=q.magic)
     offset = trading.server_utc_offset
-    try:
-        return ok_items([position_bytes(p, offset) for p in rows])
-    except (ValueError, TypeError) as exc:
-        unexpected = f"unexpected answer from the terminal: {exc}"
-        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
+    return ok_items(from_terminal(lambda: [position_bytes(p, offset) for p in rows]))
 
 
 async def pending_orders(request: web.Request) -> web.Response:
@@ -69,12 +55,12 @@ async def deals(request: web.Request) -> web.Response:
     q = parse_query(request, WindowQuery)
     trading = request.app[TRADING]
     window = await _window(request, q)
-    found = await trading.deals(window, symbol=q.symbol, magic=q.magic)
-    out = DealsOut(
-        window=WindowOut.build(window, trading.server_utc_offset),
-        deals=[DealOut.build(d) for d in found],
-    )
-    return ok(out.model_dump(mode="json"))
+    found = await trading.deal_tuples(window, symbol=q.symbol, magic=q.magic)
+    offset = trading.server_utc_offset
+    head = dumps(WindowOut.build(window, offset).model_dump(mode="json"))
+    deals = from_terminal(lambda: b",".join([deal_bytes(d, offset) for d in found]))
+    # DealsOut's keys in its order, each deal encoded once (docs/api.md, "Performance").
+    return ok_encoded(b'{"window":' + head + b',"deals":[' + deals + b"]}")
 
 
 async def pnl(request: web.Request) -> web.Response:

@@ -7,60 +7,76 @@ Bars are turned into JSON column by column (numpy formats the times, orjson the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
 import numpy as np
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
 from api.bulk import PIECE_BARS, pieces, stream_rates
+from api.encoded import from_terminal, symbol_bytes, symbol_detail_bytes
 from api.envelope import ApiError
-from api.jsonio import JSON_TYPE, ok
+from api.jsonio import JSON_TYPE, ok, ok_encoded, ok_items
 from api.keys import CLIENT, TRADING
 from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
-from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut, TickOut
+from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut
 from mt5bridge.terminal.errors import ClientCode, InvalidRequest
 from mt5bridge.terminal.models import SymbolSpec
 from mt5bridge.trading.errors import UnknownSymbol
 from mt5bridge.trading.indicators import IndicatorRequest, bars_needed, compute
 from mt5bridge.trading.service import TradingService
 
+T = TypeVar("T")
 MAX_RANGE_BARS = 100_000
 _SYMBOL = TypeAdapter(Symbol)
 
 
-async def _resolve(trading: TradingService, name: str) -> SymbolSpec:
-    """The symbol of a path parameter; unknown is 404 (the resource does not exist), malformed 400."""
+def _valid(name: str) -> None:
+    """A path parameter that cannot be a symbol name is a 400."""
     try:
         _SYMBOL.validate_python(name)
     except ValidationError:
         raise ApiError(400, "invalid_symbol", f"{name[:40]!r} is not a symbol name") from None
+
+
+async def _known(name: str, read: Awaitable[T]) -> T:
+    """`read`'s value; a symbol the terminal does not have is a 404 (the resource does not exist)."""
     try:
-        return await trading.symbol(name)
+        return await read
     except (UnknownSymbol, InvalidRequest) as exc:
         if isinstance(exc, InvalidRequest) and exc.code != ClientCode.UNKNOWN_SYMBOL:
             raise
         raise ApiError(404, "unknown_symbol", f"no symbol {name!r} on this terminal") from None
 
 
+async def _resolve(trading: TradingService, name: str) -> SymbolSpec:
+    """The symbol of a path parameter: malformed is 400, unknown 404."""
+    _valid(name)
+    return await _known(name, trading.symbol(name))
+
+
 async def symbols(request: web.Request) -> web.Response:
     """GET /symbols?group=: the terminal's symbols, optionally by an MT5 group mask."""
     q = parse_query(request, SymbolsQuery)
     offset = request.app[CLIENT].server_utc_offset
-    found = await request.app[TRADING].symbols(q.group)
-    return ok([SymbolOut.build(s, offset).model_dump(mode="json") for s in found])
+    found = await request.app[TRADING].symbol_tuples(q.group)
+    return ok_items(from_terminal(lambda: [symbol_bytes(s, offset) for s in found]))
 
 
 async def symbol(request: web.Request) -> web.Response:
     """GET /symbol/{name}: the specification and the current tick (aliases accepted)."""
-    trading = request.app[TRADING]
-    spec = await _resolve(trading, request.match_info["name"])
-    tick = await trading.tick(spec.name)
-    offset = trading.server_utc_offset
-    out = SymbolDetailOut(
-        symbol=SymbolOut.build(spec, offset), tick=TickOut.build(tick) if tick.time_msc else None
-    )
-    return ok(out.model_dump(mode="json"))
+    trading, wanted = request.app[TRADING], request.match_info["name"]
+    _valid(wanted)
+
+    async def read() -> tuple[Any, Any]:
+        name = await trading.symbol_name(wanted)
+        return await trading.symbol_tuple(name), await trading.tick_tuple(name)
+
+    info, tick = await _known(wanted, read())
+    return ok_encoded(from_terminal(symbol_detail_bytes, info, tick, trading.server_utc_offset))
 
 
 async def rates(request: web.Request) -> web.Response:

@@ -7,13 +7,10 @@ the trade server's wall clock (ISO 8601 without offset), as MT5 shows it. Enums 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
-from api.jsonio import dumps
-from mt5bridge.terminal.enums import mt5_value
 from mt5bridge.terminal.models import (
     Account,
     AccountTradeMode,
@@ -343,44 +340,3 @@ class ErrorOut(_Out):
     rule: str | None = None
     candidates: list[int] | None = None
     result: dict[str, Any] | None = None
-
-
-_SIDES = {mt5_value(side): side.value for side in PositionSide}
-_REASONS = {mt5_value(reason): reason.value for reason in Reason}
-
-
-# Formatting a time costs ~3 us, four per position; the same positions are asked for again and again,
-# so their times repeat: remembered, a thousand positions serialise in ~3 ms instead of ~18.
-@lru_cache(maxsize=1 << 16)
-def _iso_utc(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
-@lru_cache(maxsize=1 << 16)
-def _iso_wall(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None).isoformat()
-
-
-@lru_cache(maxsize=1 << 13)
-def position_bytes(p: Any, offset: int) -> bytes:
-    """`position_json` encoded, remembered by the position's value: between two ticks a thousand
-    positions are the same tuples as at the previous request (any terminal's tuples are hashable)."""
-    return dumps(position_json(p, offset))
-
-
-def position_json(p: Any, offset: int) -> dict[str, Any]:
-    """`PositionOut.build(Position.from_mt5(p, offset)).model_dump(mode="json")` straight from the
-    terminal's tuple: the same keys, order and values (a test holds them equal), without two models per
-    position. ValueError for a side or reason MT5 never sends, as the typed path."""
-    try:
-        side, reason = _SIDES[p.type], _REASONS[p.reason]
-    except KeyError as exc:
-        raise ValueError(f"unknown position type/reason {exc}") from None
-    return {
-        "ticket": p.ticket, "identifier": p.identifier, "symbol": p.symbol, "type": side,
-        "volume": float(p.volume), "price_open": float(p.price_open), "current_price": float(p.price_current),
-        "sl": float(p.sl) or None, "tp": float(p.tp) or None, "profit": float(p.profit),
-        "swap": float(p.swap), "magic": p.magic, "comment": p.comment, "reason": reason,
-        "open_time": _iso_utc(p.time - offset), "open_time_server": _iso_wall(p.time),
-        "update_time": _iso_utc(p.time_update - offset), "update_time_server": _iso_wall(p.time_update),
-    }  # fmt: skip

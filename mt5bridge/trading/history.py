@@ -8,17 +8,22 @@ opened before the window that deal is older than the window, and reading it one 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mt5bridge.terminal.client import MT5Client
-from mt5bridge.terminal.models import DealEntry, DealRow, Position
+from mt5bridge.terminal.errors import ClientCode, TerminalFailure
+from mt5bridge.terminal.models import DealEntry, DealRow, Position, deal_rows
 from mt5bridge.trading.periods import Window
-from mt5bridge.trading.pnl import TRADE_TYPES, DealLike, entry_magics
+from mt5bridge.trading.pnl import TRADE_TYPES, DealLike, entry_magics, select_deals
 
 DAY = 86400
 LOOKBACK_QUERIES = 5
 """Range queries at most for the opening deals of a window's positions that opened before it."""
+
+ROWS_ON_LOOP = 2000
+"""Up to this many deals get their rows built on the event loop (~1.7 us each); more in a thread."""
 
 D = TypeVar("D", bound=DealLike)
 
@@ -61,3 +66,23 @@ async def opening_magics(
         span *= 4
         hi, lo = lo, max(0, lo - span)
     return entry_magics(found)
+
+
+async def window_deal_tuples(
+    client: MT5Client, window: Window, *, symbol: str | None = None, magic: int | None = None
+) -> list[Any]:
+    """The deals `TradingService.deals` gives, as the terminal's TradeDeal tuples, oldest first: picked
+    and attributed on light rows, never a model each (GET /history/deals encodes the tuples)."""
+    raw = await client.deal_tuples(window.start, window.end + DAY)
+    try:
+        rows = deal_rows(raw) if len(raw) <= ROWS_ON_LOOP else await asyncio.to_thread(deal_rows, raw)
+    except ValueError as exc:
+        unexpected = f"unexpected answer from the terminal: {exc}"
+        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
+    kept, entry_magic, older = in_window(rows, window)
+    if older:
+        entry_magic.update(await opening_magics(client, window, older))
+    found = select_deals(kept, window, entry_magic=entry_magic, symbol=symbol, magic=magic)
+    found.sort(key=lambda d: (d.time_msc, d.ticket))
+    by_ticket = {d.ticket: d for d in raw}
+    return [by_ticket[d.ticket] for d in found]

@@ -84,7 +84,11 @@ class SymbolResolver:
         self._resolved.clear()
 
     async def resolve(self, wanted: str) -> SymbolSpec:
-        """The spec of the symbol `wanted` stands for; UnknownSymbol when none does."""
+        """The spec of the symbol `wanted` stands for, read fresh; UnknownSymbol when none does."""
+        return await self._client.symbol(await self.name(wanted))
+
+    async def name(self, wanted: str) -> str:
+        """The broker's name of the symbol `wanted` stands for (no terminal call once known)."""
         key = wanted.strip()
         if not key:
             raise UnknownSymbol(wanted)
@@ -98,7 +102,7 @@ class SymbolResolver:
             )
             if name is not None:
                 self._resolved[key.upper()] = name
-                return await self._client.symbol(name)
+                return name
         raise UnknownSymbol(wanted)
 
     def _pick(self, wanted: str) -> str | None:

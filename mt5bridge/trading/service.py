@@ -34,7 +34,7 @@ from mt5bridge.trading.errors import (
     RequestInProgress,
     RiskRefused,
 )
-from mt5bridge.trading.history import DAY, in_window, opening_magics
+from mt5bridge.trading.history import DAY, in_window, opening_magics, window_deal_tuples
 from mt5bridge.trading.models import (
     Action,
     ActionResult,
@@ -130,6 +130,10 @@ class TradingService:
     async def account(self) -> Account:
         return await self._client.account()
 
+    async def account_tuple(self) -> Any:
+        """The terminal's AccountInfo structure, untyped (for serialisers; see `position_tuples`)."""
+        return await self._client.account_tuple()
+
     async def positions(
         self, *, symbol: str | None = None, magic: int | None = None, side: PositionSide | None = None
     ) -> list[Position]:
@@ -158,6 +162,22 @@ class TradingService:
     async def symbol(self, name: str) -> SymbolSpec:
         """One symbol by canonical name, alias or broker name."""
         return await self._resolver.resolve(name)
+
+    async def symbol_tuples(self, group: str | None = None) -> tuple[Any, ...]:
+        """`symbols` as the terminal's SymbolInfo structures."""
+        return await self._client.symbol_tuples(group)
+
+    async def symbol_tuple(self, name: str) -> Any:
+        """The broker symbol `name`'s SymbolInfo (as `symbol_name` gives it; not resolved again)."""
+        return await self._client.symbol_tuple(name)
+
+    async def tick_tuple(self, name: str) -> Any:
+        """The broker symbol `name`'s last tick structure."""
+        return await self._client.tick_tuple(name)
+
+    async def symbol_name(self, name: str) -> str:
+        """The broker's name of a canonical name, alias or broker name (remembered, no terminal call)."""
+        return await self._resolver.name(name)
 
     async def quote(self, symbol: str) -> Tick:
         """The current tick of a symbol by canonical name, alias or broker name."""
@@ -211,6 +231,13 @@ class TradingService:
         found = select_deals(deals, window, entry_magic=entry_magic, symbol=name, magic=magic)
         return sorted(found, key=lambda d: (d.time_msc, d.ticket))
 
+    async def deal_tuples(
+        self, window: Window, *, symbol: str | None = None, magic: int | None = None
+    ) -> list[Any]:
+        """`deals` as the terminal's TradeDeal tuples (server-scale times): what a fast serialiser reads."""
+        name = await self._broker_name(symbol)
+        return await window_deal_tuples(self._client, window, symbol=name, magic=magic)
+
     async def history(self, window: Window) -> tuple[list[Deal], dict[int, int]]:
         """The window's deals and each of their positions' opening magic (see `pnl.entry_magics`)."""
         # Ask the terminal for a day more than the window, then keep exactly the window.
@@ -236,7 +263,7 @@ class TradingService:
         return rows, entry_magic
 
     async def _broker_name(self, symbol: str | None) -> str | None:
-        return (await self._resolver.resolve(symbol)).name if symbol else None
+        return await self._resolver.name(symbol) if symbol else None
 
     async def includes_now(self, window: Window) -> bool:
         """Whether the window reaches the present (so floating P&L belongs in it)."""

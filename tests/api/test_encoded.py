@@ -1,4 +1,4 @@
-"""GET /positions straight from the terminal's tuples gives exactly what the typed models gave."""
+"""The read routes that encode the terminal's structures (api/encoded.py) answer what the typed models do."""
 
 from __future__ import annotations
 
@@ -8,12 +8,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.clock import SERVER_CLOCK
+from api.encoded import position_bytes, position_json
 from api.jsonio import ok, ok_items
-from api.schemas_out import PositionOut, position_bytes, position_json
+from api.keys import CLIENT, HEARTBEAT, TRADING
+from api.schemas_out import (
+    AccountOut,
+    DealOut,
+    DealsOut,
+    PositionOut,
+    SymbolDetailOut,
+    SymbolOut,
+    TickOut,
+    WindowOut,
+)
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.enums import PositionSide, Reason, mt5_value
 from mt5bridge.terminal.models import Position
 from mt5bridge.terminal.structs import TradePosition
+from mt5bridge.trading.periods import Period
 from tests.api.conftest import Api
 from tests.api.rest_helpers import call, market, ok_data
 
@@ -74,3 +87,32 @@ def test_encoded_items_make_the_same_envelope_as_ok() -> None:
     assert ok_items([position_bytes(p, 7200) for p in rows]).body == expected
     assert ok_items([]).body == ok([]).body
     assert position_bytes(rows[0], 7200) is position_bytes(rows[0], 7200)  # remembered by value
+
+
+async def test_remembered_reads_answer_what_the_typed_path_builds(api: Api) -> None:
+    """Account, symbols, a symbol and a month of deals: the cached bytes decode to the typed answers."""
+    trading, client = api.app[TRADING], api.app[CLIENT]
+    offset = client.server_utc_offset
+    for magic in (0, 5):
+        market(api, "XAUUSD", C.ORDER_TYPE_BUY, 0.10, magic=magic)
+    for _ in range(2):  # the second time from the caches
+        account = ok_data(*await call(api, "GET", "/account"))
+        now = await api.app[SERVER_CLOCK].now(client)
+        since = api.app[HEARTBEAT].connected_since
+        assert account == AccountOut.build(await trading.account(), now, offset, since).model_dump(
+            mode="json"
+        )
+        symbols = ok_data(*await call(api, "GET", "/symbols?group=*USD*"))
+        typed = [SymbolOut.build(s, offset).model_dump(mode="json") for s in await trading.symbols("*USD*")]
+        assert symbols == typed and len(symbols) > 5
+        one = ok_data(*await call(api, "GET", "/symbol/gold"))  # an alias
+        spec = await trading.symbol("gold")
+        tick = await trading.tick(spec.name)
+        expected = SymbolDetailOut(symbol=SymbolOut.build(spec, offset), tick=TickOut.build(tick))
+        assert one == expected.model_dump(mode="json")
+        deals = ok_data(*await call(api, "GET", "/history/deals?period=month"))
+        window = await trading.window(Period.MONTH)
+        found = await trading.deals(window)
+        built = DealsOut(window=WindowOut.build(window, offset), deals=[DealOut.build(d) for d in found])
+        assert deals == built.model_dump(mode="json") and len(deals["deals"]) >= 3
+    assert list(deals) == ["window", "deals"]

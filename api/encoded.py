@@ -1,0 +1,105 @@
+"""JSON bytes of the terminal's structures, remembered by value, for the busiest read routes.
+
+A request for the account, the symbols, a symbol, the positions or a month of deals mostly asks for the
+same structures as the one before: deals never change, and the rest only on a tick or a trade. Each
+structure's encoded JSON is remembered by the structure's value (any terminal's named tuples are
+hashable), so a repeat costs a hash and a lookup instead of two models and an encoding. A miss takes
+the typed path (terminal model, then the documented `*Out` schema), so both give the same bytes (tests
+hold them equal); positions, the largest lists, build their JSON straight from the tuple instead.
+An unexpected value from the terminal is a TerminalFailure, as on the typed path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from api.jsonio import dumps
+from api.schemas_out import AccountOut, DealOut, SymbolDetailOut, SymbolOut, TickOut
+from mt5bridge.terminal.enums import mt5_value
+from mt5bridge.terminal.errors import ClientCode, TerminalFailure
+from mt5bridge.terminal.models import Account, Deal, PositionSide, Reason, SymbolSpec, Tick
+
+T = TypeVar("T")
+
+
+def from_terminal(encode: Callable[..., T], *args: Any) -> T:
+    """`encode(*args)`, with a value the terminal should never send reported as TerminalFailure."""
+    try:
+        return encode(*args)
+    except (ValueError, TypeError) as exc:
+        unexpected = f"unexpected answer from the terminal: {exc}"
+        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
+
+
+@lru_cache(maxsize=64)
+def account_bytes(raw: Any, now: datetime | None, offset: int, connected_since: datetime | None) -> bytes:
+    """GET /account's `data` (the server clock moves once a second, so a few entries are enough)."""
+    out = AccountOut.build(Account.from_mt5(raw), now, offset, connected_since)
+    return dumps(out.model_dump(mode="json"))
+
+
+@lru_cache(maxsize=4096)
+def symbol_bytes(raw: Any, offset: int) -> bytes:
+    """One item of GET /symbols: a SymbolInfo as `SymbolOut`."""
+    return dumps(SymbolOut.build(SymbolSpec.from_mt5(raw), offset).model_dump(mode="json"))
+
+
+@lru_cache(maxsize=1024)
+def symbol_detail_bytes(info: Any, tick: Any, offset: int) -> bytes:
+    """GET /symbol/{name}'s `data`: the specification and its tick (null before the first quote)."""
+    quote = Tick.from_mt5(info.name, tick, offset) if tick.time_msc else None
+    out = SymbolDetailOut(
+        symbol=SymbolOut.build(SymbolSpec.from_mt5(info), offset),
+        tick=TickOut.build(quote) if quote is not None else None,
+    )
+    return dumps(out.model_dump(mode="json"))
+
+
+@lru_cache(maxsize=1 << 15)
+def deal_bytes(raw: Any, offset: int) -> bytes:
+    """One deal of GET /history/deals: a TradeDeal as `DealOut` (a deal never changes once made)."""
+    return dumps(DealOut.build(Deal.from_mt5(raw, offset)).model_dump(mode="json"))
+
+
+_SIDES = {mt5_value(side): side.value for side in PositionSide}
+_REASONS = {mt5_value(reason): reason.value for reason in Reason}
+
+
+# Formatting a time costs ~3 us, four per position; the same positions are asked for again and again,
+# so their times repeat: remembered, a thousand positions serialise in ~3 ms instead of ~18.
+@lru_cache(maxsize=1 << 16)
+def _iso_utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+@lru_cache(maxsize=1 << 16)
+def _iso_wall(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None).isoformat()
+
+
+@lru_cache(maxsize=1 << 13)
+def position_bytes(p: Any, offset: int) -> bytes:
+    """`position_json` encoded, remembered by the position's value: between two ticks a thousand
+    positions are the same tuples as at the previous request (any terminal's tuples are hashable)."""
+    return dumps(position_json(p, offset))
+
+
+def position_json(p: Any, offset: int) -> dict[str, Any]:
+    """`PositionOut.build(Position.from_mt5(p, offset)).model_dump(mode="json")` straight from the
+    terminal's tuple: the same keys, order and values (a test holds them equal), without two models per
+    position. ValueError for a side or reason MT5 never sends, as the typed path."""
+    try:
+        side, reason = _SIDES[p.type], _REASONS[p.reason]
+    except KeyError as exc:
+        raise ValueError(f"unknown position type/reason {exc}") from None
+    return {
+        "ticket": p.ticket, "identifier": p.identifier, "symbol": p.symbol, "type": side,
+        "volume": float(p.volume), "price_open": float(p.price_open), "current_price": float(p.price_current),
+        "sl": float(p.sl) or None, "tp": float(p.tp) or None, "profit": float(p.profit),
+        "swap": float(p.swap), "magic": p.magic, "comment": p.comment, "reason": reason,
+        "open_time": _iso_utc(p.time - offset), "open_time_server": _iso_wall(p.time),
+        "update_time": _iso_utc(p.time_update - offset), "update_time_server": _iso_wall(p.time_update),
+    }  # fmt: skip
