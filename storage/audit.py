@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.engine import Connector
 from storage.models import AuditEntry
 from storage.tables import audit_log
-from storage.writer import SqliteWriter
+from storage.writer import SqliteWriter, execute
 
 
 class AuditLog:
@@ -105,7 +105,7 @@ def append_sql(conn: sqlite3.Connection, entry: AuditEntry, *, result_json: str 
         entry.outcome.value, result_json if result_json is not None else sql_json(entry.result),
         entry.retcode, sql_json(entry.tickets), entry.duration_ms, entry.request_id, entry.error_code,
     )  # fmt: skip
-    new_id = conn.execute(_INSERT_SQL, row).lastrowid
+    new_id = execute(conn, _INSERT_SQL, row).lastrowid
     if new_id is None:
         raise RuntimeError("the database returned no id for the audit entry")
     return int(new_id)

@@ -24,7 +24,7 @@ from storage.engine import Connector
 from storage.errors import RequestStateError
 from storage.models import AuditEntry, Claim, ClaimState, JsonObject, OpenClaim
 from storage.tables import request_ids
-from storage.writer import SqliteWriter
+from storage.writer import SqliteWriter, execute
 
 _IN_PROGRESS = "in_progress"
 _DONE = "done"
@@ -187,7 +187,7 @@ class RequestStore:
                     if audit is not None:
                         append_sql(conn, audit)
                     return None
-                found = conn.execute(_STATE_SQL, (request_id,)).fetchone()
+                found = execute(conn, _STATE_SQL, (request_id,)).fetchone()
                 return found[0] if found else None
 
             if await self._writer.run(release) == _DONE:
@@ -264,13 +264,13 @@ def _now_sql() -> str:
 def _insert_sql(
     conn: sqlite3.Connection, request_id: str, fingerprint: str, actor: str, row: tuple[str | None, ...]
 ) -> Claim | None:
-    if conn.execute(_INSERT_SQL, row).rowcount == 1:
+    if execute(conn, _INSERT_SQL, row).rowcount == 1:
         return Claim(request_id=request_id, state=ClaimState.NEW)
     return _existing_sql(conn, request_id, fingerprint, actor)
 
 
 def _existing_sql(conn: sqlite3.Connection, request_id: str, fingerprint: str, actor: str) -> Claim | None:
-    row = conn.execute(_SELECT_SQL, (request_id,)).fetchone()
+    row = execute(conn, _SELECT_SQL, (request_id,)).fetchone()
     if row is None:
         return None
     if row[0] != fingerprint or row[1] != actor:
@@ -283,7 +283,7 @@ def _existing_sql(conn: sqlite3.Connection, request_id: str, fingerprint: str, a
 def _complete_sql(
     conn: sqlite3.Connection, request_id: str, result: str, audit: AuditEntry | None, audit_result: str | None
 ) -> None:
-    if conn.execute(_COMPLETE_SQL, (_DONE, result, _now_sql(), request_id, _IN_PROGRESS)).rowcount != 1:
+    if execute(conn, _COMPLETE_SQL, (_DONE, result, _now_sql(), request_id, _IN_PROGRESS)).rowcount != 1:
         raise RequestStateError(f"request {request_id!r} is not in progress; cannot complete it")
     if audit is not None:
         append_sql(conn, audit, result_json=audit_result)
@@ -291,6 +291,6 @@ def _complete_sql(
 
 def _release_sql(request_id: str) -> Callable[[sqlite3.Connection], bool]:
     def release(conn: sqlite3.Connection) -> bool:
-        return bool(conn.execute(_RELEASE_SQL, (request_id, _IN_PROGRESS)).rowcount == 1)
+        return bool(execute(conn, _RELEASE_SQL, (request_id, _IN_PROGRESS)).rowcount == 1)
 
     return release

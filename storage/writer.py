@@ -26,6 +26,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+# `logging.sql: true` turns this logger on: the writer's statements are logged there too, without values.
+_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+
+
+def execute(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+    """`conn.execute`, with the statement (never its values) logged when SQL logging is on."""
+    if _SQL_LOG.isEnabledFor(logging.INFO):
+        _SQL_LOG.info(sql)
+    return conn.execute(sql, params)
+
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
