@@ -58,10 +58,27 @@ def symbol_detail_bytes(info: Any, tick: Any, offset: int) -> bytes:
     return dumps(out.model_dump(mode="json"))
 
 
-@lru_cache(maxsize=1 << 15)
-def deal_bytes(raw: Any, offset: int) -> bytes:
-    """One deal of GET /history/deals: a TradeDeal as `DealOut` (a deal never changes once made)."""
-    return dumps(DealOut.build(Deal.from_mt5(raw, offset)).model_dump(mode="json"))
+class _Deals:
+    """Deals' JSON by ticket, each entry checked against the deal's value (a month holds thousands of
+    deals; comparing one with the tuple it came from costs less than hashing it)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[int, tuple[Any, int, bytes]] = {}
+
+    def encoded(self, raw: Any, offset: int) -> bytes:
+        hit = self._items.get(raw.ticket)
+        if hit is not None and hit[1] == offset and hit[0] == raw:
+            return hit[2]
+        data = dumps(DealOut.build(Deal.from_mt5(raw, offset)).model_dump(mode="json"))
+        if len(self._items) >= self._size:
+            del self._items[next(iter(self._items))]  # the oldest entry
+        self._items[raw.ticket] = (raw, offset, data)
+        return data
+
+
+deal_bytes = _Deals(1 << 16).encoded
+"""One deal of GET /history/deals: a TradeDeal as `DealOut` (a deal never changes once made)."""
 
 
 _SIDES = {mt5_value(side): side.value for side in PositionSide}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from mt5bridge.terminal.client import MT5Client
@@ -71,18 +72,25 @@ async def opening_magics(
 async def window_deal_tuples(
     client: MT5Client, window: Window, *, symbol: str | None = None, magic: int | None = None
 ) -> list[Any]:
-    """The deals `TradingService.deals` gives, as the terminal's TradeDeal tuples, oldest first: picked
-    and attributed on light rows, never a model each (GET /history/deals encodes the tuples)."""
+    """The deals `TradingService.deals` gives, as the terminal's TradeDeal tuples, oldest first, without
+    a model each (GET /history/deals encodes the tuples). Only a `magic` filter needs the positions'
+    opening magics; without one the window and symbol are checked on the tuples as they come."""
     raw = await client.deal_tuples(window.start, window.end + DAY)
-    try:
-        rows = deal_rows(raw) if len(raw) <= ROWS_ON_LOOP else await asyncio.to_thread(deal_rows, raw)
-    except ValueError as exc:
-        unexpected = f"unexpected answer from the terminal: {exc}"
-        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
-    kept, entry_magic, older = in_window(rows, window)
-    if older:
-        entry_magic.update(await opening_magics(client, window, older))
-    found = select_deals(kept, window, entry_magic=entry_magic, symbol=symbol, magic=magic)
-    found.sort(key=lambda d: (d.time_msc, d.ticket))
-    by_ticket = {d.ticket: d for d in raw}
-    return [by_ticket[d.ticket] for d in found]
+    start, end = window.start, window.end
+    kept = [d for d in raw if start <= d.time < end and (symbol is None or d.symbol == symbol)]
+    if magic is not None:
+        try:
+            rows = deal_rows(raw) if len(raw) <= ROWS_ON_LOOP else await asyncio.to_thread(deal_rows, raw)
+        except ValueError as exc:
+            unexpected = f"unexpected answer from the terminal: {exc}"
+            raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
+        in_range, entry_magic, older = in_window(rows, window)
+        if older:
+            entry_magic.update(await opening_magics(client, window, older))
+        wanted = {d.ticket for d in select_deals(in_range, window, entry_magic=entry_magic, magic=magic)}
+        kept = [d for d in kept if d.ticket in wanted]
+    kept.sort(key=_oldest_first)
+    return kept
+
+
+_oldest_first = attrgetter("time_msc", "ticket")
