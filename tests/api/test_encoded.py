@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from api.clock import SERVER_CLOCK
-from api.encoded import position_bytes, position_json
+from api.encoded import deal_bytes, position_bytes, position_json
 from api.jsonio import ok, ok_items
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.schemas_out import (
@@ -25,7 +26,7 @@ from api.schemas_out import (
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.enums import PositionSide, Reason, mt5_value
 from mt5bridge.terminal.models import Position
-from mt5bridge.terminal.structs import TradePosition
+from mt5bridge.terminal.structs import TradeDeal, TradePosition
 from mt5bridge.trading.periods import Period
 from tests.api.conftest import Api
 from tests.api.rest_helpers import call, market, ok_data
@@ -116,3 +117,18 @@ async def test_remembered_reads_answer_what_the_typed_path_builds(api: Api) -> N
         built = DealsOut(window=WindowOut.build(window, offset), deals=[DealOut.build(d) for d in found])
         assert deals == built.model_dump(mode="json") and len(deals["deals"]) >= 3
     assert list(deals) == ["window", "deals"]
+
+
+def test_a_deal_is_encoded_again_when_its_value_differs_under_the_same_ticket() -> None:
+    """Kept by ticket but checked by value: another terminal (or a corrected deal) never gets old bytes."""
+    fields = dict.fromkeys(TradeDeal._fields, 0)
+    fields.update(ticket=77, order=5, time=1764590000, time_msc=1764590000123, type=0, entry=0, position_id=5,
+                  volume=0.1, price=1.1, profit=0.0, symbol="EURUSD", comment="", external_id="")  # fmt: skip
+    first = TradeDeal(**fields)
+    again = TradeDeal(**fields)  # equal, another object
+    other = first._replace(profit=12.5)
+    assert deal_bytes(first, 0) is deal_bytes(again, 0)
+    assert orjson.loads(deal_bytes(other, 0))["profit"] == 12.5
+    assert orjson.loads(deal_bytes(first, 3600))["time"] != orjson.loads(deal_bytes(first, 0))["time"]
+    with pytest.raises(ValueError):
+        deal_bytes(first._replace(ticket=78, type=99), 0)  # a type MT5 never had: the typed path refuses it
