@@ -130,5 +130,5 @@ def test_a_deal_is_encoded_again_when_its_value_differs_under_the_same_ticket() 
     assert deal_bytes(first, 0) is deal_bytes(again, 0)
     assert orjson.loads(deal_bytes(other, 0))["profit"] == 12.5
     assert orjson.loads(deal_bytes(first, 3600))["time"] != orjson.loads(deal_bytes(first, 0))["time"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown DealType"):
         deal_bytes(first._replace(ticket=78, type=99), 0)  # a type MT5 never had: the typed path refuses it
