@@ -4,6 +4,12 @@ Each channel is one `EventBus` subscription read by one pump task, so a client t
 stalls its own pumps (blocked in the socket's drain) while the bus conflates its ticks to the newest per
 symbol and bounds its other events. Every send takes the connection's lock and re-checks the
 subscription inside it, so nothing of a channel or symbol is sent after its unsubscribe ack.
+
+Messages go out as whole text frames built once per event (`WsHub.tick_frame`) and shared by every
+connection. The tick pump takes every tick waiting in its subscription at once and writes them in one
+`transport.write`: one wakeup and one system call per burst instead of one per tick. When the socket's
+buffer passes the transport's high-water mark the pump waits for it to drain, and meanwhile the bus keeps
+only the newest tick per symbol, so what the server holds for a client is bounded.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.abc import AbstractStreamWriter
 
 from api.security.auth import Principal
 from api.ws_protocol import (
@@ -33,10 +40,11 @@ from api.ws_protocol import (
     now_utc,
     parse_message,
     position_data,
+    text_frame,
 )
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.trading.errors import TradingError
-from mt5bridge.trading.events import Subscription, TickEvent
+from mt5bridge.trading.events import Subscription, SubscriptionClosed, TickEvent
 
 if TYPE_CHECKING:
     from api.ws_hub import WsHub
@@ -51,7 +59,7 @@ class Connection:
     """A connected, authenticated client; `serve()` runs until it goes away or is dropped."""
 
     def __init__(self, hub: WsHub, ws: web.WebSocketResponse, principal: Principal, name: str,
-                 transport: asyncio.BaseTransport | None) -> None:  # fmt: skip
+                 transport: asyncio.Transport | None, stream: AbstractStreamWriter) -> None:  # fmt: skip
         self.hub = hub
         self.ws = ws
         self.principal = principal
@@ -59,6 +67,7 @@ class Connection:
         self.options = hub.options
         self.tick_symbols: set[str] = set()
         self._transport = transport
+        self._stream = stream  # the response's writer: its drain() waits while the transport is paused
         self._lock = asyncio.Lock()
         self._subs: dict[Channel, Subscription] = {}
         self._pumps: dict[Channel, asyncio.Task[None]] = {}
@@ -80,6 +89,8 @@ class Connection:
                 if frame.type is WSMsgType.ERROR or self.closing:
                     break
                 await self._on_frame(frame)
+        except ConnectionError:
+            pass  # the peer went away while we answered it
         finally:
             await self._release()
 
@@ -95,7 +106,7 @@ class Connection:
                 await self.ws.close(code=code, message=reason.encode())
         except (TimeoutError, ConnectionError, RuntimeError):
             if self._transport is not None:
-                self._transport.abort()  # type: ignore[attr-defined]
+                self._transport.abort()
 
     async def _release(self) -> None:
         self.closing = True
@@ -157,8 +168,22 @@ class Connection:
             await self._write(data)
 
     async def _write(self, data: bytes) -> None:
-        """One text frame; callers hold the lock. The bytes are shared between connections."""
-        await self.ws.send_frame(data, WSMsgType.TEXT)
+        """One message as a text frame; callers hold the lock."""
+        await self._write_frames(text_frame(data))
+
+    async def _write_frames(self, frames: bytes) -> None:
+        """Whole text frames (shared bytes) in one write; callers hold the lock. Waits while the socket's
+        buffer is over the transport's high-water mark, so a client that does not read holds the pump.
+
+        aiohttp writes its own frames (ping, pong, close) whole and synchronously too, so they never
+        interleave with these; nothing is written once the close has begun.
+        """
+        transport = self._transport
+        if transport is None or transport.is_closing() or self.ws.closed:
+            raise ConnectionResetError("websocket closing")
+        transport.write(frames)
+        if transport.get_write_buffer_size():
+            await self._stream.drain()
 
     def _ack(self, msg: ClientMessage, **extra: Any) -> bytes:
         data: dict[str, Any] = {"action": str(msg.action), "channel": str(msg.channel), **extra}
@@ -260,7 +285,7 @@ class Connection:
             async with self._lock:
                 if name in self.tick_symbols and name not in self._ticked:
                     self._ticked.add(name)
-                    await self._write(self.hub.encode_tick(event))
+                    await self._write_frames(self.hub.tick_frame(event))
 
     async def _snapshot(self, channel: Channel) -> None:
         try:
@@ -283,14 +308,21 @@ class Connection:
 
     # --- pumps -----------------------------------------------------------------------------------
     async def _pump_ticks(self, sub: Subscription) -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            async for event in sub:
-                if not isinstance(event, TickEvent):
-                    continue
+        """Every tick waiting (at most one per symbol) in one write; taken under the lock, so none of a
+        symbol whose unsubscribe was acked."""
+        with contextlib.suppress(ConnectionError, RuntimeError, SubscriptionClosed):
+            while True:
+                await sub.wait()
                 async with self._lock:
-                    if event.symbol in self.tick_symbols:
-                        self._ticked.add(event.symbol)
-                        await self._write(self.hub.encode_tick(event))
+                    ticks = sub.take_ticks()
+                    if not ticks:
+                        sub.get_nowait()  # not a tick (a ticks-only subscription gets none): drop it
+                        continue
+                    symbols, frame = self.tick_symbols, self.hub.tick_frame
+                    sent = [t for t in ticks if t.symbol in symbols]
+                    if sent:
+                        self._ticked.update(t.symbol for t in sent)
+                        await self._write_frames(b"".join([frame(t) for t in sent]))
 
     async def _pump_events(self, channel: Channel, sub: Subscription) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
@@ -303,11 +335,12 @@ class Connection:
                     except MT5Error as exc:
                         log.warning("websocket %s: positions not sent: %s", self.name, exc.message)
                         continue
+                    text = text_frame(text)
                 else:
-                    text = self.hub.encode_event(channel, event)
+                    text = self.hub.event_frame(channel, event)
                 async with self._lock:
                     if self._subs.get(channel) is sub:
-                        await self._write(text)
+                        await self._write_frames(text)
 
     # --- liveness --------------------------------------------------------------------------------
     async def _watchdog(self) -> None:

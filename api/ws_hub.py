@@ -17,7 +17,7 @@ from api.keys import BUS, CLIENT, SECURITY, SERVER, TRADING, WS_CONNECTIONS
 from api.security.auth import authenticate, bearer
 from api.tls import server_ssl_context
 from api.ws_conn import CLOSE_GOING_AWAY, Connection
-from api.ws_protocol import Channel, encode, event_data, tick_data
+from api.ws_protocol import Channel, encode, event_data, text_frame, tick_data
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.trading.events import Event, EventBus, TickEvent
 from mt5bridge.trading.service import TradingService
@@ -45,7 +45,7 @@ class WsOptions:
 
 @dataclass(slots=True)
 class _Encoded:
-    """Each event is encoded once and the text shared by every connection that sends it."""
+    """Each event is encoded once, as a whole text frame, and the bytes shared by every connection."""
 
     entries: dict[int, tuple[object, bytes]] = field(default_factory=dict)
 
@@ -89,13 +89,19 @@ class WsHub:
     def client(self) -> MT5Client:
         return self.app[CLIENT]
 
-    def encode_tick(self, tick: TickEvent) -> bytes:
-        return self._ticks.get(tick) or self._ticks.put(
-            tick, encode(Channel.TICKS, tick_data(tick, self.client.server_utc_offset))
+    def tick_frame(self, tick: TickEvent) -> bytes:
+        """The tick's message as a text frame; encoded once, whichever connection asks first."""
+        hit = self._ticks.entries.get(id(tick))  # _Encoded.get inlined: once per tick and connection
+        if hit is not None and hit[0] is tick:
+            return hit[1]
+        return self._ticks.put(
+            tick, text_frame(encode(Channel.TICKS, tick_data(tick, self.client.server_utc_offset)))
         )
 
-    def encode_event(self, channel: Channel, event: Event) -> bytes:
-        return self._events.get(event) or self._events.put(event, encode(channel, event_data(event)))
+    def event_frame(self, channel: Channel, event: Event) -> bytes:
+        return self._events.get(event) or self._events.put(
+            event, text_frame(encode(channel, event_data(event)))
+        )
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """GET /api/v1/ws: authenticate, upgrade, serve until the client leaves."""
@@ -112,7 +118,7 @@ class WsHub:
             return _refusal(400, "bad_request", "expected a WebSocket upgrade")
         transport = request.transport
         await ws.prepare(request)
-        conn = Connection(self, ws, principal, f"ws-{next(self._ids)}", transport)
+        conn = Connection(self, ws, principal, f"ws-{next(self._ids)}", transport, request.writer)
         self.connections.add(conn)
         self.app[WS_CONNECTIONS].add(ws)
         log.info("websocket %s: open (%s, %s)", conn.name, principal.subject, request.remote)

@@ -147,6 +147,21 @@ def encode(channel: str, data: Any) -> bytes:
     return orjson.dumps(message, option=_JSON_OPTIONS)
 
 
+def text_frame(message: bytes) -> bytes:
+    """`message` as one complete, unmasked WebSocket text frame (RFC 6455 5.2), ready for the socket.
+
+    Server frames carry no mask, so the same bytes go to every connection that sends the message.
+    """
+    n = len(message)
+    if n < 126:
+        head = bytes((0x81, n))
+    elif n < 65536:
+        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return head + message
+
+
 def error_message(error: ProtocolError, msg_id: str | int | None = None) -> bytes:
     data: dict[str, Any] = {"code": str(error.code), "message": error.message, **error.extra}
     if msg_id is not None:

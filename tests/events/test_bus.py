@@ -6,8 +6,10 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
+import pytest
+
 from mt5bridge.terminal import models as M
-from mt5bridge.trading.events import AccountUpdate, EventBus, EventKind, TickEvent
+from mt5bridge.trading.events import AccountUpdate, EventBus, EventKind, SubscriptionClosed, TickEvent
 from mt5bridge.trading.events.models import CloseReason, Event, PositionClosed
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -137,3 +139,19 @@ async def test_close_ends_iteration_after_draining(bus: EventBus) -> None:
     bus.publish(account(2))  # after close: not delivered
     assert [e.balance async for e in sub] == [1]  # type: ignore[union-attr]
     assert sub not in bus.subscriptions
+
+
+async def test_wait_then_take_ticks_hands_over_the_newest_of_each_symbol_at_once(bus: EventBus) -> None:
+    sub = bus.subscribe({EventKind.TICK}, ["EURUSD", "GBPUSD"], name="batch")
+    waiter = asyncio.create_task(sub.wait())
+    await asyncio.sleep(0)
+    assert not waiter.done()  # nothing waiting yet
+    for n in range(6):
+        bus.publish(tick("EURUSD" if n % 2 else "GBPUSD", n))
+    await asyncio.wait_for(waiter, 1)
+    taken = sub.take_ticks()
+    assert [(t.symbol, t.time_msc) for t in taken] == [("GBPUSD", 4), ("EURUSD", 5)]  # first-seen order
+    assert sub.take_ticks() == [] and sub.pending == 0 and sub.delivered == 2
+    sub.close()
+    with pytest.raises(SubscriptionClosed):
+        await sub.wait()

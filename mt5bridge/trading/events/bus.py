@@ -86,11 +86,6 @@ class Subscription:
         self._events.append(event)
         self._wake.set()
 
-    def _put_tick(self, tick: TickEvent) -> None:
-        # Assigning keeps the symbol's place in the round, so a busy symbol cannot starve a quiet one.
-        self._ticks[tick.symbol] = tick
-        self._wake.set()
-
     @property
     def pending(self) -> int:
         """Events waiting to be read (queued events plus conflated tick slots)."""
@@ -107,6 +102,23 @@ class Subscription:
             return None
         self.delivered += 1
         return event
+
+    def take_ticks(self) -> list[TickEvent]:
+        """Every waiting tick at once (at most one per symbol), for a reader that sends them together."""
+        if not self._ticks:
+            return []
+        ticks = list(self._ticks.values())
+        self._ticks.clear()
+        self.delivered += len(ticks)
+        return ticks
+
+    async def wait(self) -> None:
+        """Until an event or a tick is waiting (without taking it); SubscriptionClosed once closed."""
+        while not (self._events or self._ticks):
+            if self.closed:
+                raise SubscriptionClosed(self.name)
+            self._wake.clear()
+            await self._wake.wait()
 
     async def get(self) -> Event:
         """Wait for the next event; SubscriptionClosed once closed and nothing is left."""
@@ -191,10 +203,12 @@ class EventBus:
         """Hand `event` to every interested subscriber; never blocks, never raises for a subscriber."""
         self.published += 1
         if isinstance(event, TickEvent):
-            for sub in self._tick_all:
-                sub._put_tick(event)
-            for sub in self._tick_by_symbol.get(event.symbol, ()):
-                sub._put_tick(event)
+            symbol = event.symbol
+            for subs in (self._tick_all, self._tick_by_symbol.get(symbol, ())):
+                for sub in subs:  # inline, as this runs per tick and subscriber
+                    # Assigning keeps the symbol's place in the round: a busy one cannot starve a quiet one.
+                    sub._ticks[symbol] = event
+                    sub._wake.set()
             return
         for sub in self._by_kind[event.kind]:
             sub._put(event)
