@@ -17,6 +17,7 @@ class UserStore:
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
+        self.changes = 0  # writes through this store: readers that keep a copy compare it
 
     async def upsert(self, user: UserRecord) -> None:
         """Insert the user or replace every field of the existing row."""
@@ -29,6 +30,7 @@ class UserStore:
             await conn.execute(
                 insert.on_conflict_do_update(index_elements=["platform", "user_id"], set_=changed)
             )
+        self.changes += 1
 
     async def get(self, platform: str, user_id: str) -> UserRecord | None:
         """The user, or None when unknown."""

@@ -65,6 +65,9 @@ class _Batch:
     items: list[Notice] = field(default_factory=list)
 
 
+RECIPIENTS_MAX_AGE = 2.0
+
+
 class Notifier:
     """Turns bus events into batched messages for subscribed users on every registered platform."""
 
@@ -94,6 +97,8 @@ class Notifier:
         self._batches: dict[tuple[str, str], _Batch] = {}
         self._margin_low = False
         self._tasks = TaskSet("notifier")
+        # (users-table changes seen, when read, recipients) for trade events; see `_event_recipients`.
+        self._event_users: tuple[int, float, list[UserEntry]] | None = None
 
     def register(
         self,
@@ -129,8 +134,19 @@ class Notifier:
         notice = self._notice(event)
         if notice is None:
             return
-        for user in await self._recipients():
+        for user in await self._event_recipients():
             self._add((user.platform, user.id), notice)
+
+    async def _event_recipients(self) -> list[UserEntry]:
+        """`_recipients()` for trade events, read again after a subscription change in this process or
+        after RECIPIENTS_MAX_AGE seconds (another process may change the table): a grid EA's burst of
+        trades was a users-table query per event, and the notifier fell behind the bus."""
+        seen, now, cached = self.db.users.changes, time.monotonic(), self._event_users
+        if cached is not None and cached[0] == seen and now - cached[1] < RECIPIENTS_MAX_AGE:
+            return cached[2]
+        found = await self._recipients()
+        self._event_users = (seen, now, found)
+        return found
 
     def _notice(self, event: Event) -> Notice | None:
         if isinstance(event, AccountUpdate):

@@ -104,3 +104,33 @@ async def test_margin_warning_once_until_recovered_and_a_failing_platform_is_iso
     await wait_for(lambda: len(sent) == 1)
     assert "交易终端已断开" in sent[0].reply.text and "140%" in sent[0].reply.text
     await notifier.close()
+
+
+async def test_a_burst_of_events_reads_the_users_once_and_a_new_choice_applies_at_once(stand: Stand) -> None:
+    """A grid EA's burst was a users-table query per event; now one, and an unsubscribe still counts at
+    the very next event (the store counts its writes)."""
+    notifier = Notifier(stand.settings, stand.core.db, trading=stand.core.service)
+    sent: list[Outgoing] = []
+
+    async def send(out: Outgoing) -> None:
+        sent.append(out)
+
+    notifier.register("telegram", send)
+    users = stand.core.db.users
+    reads = 0
+    real_all = users.all
+
+    async def counted() -> list[UserRecord]:
+        nonlocal reads
+        reads += 1
+        return await real_all()
+
+    users.all = counted  # type: ignore[method-assign]  # counts, still reads the real table
+    lost = TerminalDisconnected(time=NOW, reason="no IPC", code="terminal_disconnected", mt5_code=None)
+    for _ in range(50):
+        await notifier.on_event(lost)
+    assert reads == 1
+    await users.upsert(UserRecord(platform="telegram", user_id="1", role="admin", subscribed=False))
+    await notifier.on_event(lost)
+    assert reads == 2  # re-read at once after the change, not after RECIPIENTS_MAX_AGE
+    await notifier.close()
