@@ -23,6 +23,7 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 TOKEN = "bench-token-0123456789abcdef"
 HEADER = f"Authorization: Bearer {TOKEN}"
@@ -40,7 +41,11 @@ def ensure_wrk() -> str:
     sys.exit("this benchmark needs wrk: apt-get install wrk")
 
 
-def start_server(tmp: Path, port: int) -> subprocess.Popen[str]:
+BARE = "{demo_days: 0, market_hours: always, realtime: false, balance: 10000000}"
+
+
+def start_server(tmp: Path, port: int, simulator: str = BARE, cpu: str = "0") -> subprocess.Popen[str]:
+    """`mt5bot serve` pinned to `cpu`, its `mt5.simulator` section given as YAML flow text."""
     config = tmp / "config.yaml"
     config.write_text(
         textwrap.dedent(
@@ -49,14 +54,14 @@ def start_server(tmp: Path, port: int) -> subprocess.Popen[str]:
             security: {{token: {TOKEN}, requests_per_minute: 100000000}}
             mt5:
               backend: simulator
-              simulator: {{demo_days: 0, market_hours: always, realtime: false, balance: 10000000}}
+              simulator: {simulator}
             risk: {{max_total_positions: 100000, max_order_volume: 100, max_daily_loss: 0}}
             database: {{url: "sqlite+aiosqlite:///{tmp}/bench.db", snapshot_interval_sec: 3600}}
             logging: {{file: null, level: WARNING}}
             """
         )
     )
-    cmd = ["taskset", "-c", "0", sys.executable, "-m", "mt5bot", "--config", str(config), "serve"]
+    cmd = ["taskset", "-c", cpu, sys.executable, "-m", "mt5bot", "--config", str(config), "serve"]
     proc = subprocess.Popen(cmd, cwd=ROOT, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -79,7 +84,15 @@ def call(port: int, method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(resp.read())
 
 
-def wrk(binary: str, url: str, seconds: int, script: Path | None = None) -> tuple[float, float, float]:
+class Load(NamedTuple):
+    rps: float
+    p50: float  # ms
+    p99: float  # ms
+    errors: int  # non-2xx answers and socket errors
+
+
+def wrk(binary: str, url: str, seconds: int, script: Path | None = None) -> Load:
+    """Drive `url` with wrk (1 thread, 16 connections) pinned to CPU 1, authenticated as the bench user."""
     cmd = ["taskset", "-c", "1", binary, "-t1", "-c16", f"-d{seconds}s", "--latency", "-H", HEADER, url]
     if script is not None:
         cmd[6:6] = ["-s", str(script)]
@@ -91,9 +104,11 @@ def wrk(binary: str, url: str, seconds: int, script: Path | None = None) -> tupl
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        print(f"  warning: {non2xx.group(1)} non-2xx responses")
-    return rps, pct("50"), pct("99")
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    if errors:
+        print(f"  warning: {errors} failed requests on {url}")
+    return Load(rps, pct("50"), pct("99"), errors)
 
 
 def main(seconds: int) -> None:
@@ -114,16 +129,16 @@ def main(seconds: int) -> None:
                 ("GET /account", "/account"),
                 ("GET /rates h1x1000", "/rates/EURUSD?tf=h1&count=1000"),
             ):
-                rps, p50, p99 = wrk(binary, base + path, seconds)
+                rps, p50, p99, _ = wrk(binary, base + path, seconds)
                 print(f"{name:28} {rps:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
             for _ in range(1000):
                 call(port, "POST", "/api/v1/order/open", OPEN_BODY)
-            rps, p50, p99 = wrk(binary, base + "/positions", seconds)
+            rps, p50, p99, _ = wrk(binary, base + "/positions", seconds)
             print(f"{'GET /positions (1,000)':28} {rps:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
             # wrk stops with up to 16 slow /positions requests still running; let them finish, or the
             # first orders wait behind them and the order p99 measures the previous phase.
             time.sleep(3)
-            rps, p50, p99 = wrk(binary, base + "/order/open", min(seconds, 5), post_lua)
+            rps, p50, p99, _ = wrk(binary, base + "/order/open", min(seconds, 5), post_lua)
             print(f"{'POST /order/open':28} {rps:9,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
         finally:
             proc.send_signal(signal.SIGTERM)
