@@ -247,6 +247,8 @@ async def _aiohttp_client(http: aiohttp.ClientSession, port: int, symbols: list[
     seen = Seen()
     async with http.ws_connect(f"http://127.0.0.1:{port}{PATH}", max_msg_size=0) as ws:
         await ws.send_json({"action": "subscribe", "channel": "ticks", "symbols": symbols})
+        while orjson.loads((await ws.receive(timeout=30)).data)["channel"] != "ack":
+            pass
         ready.put_nowait(None)
         stop = await stop_at
         while (left := stop - time.time()) > 0:
