@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiohttp import web
 
 from api.clock import SERVER_CLOCK
-from api.encoded import account_bytes, deal_bytes, from_terminal, position_bytes
-from api.jsonio import dumps, ok, ok_encoded, ok_items
+from api.encoded import LastAnswers, account_bytes, deal_bytes, from_terminal, position_bytes
+from api.jsonio import dumps, ok, ok_encoded
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
 from api.schemas_out import AccountOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
 from mt5bridge.trading.periods import Period, Window, range_window
+
+LAST_POSITIONS, LAST_DEALS = LastAnswers(), LastAnswers()
 
 
 async def account(request: web.Request) -> web.Response:
@@ -30,7 +34,8 @@ async def positions(request: web.Request) -> web.Response:
     # Straight from the terminal's tuples: a thousand positions were two models each (~75 ms a request).
     rows = await trading.position_tuples(symbol=q.symbol, magic=q.magic)
     offset = trading.server_utc_offset
-    return ok_items(from_terminal(lambda: [position_bytes(p, offset) for p in rows]))
+    items = LAST_POSITIONS.joined((q.symbol, q.magic, offset), rows, partial(position_bytes, offset=offset))
+    return ok_encoded(b"[" + items + b"]")
 
 
 async def pending_orders(request: web.Request) -> web.Response:
@@ -58,7 +63,7 @@ async def deals(request: web.Request) -> web.Response:
     found = await trading.deal_tuples(window, symbol=q.symbol, magic=q.magic)
     offset = trading.server_utc_offset
     head = dumps(WindowOut.build(window, offset).model_dump(mode="json"))
-    deals = from_terminal(lambda: b",".join([deal_bytes(d, offset) for d in found]))
+    deals = LAST_DEALS.joined((q.symbol, q.magic, offset), found, partial(deal_bytes, offset=offset))
     # DealsOut's keys in its order, each deal encoded once (docs/api.md, "Performance").
     return ok_encoded(b'{"window":' + head + b',"deals":[' + deals + b"]}")
 

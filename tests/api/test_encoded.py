@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.clock import SERVER_CLOCK
-from api.encoded import deal_bytes, position_bytes, position_json
+from api.encoded import LastAnswers, deal_bytes, position_bytes, position_json
 from api.jsonio import ok, ok_items
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.schemas_out import (
@@ -132,3 +132,22 @@ def test_a_deal_is_encoded_again_when_its_value_differs_under_the_same_ticket() 
     assert orjson.loads(deal_bytes(first, 3600))["time"] != orjson.loads(deal_bytes(first, 0))["time"]
     with pytest.raises(ValueError, match="unknown DealType"):
         deal_bytes(first._replace(ticket=78, type=99), 0)  # a type MT5 never had: the typed path refuses it
+
+
+def test_a_remembered_list_is_rebuilt_when_any_row_differs() -> None:
+    built: list[int] = []
+
+    def item(row: tuple[int, float]) -> bytes:
+        built.append(row[0])
+        return orjson.dumps({"n": row[0], "profit": row[1]})
+
+    last = LastAnswers(size=2)
+    rows = [(1, 0.5), (2, -1.0)]
+    first = last.joined("q", rows, item)
+    assert last.joined("q", list(rows), item) is first and built == [1, 2]  # equal rows: no rebuild
+    moved = last.joined("q", [(1, 0.5), (2, -1.5)], item)
+    assert orjson.loads(b"[" + moved + b"]")[1]["profit"] == -1.5 and built == [1, 2, 1, 2]
+    last.joined("other", rows, item)
+    last.joined("third", rows, item)  # the oldest query ("q") leaves: at most `size` kept
+    last.joined("q", [(1, 0.5), (2, -1.5)], item)
+    assert built[-2:] == [1, 2] and len(built) == 10
