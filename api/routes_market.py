@@ -24,7 +24,6 @@ from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
 from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut
 from mt5bridge.terminal.errors import ClientCode, InvalidRequest
-from mt5bridge.terminal.models import SymbolSpec
 from mt5bridge.trading.errors import UnknownSymbol
 from mt5bridge.trading.indicators import IndicatorRequest, bars_needed, compute
 from mt5bridge.trading.service import TradingService
@@ -52,10 +51,10 @@ async def _known(name: str, read: Awaitable[T]) -> T:
         raise ApiError(404, "unknown_symbol", f"no symbol {name!r} on this terminal") from None
 
 
-async def _resolve(trading: TradingService, name: str) -> SymbolSpec:
-    """The symbol of a path parameter: malformed is 400, unknown 404."""
+async def _resolve(trading: TradingService, name: str) -> str:
+    """The broker's name of the symbol in a path parameter: malformed is 400, unknown 404."""
     _valid(name)
-    return await _known(name, trading.symbol(name))
+    return await _known(name, trading.symbol_name(name))
 
 
 async def symbols(request: web.Request) -> web.Response:
@@ -72,8 +71,7 @@ async def symbol(request: web.Request) -> web.Response:
     _valid(wanted)
 
     async def read() -> tuple[Any, Any]:
-        name = await trading.symbol_name(wanted)
-        return await trading.symbol_tuple(name), await trading.tick_tuple(name)
+        return await trading.symbol_and_tick(await trading.symbol_name(wanted))
 
     info, tick = await _known(wanted, read())
     return ok_encoded(from_terminal(symbol_detail_bytes, info, tick, trading.server_utc_offset))
@@ -83,10 +81,11 @@ async def rates(request: web.Request) -> web.Response:
     """GET /rates/{symbol}?tf=&count=: the last `count` bars, oldest first (the last may be unfinished)."""
     q = parse_query(request, RatesQuery)
     trading = request.app[TRADING]
-    spec = await _resolve(trading, request.match_info["symbol"])
-    bars = await trading.rates_from_pos(spec.name, q.tf.mt5, 0, q.count)
+    wanted = request.match_info["symbol"]
+    name = await _resolve(trading, wanted)
+    bars = await _known(wanted, trading.rates_from_pos(name, q.tf.mt5, 0, q.count))
     cache = request.app[BAR_CACHE]
-    body = encode_rates(cache, spec.name, q.tf.value, q.tf.mt5, bars, trading.server_utc_offset)
+    body = encode_rates(cache, name, q.tf.value, q.tf.mt5, bars, trading.server_utc_offset)
     return web.Response(body=body, content_type=JSON_TYPE)
 
 
@@ -100,17 +99,17 @@ async def rates_range(request: web.Request) -> web.StreamResponse:
         raise ApiError(400, "invalid_range", "'to' must be after 'from'")
     if (hi - lo) // q.tf.seconds > MAX_RANGE_BARS:
         raise ApiError(400, "range_too_large", f"the range spans more than {MAX_RANGE_BARS} {q.tf} bars")
-    spec = await _resolve(trading, request.match_info["symbol"])
+    name = await _resolve(trading, request.match_info["symbol"])
     parts = pieces(lo, hi, PIECE_BARS * q.tf.seconds)
     if len(parts) > 1:  # long ranges are read, encoded and sent a piece at a time (api/bulk.py)
 
         async def fetch(a: int, b: int) -> np.ndarray:
-            return await trading.rates_range(spec.name, q.tf.mt5, a, b)
+            return await trading.rates_range(name, q.tf.mt5, a, b)
 
-        return await stream_rates(request, {"symbol": spec.name, "tf": q.tf.value}, fetch, parts, offset)
-    bars = await trading.rates_range(spec.name, q.tf.mt5, lo, hi)
+        return await stream_rates(request, {"symbol": name, "tf": q.tf.value}, fetch, parts, offset)
+    bars = await trading.rates_range(name, q.tf.mt5, lo, hi)
     data = bars_json(bars, offset)
-    return ok({"symbol": spec.name, "tf": q.tf.value, "count": len(data), "rates": data})
+    return ok({"symbol": name, "tf": q.tf.value, "count": len(data), "rates": data})
 
 
 async def indicators(request: web.Request) -> web.Response:
@@ -121,13 +120,14 @@ async def indicators(request: web.Request) -> web.Response:
     params = {k: v for k, v in given.items() if k not in own}
     ind = IndicatorRequest.from_query(q.name, params)
     trading = request.app[TRADING]
-    spec = await _resolve(trading, request.match_info["symbol"])
-    bars = await trading.rates_from_pos(spec.name, q.tf.mt5, 0, bars_needed(ind, q.count))
+    wanted = request.match_info["symbol"]
+    name = await _resolve(trading, wanted)
+    bars = await _known(wanted, trading.rates_from_pos(name, q.tf.mt5, 0, bars_needed(ind, q.count)))
     result = compute(bars, ind, q.count)
     offset = trading.server_utc_offset
     times = np.asarray(result.times, dtype=np.int64)
     out = {
-        "symbol": spec.name,
+        "symbol": name,
         "tf": q.tf.value,
         "name": result.name.value,
         "params": result.params.model_dump(mode="json"),

@@ -46,6 +46,7 @@ CHECK_OK_RETCODES = frozenset({0, C.TRADE_RETCODE_DONE})
 SHARED_READS = frozenset({
     "account_info", "terminal_info", "positions_get", "positions_total", "orders_get", "orders_total",
     "symbols_get", "symbol_info", "symbol_info_tick", "history_deals_get", "history_orders_get",
+    "_symbol_info_and_tick",
 })  # fmt: skip
 TYPED_ON_LOOP = 100
 """Up to this many structures are typed on the event loop (~1.5 ms of models); more go to a worker thread."""

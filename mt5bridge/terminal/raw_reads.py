@@ -39,13 +39,18 @@ class RawReads:
             return tuple(await self._call(self._terminal.symbols_get))
         return tuple(await self._call(self._terminal.symbols_get, group=group))
 
-    async def symbol_tuple(self, name: str) -> Any:
-        """One SymbolInfo; InvalidRequest `unknown_symbol` if the terminal has no such name."""
-        return await self._known_symbol(self._terminal.symbol_info, name)
+    async def symbol_and_tick(self, name: str) -> tuple[Any, Any]:
+        """SymbolInfo and last Tick of one symbol, read together in one worker call (one thread hop
+        instead of two); InvalidRequest `unknown_symbol` if the terminal has no such name."""
+        return await self._known_symbol(self._symbol_info_and_tick, name)
 
-    async def tick_tuple(self, name: str) -> Any:
-        """The symbol's last Tick; InvalidRequest `unknown_symbol` if the terminal has no such name."""
-        return await self._known_symbol(self._terminal.symbol_info_tick, name)
+    def _symbol_info_and_tick(self, name: str) -> tuple[Any, Any] | None:
+        """On the worker: both reads, or None with the terminal's last_error when either fails."""
+        info = self._terminal.symbol_info(name)
+        if info is None:
+            return None
+        tick = self._terminal.symbol_info_tick(name)
+        return None if tick is None else (info, tick)
 
     async def deal_tuples(self, date_from: datetime | int, date_to: datetime | int) -> tuple[Any, ...]:
         """TradeDeal tuples between two times (both ends inclusive, as history_deals_get has them)."""

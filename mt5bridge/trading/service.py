@@ -167,13 +167,9 @@ class TradingService:
         """`symbols` as the terminal's SymbolInfo structures."""
         return await self._client.symbol_tuples(group)
 
-    async def symbol_tuple(self, name: str) -> Any:
-        """The broker symbol `name`'s SymbolInfo (as `symbol_name` gives it; not resolved again)."""
-        return await self._client.symbol_tuple(name)
-
-    async def tick_tuple(self, name: str) -> Any:
-        """The broker symbol `name`'s last tick structure."""
-        return await self._client.tick_tuple(name)
+    async def symbol_and_tick(self, name: str) -> tuple[Any, Any]:
+        """The broker symbol `name`'s SymbolInfo and last tick structure (as `symbol_name` gives it)."""
+        return await self._client.symbol_and_tick(name)
 
     async def symbol_name(self, name: str) -> str:
         """The broker's name of a canonical name, alias or broker name (remembered, no terminal call)."""
