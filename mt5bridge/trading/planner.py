@@ -6,6 +6,8 @@ plan is shown for confirmation and then executed, so what the trader confirms is
 
 from __future__ import annotations
 
+import asyncio
+
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.models import Order, Position, PositionSide, SymbolSpec
 from mt5bridge.trading import orders as O
@@ -72,7 +74,8 @@ class Planner:
     async def open(self, req: OpenRequest) -> Preview:
         spec = await self.resolver.resolve(req.symbol)
         O.check_volume(spec, req.volume)
-        tick = await self.client.tick(spec.name)
+        # Independent reads asked together: one wait for the terminal's worker instead of one each.
+        tick, currency = await asyncio.gather(self.client.tick(spec.name), self._currency())
         buy = req.side is PositionSide.BUY
         sl, tp = _level(spec, req.sl, "SL"), _level(spec, req.tp, "TP")
         if req.order_type is OrderKind.MARKET:
@@ -100,8 +103,9 @@ class Planner:
             request = O.pending_request(
                 spec, kind, req.volume, price, sl=sl, tp=tp, magic=req.magic, comment=req.comment
             )
-        check = await self.client.order_check(request)
-        margin = await self.client.calc_margin(req.side, spec.name, req.volume, price)
+        check, margin = await asyncio.gather(
+            self.client.order_check(request), self.client.calc_margin(req.side, spec.name, req.volume, price)
+        )
         leg = Leg(
             symbol=spec.name, side=req.side, volume=req.volume, price=price, sl=sl, tp=tp, request=request
         )
@@ -118,7 +122,7 @@ class Planner:
             digits=spec.digits,
             margin=round(margin, 2),
             free_margin_after=check.margin_free,
-            currency=await self._currency(),
+            currency=currency,
             legs=[leg],
         )
 

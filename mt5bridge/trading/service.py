@@ -330,12 +330,17 @@ class TradingService:
     async def _risk_state(self, action: Action) -> risk.RiskState:
         needs_money = action is Action.OPEN and self._risk_settings.max_daily_loss > 0
         daily = await self.day_pnl() if needs_money else 0.0
+        positions, orders = 0, 0
+        if action is Action.OPEN:  # asked together: one wait for the terminal's worker, not two
+            positions, orders = await asyncio.gather(
+                self._client.positions_total(), self._client.orders_total()
+            )
         return risk.RiskState(
             settings=self._risk_settings,
             paused=self._paused,
             read_only=self._read_only,
-            open_positions=await self._client.positions_total() if action is Action.OPEN else 0,
-            pending_orders=await self._client.orders_total() if action is Action.OPEN else 0,
+            open_positions=positions,
+            pending_orders=orders,
             daily_pnl=daily,
             market_open=True,
         )
