@@ -159,3 +159,19 @@ def test_every_symbol_has_1000_h1_and_d1_bars(name: str) -> None:
     engine = PriceEngine(CATALOGUE, seed=2, start=MONDAY)
     assert len(engine.rates_from_pos(name, c.TIMEFRAME_H1, 0, 1000)) == 1000
     assert len(engine.rates_from_pos(name, c.TIMEFRAME_D1, 0, 1000)) == 1000
+
+
+@pytest.mark.parametrize("tf", [c.TIMEFRAME_M1, c.TIMEFRAME_M15, c.TIMEFRAME_H1, c.TIMEFRAME_H4])
+def test_the_last_bars_by_position_equal_the_same_bars_by_range(make_engine: Factory, tf: int) -> None:
+    """`rates_from_pos` joins the closed days once and reuses them (barstore `_days_before`); the range
+    read walks the days itself: both must give the same bars, before and after the clock moves and for
+    counts under and over what was joined before."""
+    engine = make_engine(always_open=True)
+    for step in (0, 3600 * 5, 86400):  # same day, later that day, the next day
+        engine.advance_to((engine.now + step) * 1000)
+        every = engine.rates_range("EURUSD", tf, 0, engine.now)
+        for count in (1, 30, 1000, 1200, 6000):
+            by_pos = engine.rates_from_pos("EURUSD", tf, 0, count)
+            assert len(by_pos) == min(count, len(every))
+            np.testing.assert_array_equal(by_pos, every[-len(by_pos) :])
+            assert by_pos["time"][-1] <= engine.now and np.all(np.diff(by_pos["time"]) > 0)
