@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import base64
 import cProfile
 import multiprocessing as mp
@@ -320,6 +321,10 @@ async def bench(run: Run) -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
+        # As `mt5bot serve` does once it listens (mt5bot/serve.py): what start-up built is moved out of
+        # the collector's generations, so a full collection does not walk it in the middle of a round.
+        gc.collect()
+        gc.freeze()
         symbols = [s.name for s in await app[CLIENT].symbols()][: run.symbols]
         ours, theirs = mp.get_context("spawn").Pipe()
         proc = mp.get_context("spawn").Process(target=client_process, args=(port, run, symbols, theirs))
