@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import base64
 import cProfile
+import gc
 import multiprocessing as mp
 import os
 import pstats
