@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -79,9 +79,12 @@ class MT5Client(RawReads):
         return self._connected
 
     # --- plumbing ---------------------------------------------------------------------------------
-    def _start(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Answer]:
+    def _start(
+        self, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> tuple[asyncio.Future[Answer], Hashable | None, bool]:
         """Queue `fn` on the worker; its answer comes with last_error() if it failed (None/False).
-        A read of `SHARED_READS` joins an identical one still waiting in the worker's queue."""
+        A read of `SHARED_READS` joins an identical one still waiting in the worker's queue. Returns the
+        future, the sharing key (None: not shareable) and whether it is a new call."""
 
         def invoke() -> Answer:
             try:
@@ -92,16 +95,24 @@ class MT5Client(RawReads):
             failed = result is None or result is False
             return result, self._terminal.last_error() if failed else None
 
-        return self._worker.submit(invoke, _share_key(fn, args, kwargs))
+        key = _share_key(fn, args, kwargs)
+        future, new = self._worker.submit(invoke, key)
+        return future, key, new
 
     async def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Answer:
-        """Run `fn` on the worker within the call timeout; CallTimeout if it does not answer."""
-        future = self._start(fn, *args, **kwargs)
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await asyncio.shield(future)
-        except TimeoutError:
-            raise self._timed_out(fn) from None
+        """Run `fn` on the worker within the call timeout; CallTimeout if it does not answer.
+
+        One timer per call, not per caller: when it fires first, the call's future answers `_TIMED_OUT`
+        to everyone waiting on it (the worker's late answer is then dropped). A timeout context and a
+        shield per caller cost ~6 us a request; a shareable call is still shielded, as joiners wait on it."""
+        future, key, new = self._start(fn, *args, **kwargs)
+        if new:
+            timer = asyncio.get_running_loop().call_later(self._timeout, _expire, future)
+            future.add_done_callback(lambda _: timer.cancel())
+        answer = await (asyncio.shield(future) if key is not None else future)
+        if answer is _TIMED_OUT:
+            raise self._timed_out(fn)
+        return answer
 
     def _timed_out(self, fn: Callable[..., Any]) -> CallTimeout:
         name = getattr(fn, "__name__", "call")
@@ -359,7 +370,7 @@ class MT5Client(RawReads):
             raise TerminalUnavailable(
                 ClientCode.TERMINAL_DISCONNECTED, "terminal not connected; nothing sent"
             )
-        future = self._start(self._terminal.order_send, req)
+        future, _, _ = self._start(self._terminal.order_send, req)
         try:
             async with asyncio.timeout(self._timeout):
                 # shielded: the late answer is still wanted by the reconciler
@@ -425,6 +436,14 @@ def _reused(old: M.Position | None, raw: Any) -> M.Position | None:
     before = (old.volume, old.sl or 0.0, old.tp or 0.0, old.time_update_server, old.price_open)
     after = (raw.volume, raw.sl, raw.tp, raw.time_update, raw.price_open)
     return old if before == after else None
+
+
+_TIMED_OUT: Any = object()  # what `_expire` answers in place of a late call
+
+
+def _expire(future: asyncio.Future[Answer]) -> None:
+    if not future.done():
+        future.set_result(_TIMED_OUT)
 
 
 def _share_key(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -30,24 +30,25 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, fn: Callable[[], T], key: Hashable | None = None) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[[], T], key: Hashable | None = None) -> tuple[asyncio.Future[T], bool]:
         """Queue `fn`; with a `key`, join a queued, not yet started call of the same key instead.
+        Returns the future and whether it is a new call (False: joined).
 
-        A shared future must be awaited through `asyncio.shield`: one caller's timeout must not cancel
-        the others' answer."""
+        A shared future must be awaited through `asyncio.shield`: one caller's timeout or cancellation
+        must not cancel the others' answer."""
         loop = asyncio.get_running_loop()
         if key is None:
             future: asyncio.Future[T] = loop.create_future()
             self._queue.put((fn, future, loop, None))
-            return future
+            return future, True
         key = (loop, key)
         with self._lock:
             waiting = self._waiting.get(key)
-            if waiting is not None:
-                return waiting
+            if waiting is not None and not waiting.done():  # done: it timed out while queued
+                return waiting, False
             future = self._waiting[key] = loop.create_future()
             self._queue.put((fn, future, loop, key))
-        return future
+        return future, True
 
     def stop(self) -> None:
         self._queue.put(None)
@@ -57,7 +58,8 @@ class Worker:
             fn, future, loop, key = item
             if key is not None:
                 with self._lock:  # from here on, a new submission queues a call of its own
-                    del self._waiting[key]
+                    if self._waiting.get(key) is future:
+                        del self._waiting[key]
             try:
                 result = fn()
             except BaseException as exc:  # handed to the awaiting coroutine, which re-raises it

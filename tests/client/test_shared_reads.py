@@ -10,6 +10,7 @@ from typing import Any
 from mt5bridge.simulator import Simulator
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
+from mt5bridge.terminal.errors import CallTimeout
 from mt5bridge.terminal.worker import Worker
 
 
@@ -72,10 +73,11 @@ async def test_a_started_call_is_not_joined_a_queued_one_is() -> None:
         return "first"
 
     try:
-        first = worker.submit(slow, key="k")
+        first, new = worker.submit(slow, key="k")
         await asyncio.to_thread(started.wait, 5)
-        second = worker.submit(lambda: runs.append("second") or "second", key="k")
-        third = worker.submit(lambda: "never run", key="k")
+        second, second_new = worker.submit(lambda: runs.append("second") or "second", key="k")
+        third, third_new = worker.submit(lambda: "never run", key="k")
+        assert new and second_new and not third_new
         assert second is not first  # `first` had started: a new read may not take its older answer
         assert third is second  # still queued: joined
         release.set()
@@ -108,6 +110,32 @@ async def test_one_callers_timeout_does_not_cancel_the_shared_answer() -> None:
         assert impatient.done() and isinstance(impatient.exception(), TimeoutError)
         gate.set()
         assert (await patient).login == (await blocker).login
+    finally:
+        gate.set()
+        await client.close()
+
+
+async def test_a_read_that_does_not_answer_times_out_for_every_caller_sharing_it() -> None:
+    sim = Simulator(seed=3, start=datetime(2026, 11, 25, 10, 0), market_hours="always")
+    gate = threading.Event()
+    real = sim.terminal_info
+
+    def stuck() -> Any:
+        gate.wait(5)
+        return real()
+
+    stuck.__name__ = "terminal_info"
+    sim.terminal_info = stuck  # type: ignore[method-assign]
+    client = MT5Client(sim, call_timeout=0.2)
+    await client.connect()
+    try:
+        blocker = asyncio.ensure_future(client.terminal_state())  # holds the worker
+        await asyncio.sleep(0.02)
+        waiting = await asyncio.gather(*(client.account() for _ in range(3)), return_exceptions=True)
+        assert all(isinstance(w, CallTimeout) and "account_info" in str(w) for w in waiting)
+        assert isinstance((await asyncio.gather(blocker, return_exceptions=True))[0], CallTimeout)
+        gate.set()
+        assert (await client.account()).login == sim.account_info().login  # usable afterwards
     finally:
         gate.set()
         await client.close()
