@@ -8,6 +8,7 @@ Bars are turned into JSON column by column (numpy formats the times, orjson the 
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -16,9 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
 from api.bulk import PIECE_BARS, pieces, stream_rates
-from api.encoded import from_terminal, symbol_bytes, symbol_detail_bytes
+from api.encoded import LastAnswers, from_terminal, symbol_bytes, symbol_detail_bytes
 from api.envelope import ApiError
-from api.jsonio import JSON_TYPE, ok, ok_encoded, ok_items
+from api.jsonio import JSON_TYPE, ok, ok_encoded
 from api.keys import CLIENT, TRADING
 from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
@@ -30,6 +31,7 @@ from mt5bridge.trading.service import TradingService
 
 T = TypeVar("T")
 MAX_RANGE_BARS = 100_000
+LAST_SYMBOLS = LastAnswers()
 _SYMBOL = TypeAdapter(Symbol)
 
 
@@ -62,7 +64,8 @@ async def symbols(request: web.Request) -> web.Response:
     q = parse_query(request, SymbolsQuery)
     offset = request.app[CLIENT].server_utc_offset
     found = await request.app[TRADING].symbol_tuples(q.group)
-    return ok_items(from_terminal(lambda: [symbol_bytes(s, offset) for s in found]))
+    items = LAST_SYMBOLS.joined((q.group, offset), found, partial(symbol_bytes, offset=offset))
+    return ok_encoded(b"[" + items + b"]")
 
 
 async def symbol(request: web.Request) -> web.Response:
