@@ -154,6 +154,24 @@ def run_side(
     return out
 
 
+def order(i: int, buy: str, sell: str) -> dict[str, object]:
+    """The i-th of the positions both sides open: 4 symbols, buys and sells, 4 EA magics."""
+    return {"symbol": SYMBOLS[i % 4], "type": buy if i % 2 == 0 else sell, "volume": 0.01,
+            "magic": MAGICS[i // 2 % 4]}  # fmt: skip
+
+
+def measured(
+    proc: subprocess.Popen[str], name: str, base: str, paths: list[tuple[str, str | None]],
+    open_one: Callable[[int], None], binary: str, seconds: int, positions: int,
+) -> Result:  # fmt: skip
+    """`run_side`, then the server stopped whatever happened."""
+    try:
+        return run_side(name, base, paths, open_one, binary, seconds, positions)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def ours(tmp: Path, state: Path, binary: str, seconds: int, positions: int, now: datetime) -> Result:
     port = 18100 + os.getpid() % 500
     (tmp / "ours").mkdir()
@@ -161,17 +179,9 @@ def ours(tmp: Path, state: Path, binary: str, seconds: int, positions: int, now:
     proc = start_server(tmp / "ours", port, SIMULATOR.format(state=tmp / "ours" / "state.json"))
     base = f"http://127.0.0.1:{port}"
 
-    def open_one(i: int) -> None:
-        side = "buy" if i % 2 == 0 else "sell"
-        body = {"symbol": SYMBOLS[i % 4], "type": side, "volume": 0.01, "magic": MAGICS[i // 2 % 4]}
-        post(base + "/api/v1/order/open", body)
-
-    try:
-        paths = [(label, path) for label, path, _ in routes(now)]
-        return run_side("mt5bot", base, paths, open_one, binary, seconds, positions)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    paths = [(label, path) for label, path, _ in routes(now)]
+    opens = lambda i: post(base + "/api/v1/order/open", order(i, "buy", "sell"))  # noqa: E731
+    return measured(proc, "mt5bot", base, paths, opens, binary, seconds, positions)
 
 
 def peer(
@@ -186,19 +196,9 @@ def peer(
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/health", proc)
 
-    def open_one(i: int) -> None:
-        side = "BUY" if i % 2 == 0 else "SELL"
-        post(
-            base + "/order",
-            {"symbol": SYMBOLS[i % 4], "type": side, "volume": 0.01, "magic": MAGICS[i // 2 % 4]},
-        )
-
-    try:
-        paths = [(label, path) for label, _, path in routes(now)]
-        return run_side("peer", base, paths, open_one, binary, seconds, positions)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    paths = [(label, path) for label, _, path in routes(now)]
+    opens = lambda i: post(base + "/order", order(i, "BUY", "SELL"))  # noqa: E731
+    return measured(proc, "peer", base, paths, opens, binary, seconds, positions)
 
 
 def table(now: datetime, mine: Result, theirs: Result, positions: int) -> str:
