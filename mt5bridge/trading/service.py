@@ -320,7 +320,7 @@ class TradingService:
         symbol = getattr(req, "symbol", None) or ""
         canonical = symbol.upper()
         if symbol and action is Action.OPEN:
-            symbol = (await self._resolver.resolve(symbol)).name
+            symbol = await self._resolver.name(symbol)  # the plan reads the spec itself, fresh
         volume = req.volume if isinstance(req, (OpenRequest, CloseRequest)) and req.volume else 0.0
         state = await self._risk_state(action)
         refusal = risk.check(_RISK_KIND[action], state, symbol=symbol, canonical=canonical, volume=volume)
