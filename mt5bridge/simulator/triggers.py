@@ -105,9 +105,8 @@ class Triggers:
         """Handle every crossing in the new ticks (canonical names -> TICKS_DTYPE arrays), in time order.
 
         Only symbols with positions or pending orders are read: replayed ticks are built when read."""
-        watched = {p.symbol for p in self.book.positions.values()} | {
-            o.symbol for o in self.book.orders.values()
-        }
+        # the ledger's index by symbol, not a pass over every position (thousands on a grid account)
+        watched = set(self.ledger.symbols()) | {o.symbol for o in self.book.orders.values()}
         blocks = {}
         for symbol in self.market.names:
             if symbol in watched:
