@@ -8,6 +8,7 @@ positions an `account_info()` or a margin check stays cheap.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter, mul
 
 from mt5bridge.simulator.market import Market
 from mt5bridge.simulator.money import SideExposure, hedged_margin, raw_profit
@@ -33,11 +34,16 @@ class AccountFigures:
     margin_level: float
 
 
+_VOLUME, _OPEN, _SWAP = attrgetter("volume"), attrgetter("price_open"), attrgetter("swap")
+
+
 def _side(positions: list[Position]) -> SideExposure:
-    lots = sum(p.volume for p in positions)
+    # The same sums in the same order as generator expressions (so the same floats), without a Python
+    # frame per position: recomputed after every trade of the symbol, over a grid's hundreds of positions.
+    lots = sum(map(_VOLUME, positions))
     if not lots:
         return SideExposure()
-    return SideExposure(lots, sum(p.volume * p.price_open for p in positions) / lots)
+    return SideExposure(lots, sum(map(mul, map(_VOLUME, positions), map(_OPEN, positions))) / lots)
 
 
 class Ledger:
@@ -102,11 +108,9 @@ class Ledger:
         cached = self._exposure.get(symbol)
         if cached is None:
             positions = self.on_symbol(symbol)
-            cached = Exposure(
-                _side([p for p in positions if p.is_buy]),
-                _side([p for p in positions if not p.is_buy]),
-                sum(p.swap for p in positions),
-            )
+            buys = [p for p in positions if p.type == C.POSITION_TYPE_BUY]  # `is_buy`, without a call
+            sells = [p for p in positions if p.type != C.POSITION_TYPE_BUY]
+            cached = Exposure(_side(buys), _side(sells), sum(map(_SWAP, positions)))
             self._exposure[symbol] = cached
         return cached
 
