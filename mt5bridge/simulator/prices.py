@@ -76,7 +76,6 @@ class PriceEngine:
         self._interval = tick_interval
         self._tick_buffer = tick_buffer
         self._clock = Clock(self._start_msc)
-        self._recorded = 0  # ticks recorded so far: see quote_version
         self._live_moved = False
         # Resuming a saved simulator: history is generated to end at the saved Bid, so no gap appears;
         # before `history_end` (when the first simulator started) it is the seeded history it had.
@@ -151,20 +150,12 @@ class PriceEngine:
             raise KeyError(f"unknown symbol {name!r}") from None
 
     def _record(self, state: SymbolState, ticks: np.ndarray) -> None:
-        self._recorded += 1
         state.buffer.append(ticks)
         state.live.add_ticks(ticks, state.spec.digits)
         last = ticks[-1]
         state.last = (int(last["time_msc"]), float(last["bid"]), float(last["ask"]))
 
     # ----- quotes -----
-
-    def quote_version(self) -> tuple[int, int]:
-        """Changes whenever any symbol's current quote may have: a tick recorded, or (before the start,
-        where quotes are synthesised for the clock's millisecond) the clock moved. Equal versions: every
-        `tick` answers as before, so what was computed from quotes may be reused."""
-        now = self._clock.now_msc
-        return self._recorded, (now if now < self._start_msc else -1)
 
     def tick(self, name: str) -> tuple[int, float, float]:
         """(time_msc, bid, ask) of the latest tick; stale while the market is closed."""
