@@ -6,7 +6,7 @@ structure's encoded JSON is remembered by the structure's value (any terminal's 
 hashable), so a repeat costs a hash and a lookup instead of two models and an encoding. A miss takes
 the typed path (terminal model, then the documented `*Out` schema), so both give the same bytes (tests
 hold them equal); positions, the largest lists, build their JSON straight from the tuple instead.
-An unexpected value from the terminal is a TerminalFailure, as on the typed path.
+An unexpected value from the terminal is a TerminalFailure, as on the typed path (`errors.typed`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,10 @@ from typing import Any, TypeVar
 from api.jsonio import dumps
 from api.schemas_out import AccountOut, DealOut, SymbolDetailOut, SymbolOut, TickOut
 from mt5bridge.terminal.enums import mt5_value
-from mt5bridge.terminal.errors import ClientCode, TerminalFailure
+from mt5bridge.terminal.errors import typed
 from mt5bridge.terminal.models import Account, Deal, PositionSide, Reason, SymbolSpec, Tick
 
 T = TypeVar("T")
-
-
-def from_terminal(encode: Callable[..., T], *args: Any) -> T:
-    """`encode(*args)`, with a value the terminal should never send reported as TerminalFailure."""
-    try:
-        return encode(*args)
-    except (ValueError, TypeError) as exc:
-        unexpected = f"unexpected answer from the terminal: {exc}"
-        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
 
 
 @lru_cache(maxsize=64)
@@ -136,7 +127,7 @@ class LastAnswers:
         hit = self._items.get(query)
         if hit is not None and hit[0] == rows:
             return hit[1]
-        data = from_terminal(lambda: b",".join([item(row) for row in rows]))
+        data = typed(lambda: b",".join([item(row) for row in rows]))
         if query not in self._items and len(self._items) >= self._size:
             del self._items[next(iter(self._items))]
         self._items[query] = (rows, data)

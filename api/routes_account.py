@@ -7,12 +7,13 @@ from functools import partial
 from aiohttp import web
 
 from api.clock import SERVER_CLOCK
-from api.encoded import LastAnswers, account_bytes, deal_bytes, from_terminal, position_bytes
-from api.jsonio import dumps, ok, ok_encoded
+from api.encoded import LastAnswers, account_bytes, deal_bytes, position_bytes
+from api.jsonio import dumps, ok, ok_encoded, ok_list
 from api.keys import CLIENT, HEARTBEAT, TRADING
 from api.routing import Endpoint, parse_query
 from api.schemas import OrdersQuery, PositionsQuery, WindowQuery
 from api.schemas_out import AccountOut, DealsOut, OrderOut, PnLOut, PositionOut, WindowOut, instant
+from mt5bridge.terminal.errors import typed
 from mt5bridge.trading.periods import Period, Window, range_window
 
 LAST_POSITIONS, LAST_DEALS = LastAnswers(), LastAnswers()
@@ -24,7 +25,7 @@ async def account(request: web.Request) -> web.Response:
     raw = await trading.account_tuple()
     now = await request.app[SERVER_CLOCK].now(client)
     since = request.app[HEARTBEAT].connected_since
-    return ok_encoded(from_terminal(account_bytes, raw, now, client.server_utc_offset, since))
+    return ok_encoded(typed(partial(account_bytes, raw, now, client.server_utc_offset, since)))
 
 
 async def positions(request: web.Request) -> web.Response:
@@ -34,8 +35,8 @@ async def positions(request: web.Request) -> web.Response:
     # Straight from the terminal's tuples: a thousand positions were two models each (~75 ms a request).
     rows = await trading.position_tuples(symbol=q.symbol, magic=q.magic)
     offset = trading.server_utc_offset
-    items = LAST_POSITIONS.joined((q.symbol, q.magic, offset), rows, partial(position_bytes, offset=offset))
-    return ok_encoded(b"[" + items + b"]")
+    encode = partial(position_bytes, offset=offset)
+    return ok_list(LAST_POSITIONS.joined((q.symbol, q.magic, offset), rows, encode))
 
 
 async def pending_orders(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from aiohttp import web
@@ -17,14 +17,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.barcache import BAR_CACHE, bars_json, encode_rates, iso_seconds
 from api.bulk import PIECE_BARS, pieces, stream_rates
-from api.encoded import LastAnswers, from_terminal, symbol_bytes, symbol_detail_bytes
+from api.encoded import LastAnswers, symbol_bytes, symbol_detail_bytes
 from api.envelope import ApiError
-from api.jsonio import JSON_TYPE, ok, ok_encoded
+from api.jsonio import JSON_TYPE, ok, ok_encoded, ok_list
 from api.keys import CLIENT, TRADING
 from api.routing import Endpoint, parse_query, query_dict
 from api.schemas import IndicatorQuery, RangeQuery, RatesQuery, Symbol, SymbolsQuery, server_epoch
 from api.schemas_out import IndicatorOut, RatesOut, SymbolDetailOut, SymbolOut
-from mt5bridge.terminal.errors import ClientCode, InvalidRequest
+from mt5bridge.terminal.errors import ClientCode, InvalidRequest, typed
 from mt5bridge.trading.errors import UnknownSymbol
 from mt5bridge.trading.indicators import IndicatorRequest, bars_needed, compute
 from mt5bridge.trading.service import TradingService
@@ -64,20 +64,14 @@ async def symbols(request: web.Request) -> web.Response:
     q = parse_query(request, SymbolsQuery)
     offset = request.app[CLIENT].server_utc_offset
     found = await request.app[TRADING].symbol_tuples(q.group)
-    items = LAST_SYMBOLS.joined((q.group, offset), found, partial(symbol_bytes, offset=offset))
-    return ok_encoded(b"[" + items + b"]")
+    return ok_list(LAST_SYMBOLS.joined((q.group, offset), found, partial(symbol_bytes, offset=offset)))
 
 
 async def symbol(request: web.Request) -> web.Response:
     """GET /symbol/{name}: the specification and the current tick (aliases accepted)."""
     trading, wanted = request.app[TRADING], request.match_info["name"]
-    _valid(wanted)
-
-    async def read() -> tuple[Any, Any]:
-        return await trading.symbol_and_tick(await trading.symbol_name(wanted))
-
-    info, tick = await _known(wanted, read())
-    return ok_encoded(from_terminal(symbol_detail_bytes, info, tick, trading.server_utc_offset))
+    info, tick = await _known(wanted, trading.symbol_and_tick(await _resolve(trading, wanted)))
+    return ok_encoded(typed(partial(symbol_detail_bytes, info, tick, trading.server_utc_offset)))
 
 
 async def rates(request: web.Request) -> web.Response:

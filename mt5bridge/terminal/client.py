@@ -31,6 +31,7 @@ from mt5bridge.terminal.errors import (
     TerminalUnavailable,
     from_last_error,
     rejected,
+    typed,
 )
 from mt5bridge.terminal.order_tags import tag_comment
 from mt5bridge.terminal.protocol import Terminal
@@ -143,14 +144,6 @@ class MT5Client(RawReads):
                 return ()
             raise
 
-    def _typed(self, build: Callable[[], T]) -> T:
-        try:
-            return build()
-        except (ValueError, TypeError) as exc:
-            raise TerminalFailure(
-                ClientCode.UNEXPECTED_RESULT, f"unexpected answer from the terminal: {exc}"
-            ) from exc
-
     def _epoch(self, value: datetime | int) -> int:
         """A server-scale epoch: ints are taken as they are, aware datetimes shifted by the server offset."""
         if isinstance(value, datetime):
@@ -189,7 +182,7 @@ class MT5Client(RawReads):
     # --- reads ------------------------------------------------------------------------------------
     async def terminal_state(self) -> M.TerminalState:
         raw = await self._call(self._terminal.terminal_info)
-        return self._typed(lambda: M.TerminalState.from_mt5(raw))
+        return typed(lambda: M.TerminalState.from_mt5(raw))
 
     async def server_time(self) -> datetime | None:
         """The trade server's clock as of the newest quote among Market Watch symbols (None if no quote)."""
@@ -199,7 +192,7 @@ class MT5Client(RawReads):
 
     async def account(self) -> M.Account:
         raw = await self._call(self._terminal.account_info)
-        return self._typed(lambda: M.Account.from_mt5(raw))
+        return typed(lambda: M.Account.from_mt5(raw))
 
     async def positions(
         self, *, symbol: str | None = None, group: str | None = None, ticket: int | None = None
@@ -216,8 +209,8 @@ class MT5Client(RawReads):
             return [M.Position.from_mt5(p, self._offset) for p in raw]
 
         if len(raw) > TYPED_ON_LOOP:
-            return await asyncio.to_thread(self._typed, build)
-        return self._typed(build)
+            return await asyncio.to_thread(typed, build)
+        return typed(build)
 
     async def positions_reusing(self, previous: Mapping[int, M.Position]) -> list[M.Position]:
         """Open positions, reusing `previous` models for positions no trade has touched since.
@@ -231,7 +224,7 @@ class MT5Client(RawReads):
         def build() -> list[M.Position]:
             return [_reused(previous.get(p.ticket), p) or M.Position.from_mt5(p, self._offset) for p in raw]
 
-        return self._typed(build)
+        return typed(build)
 
     async def positions_total(self) -> int:
         """How many positions are open (cheap: no structures built)."""
@@ -248,7 +241,7 @@ class MT5Client(RawReads):
         raw = await self._call(
             self._terminal.orders_get, **_filters(symbol=symbol, group=group, ticket=ticket)
         )
-        return self._typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
+        return typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
 
     async def deals(
         self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None,
@@ -260,7 +253,7 @@ class MT5Client(RawReads):
         else:
             lo, hi = self._epoch(date_from), self._epoch(date_to)
             raw = await self._history(self._terminal.history_deals_get, lo, hi, **_filters(group=group))
-        return self._typed(lambda: [M.Deal.from_mt5(d, self._offset) for d in raw])
+        return typed(lambda: [M.Deal.from_mt5(d, self._offset) for d in raw])
 
     async def deal_rows(
         self, date_from: datetime | int, date_to: datetime | int, *, positions: Collection[int] | None = None
@@ -274,7 +267,7 @@ class MT5Client(RawReads):
         lo, hi = self._epoch(date_from), self._epoch(date_to)
         held = [await self._history(self._terminal.history_deals_get, lo, hi)]
         wanted = None if positions is None else set(positions)
-        return await asyncio.to_thread(self._typed, partial(_deal_rows, held, wanted))
+        return await asyncio.to_thread(typed, partial(_deal_rows, held, wanted))
 
     async def history_orders(
         self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None
@@ -286,16 +279,16 @@ class MT5Client(RawReads):
             raw = await self._history(
                 self._terminal.history_orders_get, self._epoch(date_from), self._epoch(date_to)
             )
-        return self._typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
+        return typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
 
     async def symbols(self, group: str | None = None) -> list[M.SymbolSpec]:
         raw = await self._call(self._terminal.symbols_get, **_filters(group=group))
-        return self._typed(lambda: [M.SymbolSpec.from_mt5(s) for s in raw])
+        return typed(lambda: [M.SymbolSpec.from_mt5(s) for s in raw])
 
     async def symbol(self, name: str) -> M.SymbolSpec:
         """One symbol's specification; InvalidRequest `unknown_symbol` if the terminal has no such name."""
         raw = await self._known_symbol(self._terminal.symbol_info, name)
-        return self._typed(lambda: M.SymbolSpec.from_mt5(raw))
+        return typed(lambda: M.SymbolSpec.from_mt5(raw))
 
     async def select_symbol(self, name: str) -> None:
         """Put a symbol in Market Watch, as reading its ticks and rates requires."""
@@ -303,7 +296,7 @@ class MT5Client(RawReads):
 
     async def tick(self, symbol: str) -> M.Tick:
         raw = await self._known_symbol(self._terminal.symbol_info_tick, symbol)
-        return self._typed(lambda: M.Tick.from_mt5(symbol, raw, self._offset))
+        return typed(lambda: M.Tick.from_mt5(symbol, raw, self._offset))
 
     async def _known_symbol(self, fn: Callable[..., Any], name: str, *args: Any) -> Any:
         try:

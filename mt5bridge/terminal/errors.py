@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import JsonValue
 
@@ -133,6 +135,19 @@ class OrderOutcomeUnknown(MT5Error):
     def __init__(self, tag: str, message: str, *, mt5_code: int | None = None, mt5_name: str | None = None):
         super().__init__(ClientCode.ORDER_OUTCOME_UNKNOWN, message, mt5_code=mt5_code, mt5_name=mt5_name)
         self.tag = tag
+
+
+T = TypeVar("T")
+
+
+def typed(build: Callable[[], T]) -> T:
+    """`build()`, where a value MT5 never sends (a model's ValueError or TypeError) is a TerminalFailure
+    `unexpected_result` rather than an unexplained error: the one place typed reads map it."""
+    try:
+        return build()
+    except (ValueError, TypeError) as exc:
+        unexpected = f"unexpected answer from the terminal: {exc}"
+        raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
 
 
 def from_last_error(error: tuple[int, str], what: str) -> MT5Error:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import partial
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from mt5bridge.terminal.client import MT5Client
-from mt5bridge.terminal.errors import ClientCode, TerminalFailure
+from mt5bridge.terminal.errors import typed
 from mt5bridge.terminal.models import DealEntry, DealRow, Position, deal_rows
 from mt5bridge.trading.periods import Window
 from mt5bridge.trading.pnl import TRADE_TYPES, DealLike, entry_magics, select_deals
@@ -79,11 +80,8 @@ async def window_deal_tuples(
     start, end = window.start, window.end
     kept = [d for d in raw if start <= d.time < end and (symbol is None or d.symbol == symbol)]
     if magic is not None:
-        try:
-            rows = deal_rows(raw) if len(raw) <= ROWS_ON_LOOP else await asyncio.to_thread(deal_rows, raw)
-        except ValueError as exc:
-            unexpected = f"unexpected answer from the terminal: {exc}"
-            raise TerminalFailure(ClientCode.UNEXPECTED_RESULT, unexpected) from exc
+        rows_of = partial(deal_rows, raw)
+        rows = typed(rows_of) if len(raw) <= ROWS_ON_LOOP else await asyncio.to_thread(typed, rows_of)
         in_range, entry_magic, older = in_window(rows, window)
         if older:
             entry_magic.update(await opening_magics(client, window, older))

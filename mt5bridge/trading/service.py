@@ -23,7 +23,7 @@ import numpy as np
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.client import MT5Client
-from mt5bridge.terminal.errors import ClientCode, TerminalUnavailable
+from mt5bridge.terminal.errors import ClientCode, TerminalUnavailable, typed
 from mt5bridge.terminal.heartbeat import Heartbeat, LinkState
 from mt5bridge.terminal.models import Account, Deal, DealRow, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading import risk
@@ -47,7 +47,7 @@ from mt5bridge.trading.models import (
 )
 from mt5bridge.trading.periods import Period, Window, period_window
 from mt5bridge.trading.planner import Planner, deviation_of
-from mt5bridge.trading.pnl import PnLReport, pnl_report, select_deals
+from mt5bridge.trading.pnl import PnLReport, pnl_report
 from mt5bridge.trading.recheck import change_of
 from mt5bridge.trading.records import audit_entry
 from mt5bridge.trading.recovery import settle_open_claims
@@ -222,10 +222,9 @@ class TradingService:
     ) -> list[Deal]:
         """The window's deals of every type, oldest first, filtered as `pnl` filters them: `symbol` by
         canonical name, alias or broker name, `magic` by the position's opening deal (`pnl.deal_magic`)."""
-        name = await self._broker_name(symbol)
-        deals, entry_magic = await self.history(window)
-        found = select_deals(deals, window, entry_magic=entry_magic, symbol=name, magic=magic)
-        return sorted(found, key=lambda d: (d.time_msc, d.ticket))
+        found = await self.deal_tuples(window, symbol=symbol, magic=magic)
+        offset = self.server_utc_offset
+        return typed(lambda: [Deal.from_mt5(d, offset) for d in found])
 
     async def deal_tuples(
         self, window: Window, *, symbol: str | None = None, magic: int | None = None
@@ -234,20 +233,12 @@ class TradingService:
         name = await self._broker_name(symbol)
         return await window_deal_tuples(self._client, window, symbol=name, magic=magic)
 
-    async def history(self, window: Window) -> tuple[list[Deal], dict[int, int]]:
-        """The window's deals and each of their positions' opening magic (see `pnl.entry_magics`)."""
-        # Ask the terminal for a day more than the window, then keep exactly the window.
-        deals = await self._client.deals(window.start, window.end + DAY)
-        deals, entry_magic, older = in_window(deals, window)
-        if older:
-            entry_magic.update(await opening_magics(self._client, window, older))
-        return deals, entry_magic
-
     async def history_rows(
         self, window: Window, *, positions: Sequence[Position] = ()
     ) -> tuple[list[DealRow], dict[int, int]]:
-        """`history` for windows of many deals (a busy month: 100,000): the deals as `DealRow`s, read,
-        typed and attributed in worker threads so the event loop is never held up.
+        """The window's deals for windows of many deals (a busy month: 100,000) as `DealRow`s, and each of
+        their positions' opening magic (see `pnl.entry_magics`): read, typed and attributed in worker
+        threads so the event loop is never held up.
 
         `positions`, the open positions when the caller has them anyway, tell how far back the opening
         deals of the older positions lie (`history.opening_magics`); without them it may take a query more.
