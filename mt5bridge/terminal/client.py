@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any, TypeVar
-
-import numpy as np
 
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal import models as M
@@ -33,9 +30,10 @@ from mt5bridge.terminal.errors import (
     rejected,
     typed,
 )
+from mt5bridge.terminal.history_reads import HistoryReads
 from mt5bridge.terminal.order_tags import tag_comment
 from mt5bridge.terminal.protocol import Terminal
-from mt5bridge.terminal.raw_reads import RawReads
+from mt5bridge.terminal.raw_reads import RawReads, filters
 from mt5bridge.terminal.reconcile import SUCCESS_RETCODES, Answer, Reconciler
 from mt5bridge.terminal.worker import Worker
 
@@ -53,9 +51,9 @@ TYPED_ON_LOOP = 100
 """Up to this many structures are typed on the event loop (~1.5 ms of models); more go to a worker thread."""
 
 
-class MT5Client(RawReads):
-    """Async access to one terminal: typed reads (and untyped ones, `RawReads`), safe order_send,
-    connect/close, `connected` state."""
+class MT5Client(RawReads, HistoryReads):
+    """Async access to one terminal: typed reads (history and market data in `HistoryReads`, untyped
+    ones in `RawReads`), safe order_send, connect/close, `connected` state."""
 
     def __init__(self, terminal: Terminal, *, call_timeout: float = 30.0, server_utc_offset: int = 0) -> None:
         self._terminal = terminal
@@ -202,7 +200,7 @@ class MT5Client(RawReads):
         Many positions are typed in a worker thread: a model takes ~15 us, so 500 would hold up the
         event loop for ~10 ms (a hedging grid account can hold thousands)."""
         raw = await self._call(
-            self._terminal.positions_get, **_filters(symbol=symbol, group=group, ticket=ticket)
+            self._terminal.positions_get, **filters(symbol=symbol, group=group, ticket=ticket)
         )
 
         def build() -> list[M.Position]:
@@ -239,50 +237,12 @@ class MT5Client(RawReads):
     ) -> list[M.Order]:
         """Active pending orders."""
         raw = await self._call(
-            self._terminal.orders_get, **_filters(symbol=symbol, group=group, ticket=ticket)
+            self._terminal.orders_get, **filters(symbol=symbol, group=group, ticket=ticket)
         )
         return typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
 
-    async def deals(
-        self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None,
-        group: str | None = None,
-    ) -> list[M.Deal]:  # fmt: skip
-        """Deals between two times, or every deal of one position (then the times are ignored)."""
-        if position is not None:
-            raw = await self._history(self._terminal.history_deals_get, position=position)
-        else:
-            lo, hi = self._epoch(date_from), self._epoch(date_to)
-            raw = await self._history(self._terminal.history_deals_get, lo, hi, **_filters(group=group))
-        return typed(lambda: [M.Deal.from_mt5(d, self._offset) for d in raw])
-
-    async def deal_rows(
-        self, date_from: datetime | int, date_to: datetime | int, *, positions: Collection[int] | None = None
-    ) -> list[M.DealRow]:
-        """Deals between two times as light `DealRow`s; with `positions`, only the deals of those positions.
-
-        For many deals at once (a busy month has 100,000): the rows are picked and built in a worker
-        thread, which also frees the terminal's structures, so the event loop goes on meanwhile; and a
-        row costs a tenth of a `Deal` model.
-        """
-        lo, hi = self._epoch(date_from), self._epoch(date_to)
-        held = [await self._history(self._terminal.history_deals_get, lo, hi)]
-        wanted = None if positions is None else set(positions)
-        return await asyncio.to_thread(typed, partial(_deal_rows, held, wanted))
-
-    async def history_orders(
-        self, date_from: datetime | int = 0, date_to: datetime | int = 0, *, position: int | None = None
-    ) -> list[M.Order]:
-        """Finished orders between two times, or every order of one position."""
-        if position is not None:
-            raw = await self._history(self._terminal.history_orders_get, position=position)
-        else:
-            raw = await self._history(
-                self._terminal.history_orders_get, self._epoch(date_from), self._epoch(date_to)
-            )
-        return typed(lambda: [M.Order.from_mt5(o, self._offset) for o in raw])
-
     async def symbols(self, group: str | None = None) -> list[M.SymbolSpec]:
-        raw = await self._call(self._terminal.symbols_get, **_filters(group=group))
+        raw = await self._call(self._terminal.symbols_get, **filters(group=group))
         return typed(lambda: [M.SymbolSpec.from_mt5(s) for s in raw])
 
     async def symbol(self, name: str) -> M.SymbolSpec:
@@ -308,31 +268,6 @@ class MT5Client(RawReads):
                     ClientCode.UNKNOWN_SYMBOL, message, mt5_code=exc.mt5_code, mt5_name=exc.mt5_name
                 ) from exc
             raise
-
-    async def rates_from_pos(self, symbol: str, timeframe: int, start_pos: int, count: int) -> np.ndarray:
-        """Bars oldest first (RATES_DTYPE); position 0 is the current, unfinished bar."""
-        return await self._known_symbol(
-            self._terminal.copy_rates_from_pos, symbol, timeframe, start_pos, count
-        )
-
-    async def rates_range(
-        self, symbol: str, timeframe: int, date_from: datetime | int, date_to: datetime | int
-    ) -> np.ndarray:
-        lo, hi = self._epoch(date_from), self._epoch(date_to)
-        return await self._known_symbol(self._terminal.copy_rates_range, symbol, timeframe, lo, hi)
-
-    async def ticks_range(
-        self, symbol: str, date_from: datetime | int, date_to: datetime | int, flags: int = C.COPY_TICKS_ALL
-    ) -> np.ndarray:
-        lo, hi = self._epoch(date_from), self._epoch(date_to)
-        return await self._known_symbol(self._terminal.copy_ticks_range, symbol, lo, hi, flags)
-
-    async def ticks_from(
-        self, symbol: str, date_from: datetime | int, count: int, flags: int = C.COPY_TICKS_ALL
-    ) -> np.ndarray:
-        return await self._known_symbol(
-            self._terminal.copy_ticks_from, symbol, self._epoch(date_from), count, flags
-        )
 
     async def calc_margin(self, side: M.PositionSide, symbol: str, volume: float, price: float) -> float:
         """Margin in account currency for a new position (ignores existing ones)."""
@@ -396,22 +331,6 @@ class MT5Client(RawReads):
         before `since` (server-scale epoch seconds) when the request may be older.
         """
         return await self._reconciler.find(tag, request, since=since)
-
-
-def _deal_rows(held: list[tuple[Any, ...]], wanted: set[int] | None) -> list[M.DealRow]:
-    """The rows of the deals in `held` (of positions `wanted`, if given), taking them out of `held`.
-
-    Run in a worker thread, which then holds the last reference to the terminal's structures: freeing
-    100,000 of them takes ~20 ms, which the event loop would otherwise wait for.
-    """
-    raw = held.pop()
-    picked = raw if wanted is None else (d for d in raw if d.position_id in wanted)
-    return M.deal_rows(picked)
-
-
-def _filters(**given: Any) -> dict[str, Any]:
-    """Keyword filters without the unset ones: the package is not documented to accept None for them."""
-    return {k: v for k, v in given.items() if v is not None}
 
 
 def _trade_result(raw: Any, tag: str) -> M.TradeResult:

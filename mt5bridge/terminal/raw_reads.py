@@ -12,16 +12,26 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 
-class RawReads:
-    """Mixed into `MT5Client`: the same calls as its typed reads, without the models."""
+def filters(**given: Any) -> dict[str, Any]:
+    """Keyword filters without the unset ones: the package is not documented to accept None for them."""
+    return {k: v for k, v in given.items() if v is not None}
+
+
+class TerminalCalls:
+    """What the read mixins use of `MT5Client`: its terminal, server offset and call plumbing."""
 
     _terminal: Any
+    _offset: int
     if TYPE_CHECKING:  # MT5Client's plumbing (calls on its worker, failures as its exceptions)
 
         async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
         async def _history(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, ...]: ...
         async def _known_symbol(self, fn: Callable[..., Any], name: str, *args: Any) -> Any: ...
         def _epoch(self, value: datetime | int) -> int: ...
+
+
+class RawReads(TerminalCalls):
+    """Mixed into `MT5Client`: the same calls as its typed reads, without the models."""
 
     async def account_tuple(self) -> Any:
         """The AccountInfo structure."""
