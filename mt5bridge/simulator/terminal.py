@@ -2,7 +2,7 @@
 
 Failures return None (or False) and set `last_error()`, as the real package does (link.py: the lock, the
 link state and the call wrapper); trade rejections come back as an OrderSendResult with MT5's retcode and
-comment (views.py builds the structures). Extra methods drive it in tests and demos:
+comment (views.py builds the structures). Extra methods drive it in tests and demos (controls.py):
 `set_price`, `advance`, `deposit`, `set_trade_allowed`, `set_trade_mode`, `disconnect`, `reconnect`.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from mt5bridge.simulator import sessions, views
 from mt5bridge.simulator.clock import arg_epoch, to_server_epoch
+from mt5bridge.simulator.controls import Controls
 from mt5bridge.simulator.exchange import Exchange
 from mt5bridge.simulator.ledger import Ledger
 from mt5bridge.simulator.link import INVALID_PARAMS, NOT_FOUND, Link, mt5_call
@@ -35,10 +36,9 @@ if TYPE_CHECKING:
     from mt5bridge.simulator.journal import Recorder
 
 DEFAULT_LOGIN = 5_000_123
-HOUR = 3600
 
 
-class Simulator:
+class Simulator(Controls):
     """An offline MT5 terminal and trade server with the MetaTrader5 package's interface."""
 
     def __init__(
@@ -114,97 +114,6 @@ class Simulator:
         """Journal what the current call changed, when a journal is attached (call with the lock held)."""
         if self.journal is not None:
             self.journal.commit()
-
-    # --- clock --------------------------------------------------------------------------------
-    @property
-    def now(self) -> int:
-        """The virtual clock: server time as epoch seconds."""
-        return self.market.engine.now
-
-    @property
-    def now_msc(self) -> int:
-        return self.market.engine.now_msc
-
-    def _follow_wall_clock(self) -> None:
-        if not self._realtime:
-            return
-        wall0, virt0 = self._wall_anchor
-        target = virt0 + int((time.monotonic() - wall0) * 1000)
-        if target > self.now_msc:
-            self._advance_to(target)
-
-    def set_realtime(self, on: bool) -> None:
-        """Let ticks flow with the wall clock from now on (or stop them)."""
-        with self.link.lock:
-            self._realtime = on
-            self._wall_anchor = (time.monotonic(), self.now_msc)
-
-    def advance(self, seconds: float) -> None:
-        """Move the virtual clock forward; prices move, SL/TP and pending orders trigger, swaps accrue."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        with self.link.lock:
-            try:
-                self._advance_to(self.now_msc + int(seconds * 1000))
-            finally:
-                self._commit()
-
-    def _advance_to(self, target_msc: int) -> None:
-        while self.now_msc < target_msc:
-            now = self.now
-            step_end = min(target_msc, (now - now % HOUR + HOUR) * 1000)
-            day_before = now // 86400
-            self.triggers.on_ticks(self.market.engine.advance_to(step_end))
-            if self.now // 86400 > day_before:
-                self.triggers.rollover(self.now - self.now % 86400)
-            self.triggers.expire(self.now)
-            self.triggers.stop_out(self.now_msc)
-
-    def set_price(self, symbol: str, bid: float, ask: float | None = None) -> None:
-        """Quote `symbol` now (ask defaults to bid + typical spread) and react to it at once."""
-        with self.link.lock:
-            spec = self.market.get(symbol)
-            if spec is None:
-                raise KeyError(f"unknown symbol {symbol}")
-            try:
-                ticks = self.market.engine.set_price(spec.name, bid, ask, self.now_msc)
-                self.triggers.on_ticks({spec.name: ticks})
-                self.triggers.stop_out(self.now_msc)
-            finally:
-                self._commit()
-
-    # --- test and demo hooks -------------------------------------------------------------------
-    def deposit(self, amount: float, comment: str = "Deposit") -> int:
-        """A balance deal (deposit, or withdrawal when negative); returns the deal ticket."""
-        with self.link.lock:
-            ticket = self.ledger.balance_deal(amount, comment, self.now_msc)
-            self._commit()
-            return ticket
-
-    def set_trade_allowed(self, allowed: bool) -> None:
-        """The terminal's "Algo Trading" button: off makes order_send answer 10027."""
-        self.exchange.terminal_trade_allowed = allowed
-
-    def set_trade_mode(self, symbol: str, mode: int) -> None:
-        """A symbol's SYMBOL_TRADE_MODE_* (disabled, long only, short only, close only, full)."""
-        with self.link.lock:
-            self.market.trade_modes[symbol] = mode
-            self._commit()
-
-    def disconnect(self) -> None:
-        """The terminal goes away: every call fails with (-10004, 'No IPC connection')."""
-        self.link.connected = False
-
-    def reconnect(self) -> None:
-        self.link.connected = True
-
-    def send_as(self, request: dict[str, Any], reason: int) -> OrderSendResult | None:
-        """order_send as if placed by hand (reason CLIENT) or another source; used by the demo."""
-        with self.link.lock:
-            try:
-                return self._send(request, reason)
-            finally:
-                self._commit()
 
     # --- lifecycle -----------------------------------------------------------------------------
     def initialize(self, path: str | None = None, **kwargs: Any) -> bool:
