@@ -19,9 +19,9 @@ from api.keys import BUS
 from api.ws import ws_hub
 from api.ws_conn import Connection
 from api.ws_protocol import Channel
-from mt5bridge.trading.events import EventBus, EventKind, Subscription, TickEvent
+from mt5bridge.trading.events import EventBus, TickEvent
 from tests.api.conftest import TOKEN, Api
-from tests.api.test_ws_helpers import eventually, on_channel, receive, send, wait_for, ws_url
+from tests.api.test_ws_helpers import eventually, on_channel, poller_settled, receive, send, wait_for, ws_url
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "US30"]
 BASE = 1_000_000.0  # above every simulator quote; bid = BASE + round + symbol index / 10
@@ -32,21 +32,6 @@ def _publish_round(bus: EventBus, r: int, now_msc: int) -> None:
     for i, symbol in enumerate(SYMBOLS):
         bid = BASE + r + i / 10
         bus.publish(TickEvent(symbol=symbol, bid=bid, ask=bid + 1, time=now, time_msc=now_msc))
-
-
-async def _poller_settled(api: Api) -> Subscription:
-    """Hold SYMBOLS polled and wait until the tick poller has published their quotes; close it at the end.
-
-    The simulator's prices stand still here, so the poller publishes a symbol once, when it starts
-    polling it: waiting for that keeps it from landing after (and conflating) a test's last tick.
-    """
-    probe = api.app[BUS].subscribe({EventKind.TICK}, SYMBOLS, name="test-probe")
-    seen: set[str] = set()
-    async with asyncio.timeout(5):
-        while seen != set(SYMBOLS):
-            await probe.wait()
-            seen.update(t.symbol for t in probe.take_ticks())
-    return probe
 
 
 def _latest(rounds: int) -> dict[str, float]:
@@ -78,7 +63,7 @@ def _strictly_increasing(values: list[float]) -> bool:
 
 async def test_a_burst_only_conflates_and_keeps_each_symbols_order(api: Api) -> None:
     rounds = 400
-    probe = await _poller_settled(api)
+    probe = await poller_settled(api, SYMBOLS)
     async with aiohttp.ClientSession() as http:
         clients = [await _subscribed(api, http) for _ in range(12)]
         await eventually(lambda: api.app[BUS].tick_symbols() == frozenset(SYMBOLS))
@@ -128,7 +113,7 @@ async def _never_reading_client(api: Api) -> asyncio.StreamWriter:
 
 async def test_a_client_that_never_reads_stays_bounded_and_delays_no_one(api: Api) -> None:
     rounds = 3000  # 15,000 ticks, about 3 MB of messages for the client that never reads
-    probe = await _poller_settled(api)
+    probe = await poller_settled(api, SYMBOLS)
     stalled = await _never_reading_client(api)
     hub = ws_hub(api.app)
     await eventually(lambda: any(c.tick_symbols == set(SYMBOLS) for c in hub.connections))

@@ -9,6 +9,8 @@ from typing import Any
 
 import aiohttp
 
+from api.keys import BUS
+from mt5bridge.trading.events import EventKind, Subscription
 from tests.api.conftest import TOKEN, Api
 
 Message = dict[str, Any]
@@ -67,3 +69,19 @@ async def eventually(check: Callable[[], Any], within: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not reached in time"
         await asyncio.sleep(0.01)
+
+
+async def poller_settled(api: Api, symbols: list[str]) -> Subscription:
+    """Hold `symbols` polled and wait until the tick poller has published their quotes; close it at the end.
+
+    The simulator's prices stand still in these tests, so the poller publishes a symbol once, when it
+    starts polling it: waiting for that keeps it from landing after (and replacing) a test's last tick.
+    The subscription keeps the symbols polled, since the poller forgets a symbol nobody wants.
+    """
+    probe = api.app[BUS].subscribe({EventKind.TICK}, symbols, name="test-probe")
+    seen: set[str] = set()
+    async with asyncio.timeout(5):
+        while seen != set(symbols):
+            await probe.wait()
+            seen.update(t.symbol for t in probe.take_ticks())
+    return probe

@@ -17,7 +17,7 @@ from api.ws import WsOptions, set_ws_options, ws_hub
 from api.ws_protocol import Channel
 from mt5bridge.trading.events import TickEvent
 from tests.api.conftest import Api, start_api
-from tests.api.test_ws_helpers import eventually, on_channel, receive, send, wait_for, ws_url
+from tests.api.test_ws_helpers import eventually, on_channel, poller_settled, receive, send, wait_for, ws_url
 
 SHORT = WsOptions(ping_interval=0.1, pong_timeout=0.4)
 
@@ -91,6 +91,7 @@ async def test_slow_consumer_gets_latest_per_symbol_and_does_not_delay_others(ap
     symbols = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "US30"]
     rounds = 1000  # 5,000 ticks
     latest = {s: 1000.0 + rounds - 1 + i / 10 for i, s in enumerate(symbols)}
+    probe = await poller_settled(api, symbols)
     slow_http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=_tiny_receive_buffer))
     async with slow_http, aiohttp.ClientSession() as http:
         slow = await slow_http.ws_connect(ws_url(api))
@@ -122,6 +123,7 @@ async def test_slow_consumer_gets_latest_per_symbol_and_does_not_delay_others(ap
         slow_count, slow_got = await _read_until_latest(slow, latest)
         await slow.close()
         await fast.close()
+    probe.close()
     assert fast_got == latest and slow_got == latest
     assert fast_delay < 1.0
     assert worst_pending <= len(symbols)  # memory: one slot per symbol, however far behind
