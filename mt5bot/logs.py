@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, SecretStr
 
 from mt5bot.config import Settings
+from mt5bridge.common.errorcount import ErrorCounter
 
 MASK = "***"
 _BEARER = re.compile(r"(?i)(bearer\s+|token=|api_key=|password=)([^\s&\"',;]+)")
@@ -89,6 +90,7 @@ def setup_logging(settings: Settings) -> None:
         handler.setFormatter(formatter)
         handler.addFilter(redactor)
         root.addHandler(handler)
+    root.addHandler(ErrorCounter())  # errors of the last hour, for /status (it writes nothing)
     root.setLevel(conf.level.upper())
     # Third-party loggers that print request URLs (with tokens in them) stay at WARNING.
     for noisy in ("httpx", "telegram", "aiohttp.access", "apscheduler", "openai", "alembic"):

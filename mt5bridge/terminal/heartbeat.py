@@ -76,6 +76,7 @@ class Heartbeat:
         self.state = LinkState.DISCONNECTED
         self.connected_since: datetime | None = None
         self.trade_allowed = False
+        self.last_ok: datetime | None = None  # the last check the terminal passed (shown by /status)
         self.attempts = 0
         self._tasks = TaskSet("heartbeat")
         self._changed = asyncio.Event()
@@ -94,6 +95,7 @@ class Heartbeat:
             self.trade_allowed = info.trade_allowed
         if not info.connected:
             raise _Loss("terminal has no connection to the trade server", "trade_server_disconnected")
+        self.last_ok = datetime.now(UTC)
 
     async def check_once(self) -> bool:
         """One check; on a loss, publish TerminalDisconnected. True if connected."""
