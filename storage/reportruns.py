@@ -85,6 +85,13 @@ class ReportRunStore:
             row = (await conn.execute(query)).mappings().one_or_none()
         return None if row is None else ReportRun.model_validate(dict(row))
 
+    async def latest(self) -> ReportRun | None:
+        """The run started last (of any kind), or None before the first."""
+        query = sa.select(report_runs).order_by(report_runs.c.started_at.desc()).limit(1)
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).mappings().one_or_none()
+        return None if row is None else ReportRun.model_validate(dict(row))
+
     # -- deliveries --------------------------------------------------------------------------------
 
     async def deliveries(self, kind: str, period: str) -> list[DeliveryRecord]:

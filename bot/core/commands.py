@@ -7,6 +7,7 @@ from calendar import monthrange
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.core.admin import AdminCommands
 from bot.core.auth import Permission, Principal
 from bot.core.context import Deps
 from bot.core.reports import report_reply
@@ -31,6 +32,8 @@ class Slash(StrEnum):
     RESUME = "resume"
     READONLY = "readonly"
     WHOAMI = "whoami"
+    STATUS = "status"
+    LOGLEVEL = "loglevel"
 
 
 def parse_slash(text: str) -> tuple[Slash, list[str]] | None:
@@ -58,6 +61,7 @@ class Commands:
 
     def __init__(self, deps: Deps) -> None:
         self.d = deps
+        self.admin = AdminCommands(deps)  # the service's own state: /status, /loglevel (admin.py)
 
     async def slash(self, p: Principal, slash: Slash, args: list[str]) -> Step:
         """A slash command (the core notes `command.<name>`; an admin switch adds `admin.<name>...`)."""
@@ -72,6 +76,10 @@ class Commands:
                 if len(args) != 1 or args[0].lower() not in ("on", "off"):
                     return Step([self.d.reply(p, "query", "usage", text="/readonly on|off")])
                 return self._switch(p, "readonly", args[0].lower() == "on")
+            case Slash.STATUS:
+                return await self.admin.status(p)
+            case Slash.LOGLEVEL:
+                return self.admin.loglevel(p, args)
 
     def _switch(self, p: Principal, name: str, on: bool) -> Step:
         if not p.may(Permission.ADMIN):

@@ -119,6 +119,10 @@ class Notifier:
             self._buttonless.add(platform)
         self._channels.extend(recipients)
 
+    def outboxes(self) -> dict[str, Outbox]:
+        """Each registered platform's outbox (for /status's queue depths and the admins' warnings)."""
+        return dict(self._senders)
+
     def start(self, bus: EventBus) -> None:
         """Consume the bus in a background task."""
         bus.consume(self.on_event, NOTIFY_KINDS, name="chat-notifier")
