@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("mt5bot.parse_cli", "parse trading messages into commands (JSON)"),
     "chat": ("mt5bot.chat_cli", "talk to the running service in plain language"),
     "report": ("mt5bot.report_cli", "print a daily, monthly or hedge report from the running service"),
+    "doctor": ("mt5bot.doctor_cli", "check the setup: config, terminal, database, ports, TLS, platforms"),
     "backup": ("mt5bot.backup_cli", "copy the database while the service runs (PostgreSQL: pg_dump)"),
     "restore": ("mt5bot.restore_cli", "put a backup back, with the service stopped"),
     "retention": ("mt5bot.retention_cli", "archive, then remove, rows older than database.retention_days"),
