@@ -44,3 +44,9 @@ async def database_size(db: Database) -> int:
 async def probe_write(db: Database) -> None:
     """Write (upsert) one small row, the way every settings change does; raises if it cannot be written."""
     await db.settings.set(PROBE_KEY, datetime.now(UTC).isoformat())
+
+
+def data_dir(db: Database) -> Path:
+    """Where the service keeps its data: the SQLite file's folder, else ./data (logs, simulator state)."""
+    files = sqlite_files(db)
+    return files[0].parent if files else Path("data")

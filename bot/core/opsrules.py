@@ -15,10 +15,28 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mt5bridge.terminal.errors import RETCODE_NAMES
+from mt5bridge.terminal.errors import RETCODE_NAMES, retcode_code
 
 # Free space must climb this far above the threshold before the disk counts as recovered.
 DISK_RECOVERY_MARGIN = 1.1
+
+
+# A chat preview the terminal refused is audited with the error's stable code, not the retcode.
+_RETCODE_OF_CODE = {retcode_code(retcode): retcode for retcode in RETCODE_NAMES}
+
+
+def rejected_retcode(action: str, rejected: bool, retcode: int | None, error_code: str | None) -> int | None:
+    """The retcode an audit line shows the terminal rejecting an order with, else None.
+
+    The trading core's own lines (any front-end's executions) carry the retcode. A chat preview the
+    terminal refused never reaches the trading core's audit, so its `chat.preview` line counts by its
+    code; the chat's other lines repeat what the trading core wrote already and are not counted twice.
+    """
+    if not action.startswith("chat."):
+        return retcode if rejected else None
+    if action == "chat.preview" and error_code is not None:
+        return _RETCODE_OF_CODE.get(error_code)
+    return None
 
 
 class OpsKind(StrEnum):
