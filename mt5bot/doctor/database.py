@@ -34,9 +34,9 @@ def revision_check(current: str | None, head: str | None, where: str) -> Check:
     return fail(NAME, f"{where}: schema at {current}, this version expects {head}", MIGRATE_HINT)
 
 
-def _nearest_dir(path: Path) -> Path:
+def _nearest_existing(path: Path) -> Path:
     for parent in path.absolute().parents:
-        if parent.is_dir():
+        if parent.exists():
             return parent
     return Path.cwd()
 
@@ -44,7 +44,9 @@ def _nearest_dir(path: Path) -> Path:
 def sqlite_check(path: Path, head: str | None) -> Check:
     """A SQLite file: its folder and the file writable, the write lock obtainable, the revision."""
     if not path.exists():
-        folder = _nearest_dir(path)
+        folder = _nearest_existing(path)
+        if not folder.is_dir():
+            return fail(NAME, f"{path}: {folder} is a file, not a folder", "fix the path in database.url")
         if not os.access(folder, os.W_OK):
             return fail(
                 NAME, f"{path}: {folder} is not writable", "give the service's user write access to it"
