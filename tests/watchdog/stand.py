@@ -32,6 +32,10 @@ class FakeTerminal:
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines() if line]
 
+    def started(self) -> set[int]:
+        """Pids of every copy that got as far as logging its start (it is then ready for signals)."""
+        return {int(str(start["pid"])) for start in self.starts()}
+
     def pids(self) -> set[int]:
         """Running stand-ins of this path (not zombies), as psutil sees them."""
         found = set()
@@ -53,7 +57,7 @@ class FakeTerminal:
 def install(tmp_path: Path) -> FakeTerminal:
     """The stand-in as `<tmp>/bin/terminal64.exe` (the test sets $FAKE_TERMINAL_LOG to `log`)."""
     folder = tmp_path / "bin"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     path = folder / "terminal64.exe"
     path.write_text(f"#!{sys.executable}\n" + SOURCE.read_text())
     path.chmod(path.stat().st_mode | stat.S_IXUSR)

@@ -90,7 +90,7 @@ class TerminalProcess:
                 pass
         _, left = psutil.wait_procs(procs, timeout=timeout)
         for proc in left:
-            log.warning("terminal pid %d did not quit within %.0f s: killing it", proc.pid, timeout)
+            log.warning("terminal pid %d did not quit within %.1f s: killing it", proc.pid, timeout)
             try:
                 proc.kill()
             except psutil.NoSuchProcess:

@@ -34,6 +34,8 @@ class EventKind(StrEnum):
     ACCOUNT_UPDATE = "account_update"
     TERMINAL_DISCONNECTED = "terminal_disconnected"
     TERMINAL_RECONNECTED = "terminal_reconnected"
+    WATCHDOG_GAVE_UP = "watchdog_gave_up"
+    TERMINAL_RESTARTED = "terminal_restarted"
 
 
 CLOSE_KINDS = frozenset(
@@ -211,6 +213,23 @@ class TerminalReconnected(_Event):
     attempts: int
 
 
+class WatchdogGaveUp(_Event):
+    """The terminal watchdog stopped restarting: `restarts` in the last hour reached its cap."""
+
+    kind: Literal[EventKind.WATCHDOG_GAVE_UP] = EventKind.WATCHDOG_GAVE_UP
+    cause: str  # why it wanted to restart again: process_gone | heartbeat_failed
+    restarts: int
+
+
+class TerminalRestarted(_Event):
+    """The terminal answers again after the watchdog's (or an admin's, `manual`) restart(s)."""
+
+    kind: Literal[EventKind.TERMINAL_RESTARTED] = EventKind.TERMINAL_RESTARTED
+    restarts: int
+    downtime_sec: float  # since the first of those restarts
+    manual: bool
+
+
 Event = Annotated[
     TickEvent
     | PositionOpened
@@ -225,7 +244,9 @@ Event = Annotated[
     | PendingCancelled
     | AccountUpdate
     | TerminalDisconnected
-    | TerminalReconnected,
+    | TerminalReconnected
+    | WatchdogGaveUp
+    | TerminalRestarted,
     Field(discriminator="kind"),
 ]
 """Every event the bus carries; `TypeAdapter(Event)` parses one back from JSON."""
