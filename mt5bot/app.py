@@ -21,7 +21,9 @@ from sqlalchemy.engine import make_url
 from api.keys import BUS, CLIENT, HEARTBEAT, STARTED, TRADING, WS_CONNECTIONS
 from api.setup import setup_api
 from bot.core import ChatCore
-from bot.keys import CHAT_CORE, NOTIFIER
+from bot.core.opswatch import OpsWatcher
+from bot.core.status import StatusSources
+from bot.keys import CHAT_CORE, NOTIFIER, STATUS
 from bot.onebot.app import setup_onebot
 from bot.qqbot.app import setup_qqbot
 from bot.telegram.app import setup_telegram
@@ -30,6 +32,8 @@ from mt5bot.backend import open_backend
 from mt5bot.config import Settings
 from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR
 from mt5bot.retention_task import retention_context
+from mt5bot.retention_task import retention_context
+from mt5bridge.common.errorcount import ErrorCounter
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import detach_journal, save_state
 from mt5bridge.terminal.client import MT5Client
@@ -186,6 +190,12 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier
     notifier.start(app[BUS])
+    app[STATUS] = core.commands.admin.sources = StatusSources(
+        db=app[DATABASE], started=app[STARTED], trading=app[TRADING], heartbeat=app[HEARTBEAT],
+        bus=app[BUS], notifier=notifier, errors=ErrorCounter.on(),
+    )  # fmt: skip
+    ops = OpsWatcher(settings, app[DATABASE], notifier)  # rejections, disk, database -> admins
+    ops.start()
     scheduler = None
     if settings.reports.enabled:
         reports = app[REPORTS]
@@ -199,6 +209,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     yield
     if scheduler is not None:
         await scheduler.close()
+    await ops.close()
     await notifier.close()
     if llm is not None:
         await llm.close()
@@ -213,6 +224,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_terminal)
     app.cleanup_ctx.append(_live)
     app.cleanup_ctx.append(_chat)
+    app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     setup_telegram(app, settings.telegram)
     setup_onebot(app, settings.onebot)
