@@ -32,7 +32,6 @@ from mt5bot.backend import open_backend
 from mt5bot.config import Settings
 from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR
 from mt5bot.retention_task import retention_context
-from mt5bot.retention_task import retention_context
 from mt5bridge.common.errorcount import ErrorCounter
 from mt5bridge.simulator import Simulator, sessions
 from mt5bridge.simulator.persist import detach_journal, save_state
@@ -224,7 +223,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_terminal)
     app.cleanup_ctx.append(_live)
     app.cleanup_ctx.append(_chat)
-    app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     setup_telegram(app, settings.telegram)
     setup_onebot(app, settings.onebot)
