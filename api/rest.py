@@ -11,7 +11,15 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from api import envelope, routes_account, routes_chat, routes_market, routes_reports, routes_trade
+from api import (
+    envelope,
+    routes_account,
+    routes_chat,
+    routes_market,
+    routes_reports,
+    routes_status,
+    routes_trade,
+)
 from api.barcache import BAR_CACHE, BarCache
 from api.clock import SERVER_CLOCK, ServerClock
 from api.jsonio import ok
@@ -63,6 +71,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_market.ENDPOINTS,
     *routes_chat.ENDPOINTS,
     *routes_reports.ENDPOINTS,
+    *routes_status.ENDPOINTS,
 )
 
 
