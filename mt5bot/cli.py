@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
-from mt5bot import __version__
 from mt5bot.config import ConfigError
+from mt5bot.version_info import VersionAction
 
 Runner = Callable[[argparse.Namespace], int]
 Register = Callable[[argparse.ArgumentParser], Runner]
@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("mt5bot.parse_cli", "parse trading messages into commands (JSON)"),
     "chat": ("mt5bot.chat_cli", "talk to the running service in plain language"),
     "report": ("mt5bot.report_cli", "print a daily, monthly or hedge report from the running service"),
+    "service": ("mt5bot.service_cli", "start mt5bot with the machine: install|remove|start|stop|status"),
     "doctor": ("mt5bot.doctor_cli", "check the setup: config, terminal, database, ports, TLS, platforms"),
     "backup": ("mt5bot.backup_cli", "copy the database while the service runs (PostgreSQL: pg_dump)"),
     "restore": ("mt5bot.restore_cli", "put a backup back, with the service stopped"),
@@ -34,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     """The argument parser with every subcommand whose module is present."""
     parser = argparse.ArgumentParser(prog="mt5bot", description="MetaTrader 5 trading assistant")
-    parser.add_argument("--version", action="version", version=f"mt5bot {__version__}")
+    parser.add_argument("--version", action=VersionAction)  # the schema revisions too
     parser.add_argument(
         "--config", metavar="FILE", help="config file (default: $MT5BOT_CONFIG or config.yaml)"
     )
