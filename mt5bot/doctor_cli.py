@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 
@@ -17,6 +18,9 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
 
     def run(args: argparse.Namespace) -> int:
+        # The checks report what went wrong; the libraries' own log lines would only repeat it on stderr
+        # (Python prints WARNING records when no handler is set up).
+        logging.getLogger().addHandler(logging.NullHandler())
         checks = asyncio.run(run_checks(args.config))
         encoding = getattr(sys.stdout, "encoding", None)
         print(render.as_json(checks) if args.json else render.text(checks, encoding))
