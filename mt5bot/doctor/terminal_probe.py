@@ -77,7 +77,7 @@ def _connect_failure(client: MT5Client, backend: Backend) -> Check:
     code = getattr(exc, "mt5_code", None)
     hint = CONNECT_HINTS.get(code or 0, "start the terminal, log in, and check mt5.path")
     if backend is Backend.MT5LINUX and code not in (-6, -5):  # the rpyc server is the first thing to check
-        hint = "start the rpyc server beside the terminal under Wine (`python -m mt5linux`); check mt5.host/port"
+        hint = "start the rpyc server by the terminal under Wine (python -m mt5linux); check mt5.host/port"
     return fail("terminal", f"{backend.value}: cannot connect: {exc}", hint)
 
 
