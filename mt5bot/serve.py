@@ -9,11 +9,13 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from api.settings import EventLoop
 from api.tls import TLSConfigError, server_ssl_context
+from mt5bot import stopfile
 from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
 from mt5bot.logs import setup_logging
@@ -26,8 +28,11 @@ class StartupError(Exception):
     """The service cannot start for a reason the user can fix; the message is one line saying which."""
 
 
-async def run_service(settings: Settings, ready: Callable[[list[str]], None] | None = None) -> None:
-    """Start the app, listen, and wait for a stop signal; `ready` receives the listening URLs."""
+async def run_service(
+    settings: Settings, ready: Callable[[list[str]], None] | None = None, stop_file: Path | None = None
+) -> None:
+    """Start the app, listen, and wait for a stop signal (or `stop_file` to appear: mt5bot/stopfile.py);
+    `ready` receives the listening URLs."""
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     try:
         await runner.setup()
@@ -41,6 +46,10 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl+C arrives as KeyboardInterrupt
             pass
+    watcher = None
+    if stop_file is not None:
+        stopfile.clear(stop_file)
+        watcher = loop.create_task(stopfile.watch(stop_file, stop), name="serve:stop-file")
     try:
         try:
             context = server_ssl_context(settings.server.tls)
@@ -64,6 +73,8 @@ async def run_service(settings: Settings, ready: Callable[[list[str]], None] | N
         await stop.wait()
         log.info("stopping")
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await runner.cleanup()
         log.info("stopped")
 
@@ -92,17 +103,29 @@ def _ports(runner: web.AppRunner) -> list[int]:
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add `serve`'s arguments; return its runner."""
+    parser.add_argument(
+        "--stop-file",
+        type=Path,
+        metavar="FILE",
+        help="shut down cleanly when FILE appears (how `mt5bot service stop` stops it on Windows)",
+    )
 
     def run(args: argparse.Namespace) -> int:
-        settings = load_settings(args.config)
-        setup_logging(settings)
-        try:
-            with asyncio.Runner(loop_factory=loop_factory(settings.server.event_loop)) as runner:
-                runner.run(run_service(settings))
-        except StartupError as exc:
-            log.error("cannot start: %s", exc)
-            print(f"mt5bot: cannot start: {exc}", file=sys.stderr)
-            return 1
-        return 0
+        return serve(args.config, args.stop_file)
 
     return run
+
+
+def serve(config: str | None, stop_file: Path | None = None) -> int:
+    """Load the settings and run the service until it is stopped: 0, or 1 when it cannot start (said in
+    one line); a bad config raises ConfigError. `mt5bot service run` calls it again after a crash."""
+    settings = load_settings(config)
+    setup_logging(settings)
+    try:
+        with asyncio.Runner(loop_factory=loop_factory(settings.server.event_loop)) as runner:
+            runner.run(run_service(settings, stop_file=stop_file))
+    except StartupError as exc:
+        log.error("cannot start: %s", exc)
+        print(f"mt5bot: cannot start: {exc}", file=sys.stderr)
+        return 1
+    return 0
