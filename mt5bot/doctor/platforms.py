@@ -137,7 +137,7 @@ def onebot(settings: OneBotSettings) -> Check:
     return skip(
         "onebot",
         "not probed: the OneBot implementation connects to the running service (reverse WebSocket); "
-        "look for 'onebot connected' in the service's log, or send the bot a message",
+        "look for 'onebot: account N connected' in the service's log, or send the bot a message",
     )
 
 
