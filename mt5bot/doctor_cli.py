@@ -8,10 +8,6 @@ import logging
 import sys
 from collections.abc import Callable
 
-from mt5bot.doctor import render
-from mt5bot.doctor.model import failed
-from mt5bot.doctor.runner import run_checks
-
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add `doctor`'s arguments; return its runner."""
@@ -21,6 +17,11 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         # The checks report what went wrong; the libraries' own log lines would only repeat it on stderr
         # (Python prints WARNING records when no handler is set up).
         logging.getLogger().addHandler(logging.NullHandler())
+        # Imported here: the checks load the service's packages, which the other subcommands do without.
+        from mt5bot.doctor import render
+        from mt5bot.doctor.model import failed
+        from mt5bot.doctor.runner import run_checks
+
         checks = asyncio.run(run_checks(args.config))
         encoding = getattr(sys.stdout, "encoding", None)
         print(render.as_json(checks) if args.json else render.text(checks, encoding))
