@@ -23,6 +23,7 @@ from api.setup import setup_api
 from bot.core import ChatCore
 from bot.core.opswatch import OpsWatcher
 from bot.core.status import StatusSources
+from bot.core.terminal_admin import WatchdogNotices
 from bot.keys import CHAT_CORE, NOTIFIER, STATUS
 from bot.onebot.app import setup_onebot
 from bot.qqbot.app import setup_qqbot
@@ -30,7 +31,7 @@ from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
 from mt5bot.backend import open_backend
 from mt5bot.config import Settings
-from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR
+from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR, WATCHDOG
 from mt5bot.retention_task import retention_context
 from mt5bridge.common.errorcount import ErrorCounter
 from mt5bridge.simulator import Simulator, sessions
@@ -38,8 +39,10 @@ from mt5bridge.simulator.persist import detach_journal, save_state
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.heartbeat import Heartbeat
+from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.events import BusLinkListener, EventBus
 from mt5bridge.trading.events.ticks import TickPoller
+from mt5bridge.trading.events.watchdog import BusWatchdogListener
 from mt5bridge.trading.events.watcher import TradeWatcher
 from mt5bridge.trading.service import TradingService
 from mt5bridge.trading.snapshots import SnapshotRecorder
@@ -117,12 +120,15 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
     settings, client = app[SETTINGS], app[CLIENT]
     bus = EventBus()
     heartbeat = Heartbeat(client, BusLinkListener(bus), settings.mt5)
-    parts: list[Heartbeat | TradeWatcher | TickPoller | SnapshotRecorder] = [
+    parts: list[Heartbeat | TradeWatcher | TickPoller | SnapshotRecorder | TerminalWatchdog] = [
         heartbeat,
         TradeWatcher(client, bus),
         TickPoller(client, bus),
         SnapshotRecorder(client, app[DATABASE], settings.database.snapshot_interval_sec),
     ]
+    if settings.mt5.watchdog.enabled:  # restarts terminal64.exe (off by default: see terminal-layer.md)
+        app[WATCHDOG] = TerminalWatchdog(settings.mt5, heartbeat, BusWatchdogListener(bus))
+        parts.append(app[WATCHDOG])
     app[BUS], app[HEARTBEAT] = bus, heartbeat
     app[TRADING] = TradingService(
         client,
@@ -185,7 +191,9 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         if settings.llm.configured
         else None
     )
-    core = ChatCore(app[TRADING], app[DATABASE], settings, llm=llm, reports=app[REPORTS])
+    core = ChatCore(
+        app[TRADING], app[DATABASE], settings, llm=llm, reports=app[REPORTS], watchdog=app.get(WATCHDOG)
+    )
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier
     notifier.start(app[BUS])
@@ -193,6 +201,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         db=app[DATABASE], started=app[STARTED], trading=app[TRADING], heartbeat=app[HEARTBEAT],
         bus=app[BUS], notifier=notifier, errors=ErrorCounter.on(),
     )  # fmt: skip
+    WatchdogNotices(settings, notifier).start(app[BUS])  # the watchdog gave up / terminal back -> admins
     ops = OpsWatcher(settings, app[DATABASE], notifier)  # rejections, disk, database -> admins
     ops.start()
     scheduler = None

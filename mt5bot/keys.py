@@ -9,8 +9,10 @@ from aiohttp import web
 
 from mt5bot.config import Settings
 from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.watchdog import TerminalWatchdog
 from storage.database import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 SIMULATOR = web.AppKey("simulator", Simulator)  # set only when the backend is the simulator
+WATCHDOG = web.AppKey("watchdog", TerminalWatchdog)  # set only when mt5.watchdog.enabled

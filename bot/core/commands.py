@@ -12,7 +12,9 @@ from bot.core.auth import Permission, Principal
 from bot.core.context import Deps
 from bot.core.reports import report_reply
 from bot.core.step import Note, Step
+from bot.core.terminal_admin import TerminalAdmin
 from bot.messages import Reply
+from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.periods import Period as CorePeriod
 from mt5bridge.trading.periods import Window, range_window
 from nlu import Command, Intent, Period, Report
@@ -34,6 +36,7 @@ class Slash(StrEnum):
     WHOAMI = "whoami"
     STATUS = "status"
     LOGLEVEL = "loglevel"
+    RESTART_TERMINAL = "restart_terminal"
 
 
 def parse_slash(text: str) -> tuple[Slash, list[str]] | None:
@@ -59,9 +62,10 @@ def strip_bot_name(text: str) -> str:
 class Commands:
     """Queries and admin switches."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, watchdog: TerminalWatchdog | None = None) -> None:
         self.d = deps
         self.admin = AdminCommands(deps)  # the service's own state: /status, /loglevel (admin.py)
+        self.terminal = TerminalAdmin(deps, watchdog)  # /restart_terminal (terminal_admin.py)
 
     async def slash(self, p: Principal, slash: Slash, args: list[str]) -> Step:
         """A slash command (the core notes `command.<name>`; an admin switch adds `admin.<name>...`)."""
@@ -80,6 +84,8 @@ class Commands:
                 return await self.admin.status(p)
             case Slash.LOGLEVEL:
                 return self.admin.loglevel(p, args)
+            case Slash.RESTART_TERMINAL:
+                return self.terminal.ask(p)
 
     def _switch(self, p: Principal, name: str, on: bool) -> Step:
         if not p.may(Permission.ADMIN):

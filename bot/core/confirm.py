@@ -33,6 +33,12 @@ class ConfirmState(StrEnum):
     SUPERSEDED = "superseded"  # the price moved: a new confirmation replaced this one
 
 
+class AdminAction(StrEnum):
+    """A confirmed admin action that is not a trade (no request, no preview from the trading core)."""
+
+    RESTART_TERMINAL = "restart_terminal"
+
+
 class Verdict(StrEnum):
     """What a tap on a confirmation may do."""
 
@@ -62,6 +68,7 @@ class Confirmation:
     state: ConfirmState = ConfirmState.PENDING
     outcome: Reply | None = None  # what the user was shown when it finished
     finished: float = 0.0
+    admin: AdminAction | None = None  # set: an admin action (terminal_admin.py), not a trade or query
 
 
 @dataclass
@@ -80,8 +87,11 @@ class ConfirmationBook:
         raw: str,
         request: TradeRequest | None,
         preview: Preview | None,
+        *,
+        admin: AdminAction | None = None,
     ) -> Confirmation:
-        conf = Confirmation(new_id(), owner, role, command, raw, request, preview, self.clock() + self.ttl)
+        expires = self.clock() + self.ttl
+        conf = Confirmation(new_id(), owner, role, command, raw, request, preview, expires, admin=admin)
         self._items[conf.id] = conf
         return conf
 

@@ -36,6 +36,7 @@ from bot.settings import ConfirmMode, Settings, UserEntry
 from bot.text import written_in
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
+from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.service import TradingService
 from nlu import Command, Intent, parse
 from nlu.llm import LLMParser, needs_llm
@@ -59,6 +60,7 @@ class ChatCore:
         clock: Callable[[], float] = time.monotonic,
         renderer: Renderer | None = None,
         reports: ReportService | None = None,
+        watchdog: TerminalWatchdog | None = None,
     ) -> None:
         ttl = float(settings.chat.confirm_ttl_sec)
         self.deps = Deps(
@@ -76,7 +78,7 @@ class ChatCore:
             llm=llm,
         )
         self.trades = TradeFlow(self.deps)
-        self.commands = Commands(self.deps)
+        self.commands = Commands(self.deps, watchdog)
         self._aliases = {k: list(v) for k, v in settings.nlu.aliases.items()}
         self._bands = dict(settings.nlu.price_bands)
 
@@ -276,6 +278,8 @@ class ChatCore:
     async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> Step:
         p = Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, conf.raw)
         needed = Permission.QUERY if conf.request is None else Permission.TRADE
+        if conf.admin is not None:
+            needed = Permission.ADMIN
         if accept and not p.may(needed):  # the role may have changed since the preview (a config reload)
             self.deps.confirmations.finish(conf, ConfirmState.CANCELLED, None)
             return Step(
@@ -292,6 +296,8 @@ class ChatCore:
                       error_code="cancelled_by_user")],
             )  # fmt: skip
         try:
+            if conf.admin is not None:  # /restart_terminal (terminal_admin.py)
+                return await self.commands.terminal.confirmed(p, conf)
             if conf.request is None:  # a query under `confirm: always`
                 answer = await self.commands.query(p, conf.command)
                 reply = answer.model_copy(update={"edit": True})
