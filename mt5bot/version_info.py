@@ -20,9 +20,11 @@ PG_TIMEOUT_SEC = 3.0
 
 
 def _sqlite_revision(path: Path) -> str:
+    from storage.backup import read_only_uri
+
     if not path.is_file():
         return f"none yet ({path} is created on the first start)"
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error as exc:

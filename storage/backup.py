@@ -90,9 +90,14 @@ def _fsync_directory(path: Path) -> None:
         _fsync(path)
 
 
+def read_only_uri(path: Path) -> str:
+    """A SQLite URI opening `path` read-only (percent-encoded, so spaces, '#' and Windows drives work)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def verify_copy(path: Path) -> str | None:
     """Check a copy with `PRAGMA integrity_check`; return its Alembic revision (None if never migrated)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
     try:
         problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
@@ -181,7 +186,7 @@ def restore_sqlite(backup: Path, database: Path, *, keep: Path | None) -> str | 
     try:
         if existed and keep is not None:
             _copy(dst, keep)
-        src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True, isolation_level=None)
+        src = sqlite3.connect(read_only_uri(backup), uri=True, isolation_level=None)
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=WAL")  # as the service runs it

@@ -222,10 +222,15 @@ def _publish(partial: Path, directory: Path, stem: str) -> Path:
         path = directory / (f"{stem}.jsonl.gz" if number == 1 else f"{stem}-{number}.jsonl.gz")
         try:
             os.link(partial, path)
+            partial.unlink()
             break
         except FileExistsError:
             number += 1
-    partial.unlink()
+        except OSError:  # no hard links here (FAT, some shares): rename to a name seen free just now
+            if not path.exists():
+                partial.rename(path)
+                break
+            number += 1
     if os.name == "posix":  # the new name is durable once its directory is
         fd = os.open(directory, os.O_RDONLY)
         try:

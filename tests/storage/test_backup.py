@@ -190,3 +190,19 @@ def test_backup_run_on_postgres_writes_a_dump(tmp_path: Path, capsys: pytest.Cap
     assert main(["--config", str(config), "backup", "--run", "--to", str(target)]) == 0
     assert target.stat().st_size > 0
     assert "PGPASSWORD='<password>'" in capsys.readouterr().out
+
+
+async def test_restore_onto_a_machine_without_a_database(tmp_path: Path) -> None:
+    source = tmp_path / "old host" / "mt5bot.db"  # a space: the read-only URI is encoded
+    db = await Database.open(sqlite_url(source))
+    await db.audit.append(entry(action="moved"))
+    await db.close()
+    copy = backup_sqlite(source, tmp_path / "copy #1.db").path
+    fresh = tmp_path / "new" / "data" / "mt5bot.db"
+    restore_sqlite(copy, fresh, keep=tmp_path / "kept.db")
+    assert not (tmp_path / "kept.db").exists()  # nothing was there to keep
+    db = await Database.open(sqlite_url(fresh))
+    try:
+        assert [e.action for e in await db.audit.recent()] == ["moved"]
+    finally:
+        await db.close()
