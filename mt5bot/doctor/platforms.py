@@ -143,18 +143,31 @@ def onebot(settings: OneBotSettings) -> Check:
 
 async def platform_checks(settings: Settings) -> list[Check]:
     """One line per configured platform (probed concurrently), one line saying so when none is."""
-    probes: list[Callable[[], Awaitable[Check]]] = []
+    probes: dict[str, Callable[[], Awaitable[Check]]] = {}
     if settings.telegram.token is not None:
-        probes.append(lambda: telegram(settings.telegram))
+        probes["telegram"] = lambda: telegram(settings.telegram)
     if settings.wecom.configured:
-        probes.append(lambda: wecom(settings.wecom))
+        probes["wecom"] = lambda: wecom(settings.wecom)
     if settings.qqbot.configured:
-        probes.append(lambda: qqbot(settings.qqbot))
+        probes["qqbot"] = lambda: qqbot(settings.qqbot)
     if settings.llm.configured:
-        probes.append(lambda: llm(settings.llm))
-    found = list(await asyncio.gather(*(probe() for probe in probes)))
+        probes["llm"] = lambda: llm(settings.llm)
+    answers = await asyncio.gather(*(probe() for probe in probes.values()), return_exceptions=True)
+    found = [_as_check(name, answer) for name, answer in zip(probes, answers, strict=True)]
     if settings.onebot.access_token is not None:
         found.append(onebot(settings.onebot))
     if not found:
         found.append(skip("platforms", "no chat platform and no LLM configured"))
     return found
+
+
+def _as_check(name: str, answer: Check | BaseException) -> Check:
+    # A probe's unexpected error (an answer no client expected) is that platform's line, not a crash
+    # that would hide every other check.
+    if isinstance(answer, Check):
+        return answer
+    if not isinstance(answer, Exception):
+        raise answer
+    return fail(
+        name, f"unexpected {type(answer).__name__}: {answer}", "check the platform's settings and URL"
+    )
