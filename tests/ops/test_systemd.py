@@ -3,6 +3,7 @@ systemctl (a fake of it) to install, start, stop and remove."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from mt5bot.autostart.hosts import State
-from mt5bot.autostart.linux import Systemd, parse_show
+from mt5bot.autostart.linux import SYSTEM_UNITS, Systemd, parse_show
 from mt5bot.autostart.spec import ServiceSpec
 from mt5bot.autostart.systemd_unit import UnitOptions, unit_text
+from mt5bot.autostart.windows import TaskScheduler
+from mt5bot.service_cli import manager_for
 from tests.ops.fakes import FakeSystemctl
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -145,3 +148,35 @@ def test_user_mode_talks_to_the_user_manager(tmp_path: Path, spec: ServiceSpec) 
     Systemd(fake, tmp_path, user_mode=True).install(spec)
     assert all(call[:2] == ["systemctl", "--user"] for call in fake.calls)
     assert "User=" not in (tmp_path / "mt5bot.service").read_text()
+
+
+def _cli_args(user_mode: bool | None) -> argparse.Namespace:
+    return argparse.Namespace(user_mode=user_mode, timeout=45.0)
+
+
+@pytest.mark.parametrize(
+    ("platform", "euid", "flag", "expected"),
+    [
+        ("win32", 0, None, "TaskScheduler"),
+        ("linux", 0, None, "system"),
+        ("linux", 1000, None, "user"),
+        ("linux", 0, True, "user"),
+        ("linux", 1000, False, "system"),
+    ],
+)
+def test_which_manager(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    platform: str,
+    euid: int,
+    flag: bool | None,
+    expected: str,
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: euid, raising=False)
+    chosen = manager_for(platform, FakeSystemctl(tmp_path), {"HOME": str(tmp_path)}, _cli_args(flag))
+    if expected == "TaskScheduler":
+        assert isinstance(chosen, TaskScheduler)
+        return
+    assert isinstance(chosen, Systemd)
+    assert chosen.user_mode is (expected == "user")
+    assert chosen.unit_dir == (tmp_path / ".config/systemd/user" if expected == "user" else SYSTEM_UNITS)
