@@ -153,7 +153,7 @@ async def platform_checks(settings: Settings) -> list[Check]:
     if settings.llm.configured:
         probes["llm"] = lambda: llm(settings.llm)
     answers = await asyncio.gather(*(probe() for probe in probes.values()), return_exceptions=True)
-    found = [_as_check(name, answer) for name, answer in zip(probes, answers, strict=True)]
+    found = [as_check(name, answer) for name, answer in zip(probes, answers, strict=True)]
     if settings.onebot.access_token is not None:
         found.append(onebot(settings.onebot))
     if not found:
@@ -161,9 +161,9 @@ async def platform_checks(settings: Settings) -> list[Check]:
     return found
 
 
-def _as_check(name: str, answer: Check | BaseException) -> Check:
-    # A probe's unexpected error (an answer no client expected) is that platform's line, not a crash
-    # that would hide every other check.
+def as_check(name: str, answer: Check | BaseException) -> Check:
+    """A probe's answer; an unexpected error becomes that platform's failed line, not a crash that
+    would hide every other check."""
     if isinstance(answer, Check):
         return answer
     if not isinstance(answer, Exception):

@@ -183,9 +183,9 @@ def test_json_shape() -> None:
 
 
 def test_a_probe_that_raises_is_its_own_failed_line() -> None:
-    from mt5bot.doctor.platforms import _as_check
+    from mt5bot.doctor.platforms import as_check
 
-    line = _as_check("llm", RuntimeError("odd answer"))
+    line = as_check("llm", RuntimeError("odd answer"))
     assert (line.name, line.status) == ("llm", Status.FAIL)
     assert "RuntimeError: odd answer" in line.detail
-    assert _as_check("llm", ok("llm")) == ok("llm")
+    assert as_check("llm", ok("llm")) == ok("llm")
