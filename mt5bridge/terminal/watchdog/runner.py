@@ -145,7 +145,6 @@ class TerminalWatchdog:
             self._first_restart = now
         # counted even when the start fails: a terminal that cannot start must hit the cap, not loop
         self.history = self.history.restarted(now, cause)
-        self._restarted_at = datetime.now(UTC)
         log.warning("restarting the terminal (%s)", cause)
         try:
             stopped = await asyncio.to_thread(self.process.stop, self.rules.stop_timeout_sec)
@@ -153,6 +152,10 @@ class TerminalWatchdog:
         except (OSError, psutil.Error) as exc:
             log.error("terminal restart failed: %s", exc)
             return RestartResult(RestartOutcome.FAILED, error=str(exc))
+        finally:
+            # only a check that passes from now on is the new process's (one that passed while the old
+            # was being stopped must not count as "back")
+            self._restarted_at = datetime.now(UTC)
         self._tasks.spawn(self._reconnect(), "reconnect")
         return RestartResult(RestartOutcome.RESTARTED, pid=pid, stopped=stopped)
 
