@@ -117,6 +117,8 @@ def backup_sqlite(source: Path, target: Path, *, force: bool = False) -> BackupR
     """Copy the live database at `source` to `target` (see the module's docstring), verified."""
     if not source.is_file():
         raise BackupError(f"{source}: no database there (check database.url)")
+    if target.exists() and target.resolve() == source.resolve():
+        raise BackupError(f"{target} is the database itself; choose another file")
     if target.exists() and not force:
         raise BackupError(f"{target} exists; choose another file or pass --force to replace it")
     src = _connect(source)

@@ -105,6 +105,8 @@ async def test_backup_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None
     assert target.read_text() == "precious"
     backup_sqlite(path, target, force=True)
     assert _count(target) == 3
+    with pytest.raises(BackupError, match="the database itself"):
+        backup_sqlite(path, path, force=True)
 
 
 def test_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
