@@ -54,12 +54,10 @@ class Systemd:
         return self.unit_dir / f"{name}.service"
 
     def query(self, name: str) -> State:
-        """The unit's state (MISSING when systemd does not know it)."""
+        """The unit's state (MISSING when systemd does not know it). `systemctl show` answers an unknown
+        unit with LoadState=not-found; failing means systemd itself is not reachable (HostError)."""
         argv = self._systemctl("show", f"{name}.service", "-p", "LoadState", "-p", "ActiveState")
-        outcome = self.command(argv)
-        if outcome.code != 0:
-            return State.MISSING
-        return parse_show(outcome.out)
+        return parse_show(checked(self.command, argv).out)
 
     def install(self, spec: ServiceSpec, after_wine: bool = False) -> Report:
         """Write the unit, reload systemd, enable it at boot and start it (restart it if it was running)."""

@@ -8,16 +8,17 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 import pytest
 
-from mt5bot.autostart.hosts import State
+from mt5bot.autostart.hosts import Outcome, State
 from mt5bot.autostart.linux import SYSTEM_UNITS, Systemd, parse_show
 from mt5bot.autostart.spec import ServiceSpec
 from mt5bot.autostart.systemd_unit import UnitOptions, unit_text
 from mt5bot.autostart.windows import TaskScheduler
-from mt5bot.service_cli import manager_for
+from mt5bot.service_cli import act, manager_for
 from tests.ops.fakes import FakeSystemctl
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -180,3 +181,19 @@ def test_which_manager(
     assert isinstance(chosen, Systemd)
     assert chosen.user_mode is (expected == "user")
     assert chosen.unit_dir == (tmp_path / ".config/systemd/user" if expected == "user" else SYSTEM_UNITS)
+
+
+def test_no_systemd_is_said_so_not_taken_for_a_missing_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_bus(argv: Sequence[str]) -> Outcome:
+        return Outcome(
+            1,
+            "",
+            "System has not been booted with systemd as init system (PID 1). Can't operate.\n"
+            "Failed to connect to bus: Host is down\n",
+        )
+
+    args = argparse.Namespace(action="status", name="mt5bot", config=None)
+    assert act(args, Systemd(no_bus, tmp_path, user_mode=False), {}) == 1
+    assert "Failed to connect to bus: Host is down" in capsys.readouterr().err
