@@ -161,19 +161,25 @@ async def test_mt5bot_report_client(api: Api) -> None:
 async def test_the_monthly_report_carries_the_accounts_equity_curve(api: Api) -> None:
     db = api.app[DATABASE]
     login = api.sim.account_info().login
-    status, body = await call(api, "GET", "/reports/monthly")
-    month = ok_data(status, body)
-    start = datetime.fromisoformat(str(month["start"]))
-    end = min(datetime.fromisoformat(str(month["end"])), datetime.fromisoformat(str(month["generated_at"])))
-    at, step = start, (end - start) / 40
+    # Last month, so the window is whole whatever today's date: the snapshots below are an hour apart
+    # (the app's interval), and a gap is 3 intervals without one, so they must not be spread thinner.
+    this_month = ok_data(*await call(api, "GET", "/reports/monthly"))
+    last_day = datetime.fromisoformat(str(this_month["start"])) - timedelta(days=1)
+    month = f"{last_day:%Y-%m}"
+    end = datetime.fromisoformat(
+        str(ok_data(*await call(api, "GET", f"/reports/monthly?month={month}"))["end"])
+    )
+    span = timedelta(hours=39)
+    start, step = end - span, span / 40
+    at = start
     while at < end:  # what the recorder would have written, with one stretch of downtime in the middle
-        if not start + (end - start) / 3 < at < start + (end - start) / 2:
+        if not start + span / 3 < at < start + span / 2:
             await db.snapshots.record(
                 AccountSnapshot(at=at, login=login, balance=10_000.0, equity=10_050.0, margin=0.0,
                                 margin_free=10_000.0, margin_level=0.0, profit=50.0)
             )  # fmt: skip
         at += step
-    data = ok_data(*await call(api, "GET", "/reports/monthly"))
+    data = ok_data(*await call(api, "GET", f"/reports/monthly?month={month}"))
     curve = data["equity"]
     assert isinstance(curve, dict) and len(curve["points"]) > 20
     assert curve["gaps"], "the downtime is a gap, not a straight line"
