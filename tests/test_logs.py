@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from mt5bot.config import load_settings
-from mt5bot.logs import SQL_LOGGERS, RedactingFilter, secret_values, setup_logging
+from mt5bot.logs import RedactingFilter, secret_values, setup_logging
 from tests.api.conftest import api_settings, start_api
 
 
@@ -49,27 +48,6 @@ def test_jwts_and_authorization_values_are_masked_whatever_their_place() -> None
 
 
 # --- SQL values at DEBUG (issue 10, point 6) ----------------------------------------------------------
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """setup_logging reconfigures the root logger: put pytest's handlers and every level back after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    names = (*SQL_LOGGERS, "sqlalchemy.engine", "httpx", "telegram", "aiohttp.access", "apscheduler", "openai",
-             "alembic")  # fmt: skip
-    levels = {name: logging.getLogger(name).level for name in names}
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
-
-
 @pytest.mark.parametrize("sql", [False, True], ids=["default", "logging.sql"])
 async def test_debug_logging_keeps_sql_values_and_chat_text_out(
     tmp_path: Path, restore_logging: None, sql: bool

@@ -17,24 +17,10 @@ import pytest
 
 from mt5bot.cli import main
 from mt5bridge.simulator.persist import load_state, save_state
+from tests.serve_config import write_config
 from tests.simulator.conftest import deal
 
 LISTENING = re.compile(r"listening on (http://\S+)")
-
-
-def _config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"""
-server: {{host: 127.0.0.1, port: 0}}
-mt5:
-  backend: simulator
-  simulator: {{demo_days: 2, market_hours: always}}
-database: {{url: "sqlite+aiosqlite:///{tmp_path}/db/mt5bot.db"}}
-logging: {{file: "{tmp_path}/logs/mt5bot.log"}}
-"""
-    )
-    return path
 
 
 class Service:
@@ -70,7 +56,7 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    svc = Service(_config(tmp_path), {"MT5BOT_SECURITY__TOKEN": "tok-supersecret-123"})
+    svc = Service(write_config(tmp_path), {"MT5BOT_SECURITY__TOKEN": "tok-supersecret-123"})
     yield svc
     if svc.proc.poll() is None:
         svc.proc.kill()
@@ -85,7 +71,7 @@ async def test_health_then_clean_shutdown_saves_state(service: Service, tmp_path
     assert body["data"]["version"] == "0.1.0"
     assert body["data"]["server_time"] is not None
     assert service.stop() == 0
-    state = tmp_path / "db" / "simulator-state.json"
+    state = tmp_path / "data" / "simulator-state.json"
     assert state.exists()
     log_text = (tmp_path / "logs" / "mt5bot.log").read_text() + "".join(service.lines)
     assert "tok-supersecret-123" not in log_text
@@ -93,12 +79,12 @@ async def test_health_then_clean_shutdown_saves_state(service: Service, tmp_path
 
 def test_positions_survive_a_restart(service: Service, tmp_path: Path) -> None:
     assert service.stop() == 0
-    state = tmp_path / "db" / "simulator-state.json"
+    state = tmp_path / "data" / "simulator-state.json"
     sim = load_state(state)
     sim.initialize()
     ticket = deal(sim, "XAUUSD", "buy", 0.07, comment="keep me").order
     save_state(sim, state)
-    again = Service(_config(tmp_path), {})
+    again = Service(write_config(tmp_path), {})
     try:
         resumed = None
         assert again.stop() == 0
@@ -129,7 +115,7 @@ def test_start_failures_are_one_line(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = str(busy.getsockname()[1])
-        config = _config(tmp_path)
+        config = write_config(tmp_path)
         config.write_text(config.read_text() + extra.replace("PORT", port) + "\n")
         assert main(["--config", str(config), "serve"]) == 1
     err = capsys.readouterr().err

@@ -4,7 +4,6 @@ database drivers stay quiet; the error counter setup_logging installs counts wha
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,6 @@ from tests.api.conftest import api_settings
 from tests.bot.core_stand import Stand, only, running_stand
 
 TOKEN = "tg-secret-token-0123456789"
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """setup_logging reconfigures the root logger: pytest's handlers and the levels come back after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in SQL_LOGGERS}
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in handlers:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
 
 
 @pytest.mark.usefixtures("restore_logging")
