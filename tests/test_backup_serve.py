@@ -13,7 +13,8 @@ import pytest
 
 from storage.backup import verify_copy
 from storage.migrate import head_revision
-from tests.test_serve import Service, _config
+from tests.serve_config import write_config
+from tests.test_serve import Service
 
 TOKEN = "tok-supersecret-123"
 
@@ -35,7 +36,7 @@ def _actions(path: Path) -> list[str]:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    svc = Service(_config(tmp_path), {"MT5BOT_SECURITY__TOKEN": TOKEN})
+    svc = Service(write_config(tmp_path), {"MT5BOT_SECURITY__TOKEN": TOKEN})
     yield svc
     if svc.proc.poll() is None:
         svc.proc.kill()
@@ -51,7 +52,7 @@ async def _open_position(url: str) -> None:
 
 async def test_backup_while_serving_then_restore_after_stopping(service: Service, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
-    database = tmp_path / "db" / "mt5bot.db"
+    database = tmp_path / "data" / "mt5bot.db"
     await _open_position(service.url)
     target = tmp_path / "copy.db"
 
