@@ -1,0 +1,58 @@
+"""A tiny TCP proxy on 127.0.0.1 that can lose answers: the request reaches the bridge, the reply does not."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+
+class LossyProxy:
+    """Forwards connections to `target_port`; while `drop_answers` is set, a connection is cut as soon as
+    the bridge's first answer bytes arrive (they are thrown away), so the client never sees its reply."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.drop_answers = False
+        self.dropped = 0
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+
+    async def close(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        drop = self.drop_answers
+        pumps = [self._pump(client_r, up_w, False), self._pump(up_r, client_w, drop)]
+        tasks = [asyncio.ensure_future(p) for p in pumps]
+        self._tasks.update(tasks)
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self._tasks.difference_update(tasks)
+            for writer in (client_w, up_w):
+                writer.transport.abort()
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drop: bool) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                if drop:
+                    self.dropped += 1
+                    return  # the answer is lost: cut both sides
+                writer.write(data)
+                await writer.drain()
