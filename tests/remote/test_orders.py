@@ -62,7 +62,9 @@ async def test_a_moved_price_is_preview_changed_and_the_fresh_preview_goes_throu
     assert done.ok and not done.replayed and bridge.sim.positions_total() == 1
 
 
-async def test_a_changed_plan_is_preview_changed_with_the_new_legs(bridge: Api, remote: RemoteTrading) -> None:
+async def test_a_changed_plan_is_preview_changed_with_the_new_legs(
+    bridge: Api, remote: RemoteTrading
+) -> None:
     first = market(bridge, "XAUUSD", C.ORDER_TYPE_BUY, 0.01)
     close_all = CloseRequest(symbol="XAUUSD", selector=Selector.ALL)
     seen = await remote.preview(close_all)

@@ -15,7 +15,14 @@ from tests.api.rest_helpers import market
 from tests.remote.conftest import ADMIN, core_of, settings_of
 
 # Not in the bridge's answers (mt5bridge/remote/convert.py; docs/accounts.md).
-ACCOUNT_GAPS = {"currency_digits", "trade_expert", "limit_orders", "fifo_close", "margin_so_call", "margin_so_so"}
+ACCOUNT_GAPS = {
+    "currency_digits",
+    "trade_expert",
+    "limit_orders",
+    "fifo_close",
+    "margin_so_call",
+    "margin_so_so",
+}
 POSITION_GAPS = {"external_id", "time_msc"}
 ORDER_GAPS = {"position_id", "reason", "time_done_server"}
 
@@ -39,7 +46,9 @@ async def _same_reads(bridge: Api, remote: RemoteTrading) -> None:
         window = await remote.window(period)
         assert window == await core.window(period)
         assert await remote.pnl(window) == await core.pnl(window)
-        assert await remote.pnl(window, symbol="XAUUSD", magic=7) == await core.pnl(window, symbol="XAUUSD", magic=7)
+        assert await remote.pnl(window, symbol="XAUUSD", magic=7) == await core.pnl(
+            window, symbol="XAUUSD", magic=7
+        )
         mine_deals = [d.model_dump(exclude={"time_msc"}) for d in await remote.deals(window)]
         assert mine_deals == [d.model_dump(exclude={"time_msc"}) for d in await core.deals(window)]
         assert mine_deals, "the trades above left deals"
