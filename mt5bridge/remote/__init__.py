@@ -7,13 +7,22 @@ the bridge's health into a `BridgeStatus`. Contract: docs/accounts.md, "Bridge c
 
 from mt5bridge.remote.client import RemoteTrading
 from mt5bridge.remote.errors import BridgeOutcomeUnknown, BridgeRefusal, BridgeUnauthorized, BridgeUnreachable
+from mt5bridge.remote.feed import AccountEvent, BridgeFeed, FeedState, FeedStatus
 from mt5bridge.remote.settings import BridgeSettings
+from mt5bridge.remote.status import BridgeState, BridgeStatus, probe
 
 __all__ = [
+    "AccountEvent",
+    "BridgeFeed",
     "BridgeOutcomeUnknown",
     "BridgeRefusal",
     "BridgeSettings",
+    "BridgeState",
+    "BridgeStatus",
     "BridgeUnauthorized",
     "BridgeUnreachable",
+    "FeedState",
+    "FeedStatus",
     "RemoteTrading",
+    "probe",
 ]

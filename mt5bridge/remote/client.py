@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote as url_quote
 from zoneinfo import ZoneInfo
@@ -187,7 +188,7 @@ class RemoteTrading:
 
     async def window(self, period: Period) -> Window:
         """The named period's window on the bridge's calendar (its clock and timezone)."""
-        data = await self._read("/pnl", {"period": Period(period).value, "symbol": None})
+        data = await self._read("/pnl", {"period": Period(period).value})
         self._note_offset(data["window"])
         return convert.window(data["window"])
 
@@ -214,9 +215,9 @@ class RemoteTrading:
         return {"from": convert.instant(window.start, offset), "to": convert.instant(window.end, offset)}
 
     def _note_offset(self, window: Json) -> None:
-        start = convert.server_epoch(window["start_server"])
-        utc = convert.server_epoch(window["start"].removesuffix("Z").split("+")[0])
-        self._offset = start - utc
+        """The server's offset from a window: its start on the server's clock minus the same in UTC."""
+        utc = int(datetime.fromisoformat(window["start"]).timestamp())
+        self._offset = convert.server_epoch(window["start_server"]) - utc
 
     # --- trading ---------------------------------------------------------------------------------
     async def preview(self, req: TradeRequestModel) -> Preview:

@@ -103,11 +103,12 @@ class BridgeFeed:
         self._tasks = TaskSet(f"feed:{settings.name}")
         self._task: asyncio.Task[Any] | None = None
         self._status = FeedStatus(account=settings.name, state=FeedState.STOPPED, since=_now())
+        self._events = 0
         self.delays: list[float] = []  # the waits taken so far (most recent last; kept short)
 
     @property
     def status(self) -> FeedStatus:
-        return self._status
+        return self._status.model_copy(update={"events": self._events})
 
     def start(self) -> None:
         """Connect and keep connected in the background (named task, failure logged)."""
@@ -133,6 +134,9 @@ class BridgeFeed:
             except _Unauthorized:
                 error = "the bridge refused the token (401)"
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            except Exception as exc:  # a bug must not end the account's feed for good: log, reconnect
+                log.exception("bridge %s: the feed failed", self.settings.name)
                 error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             attempt = 1 if self._status.state is FeedState.CONNECTED else attempt + 1
             unauthorized = error.endswith("(401)")
@@ -198,7 +202,7 @@ class BridgeFeed:
         except ValidationError as exc:  # a newer bridge's event this one does not know: skip it
             log.warning("bridge %s: cannot read a %s event: %s", self.settings.name, channel, exc)
             return
-        self._status = self._status.model_copy(update={"events": self._status.events + 1})
+        self._events += 1
         if self._bus is not None:
             self._bus.publish(event)
         if self._on_event is not None:
@@ -211,7 +215,7 @@ class BridgeFeed:
         since = self._status.since if state is self._status.state else _now()
         self._status = self._status.model_copy(update={"state": state, "since": since, **changes})
         if self._on_status is not None:
-            self._on_status(self._status)
+            self._on_status(self.status)
 
 
 _MESSAGE: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])

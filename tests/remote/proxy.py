@@ -1,4 +1,5 @@
-"""A tiny TCP proxy on 127.0.0.1 that can lose answers: the request reaches the bridge, the reply does not."""
+"""A tiny TCP proxy on 127.0.0.1 that can lose answers: the request reaches the bridge, the reply does not
+(the connection is cut, or it stays open and silent until the client gives up)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import contextlib
 
 class LossyProxy:
     """Forwards connections to `target_port`; while `drop_answers` is set, a connection is cut as soon as
-    the bridge's first answer bytes arrive (they are thrown away), so the client never sees its reply."""
+    the bridge's first answer bytes arrive (they are thrown away), so the client never sees its reply;
+    while `hold_answers` is set, answers are thrown away and the connection stays open (a timeout)."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.drop_answers = False
+        self.hold_answers = False
         self.dropped = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -35,8 +38,8 @@ class LossyProxy:
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        drop = self.drop_answers
-        pumps = [self._pump(client_r, up_w, False), self._pump(up_r, client_w, drop)]
+        mode = "drop" if self.drop_answers else "hold" if self.hold_answers else ""
+        pumps = [self._pump(client_r, up_w, ""), self._pump(up_r, client_w, mode)]
         tasks = [asyncio.ensure_future(p) for p in pumps]
         self._tasks.update(tasks)
         try:
@@ -48,11 +51,13 @@ class LossyProxy:
             for writer in (client_w, up_w):
                 writer.transport.abort()
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drop: bool) -> None:
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await reader.read(65536):
-                if drop:
+                if mode:
                     self.dropped += 1
-                    return  # the answer is lost: cut both sides
+                    if mode == "drop":
+                        return  # the answer is lost: cut both sides
+                    continue  # held: thrown away, the connection stays open
                 writer.write(data)
                 await writer.drain()

@@ -98,6 +98,23 @@ async def test_a_lost_answer_is_outcome_unknown_and_the_same_id_learns_it(bridge
         await proxy.close()
 
 
+async def test_an_answer_that_never_comes_is_outcome_unknown_after_the_timeout(bridge: Api) -> None:
+    proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
+    await proxy.start()
+    remote = RemoteTrading(settings_of(proxy.url, read_timeout=1.0))
+    try:
+        proxy.hold_answers = True
+        with pytest.raises(BridgeOutcomeUnknown) as lost:
+            await remote.execute(BUY, ADMIN, request_id="slow-1")
+        assert lost.value.request_id == "slow-1" and proxy.dropped >= 1
+        proxy.hold_answers = False
+        again = await remote.execute(BUY, ADMIN, request_id="slow-1")
+        assert again.ok and again.replayed and bridge.sim.positions_total() == 1
+    finally:
+        await remote.close()
+        await proxy.close()
+
+
 async def test_without_an_id_a_lost_answer_still_names_the_id_it_went_under(bridge: Api) -> None:
     proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
     await proxy.start()
