@@ -44,7 +44,7 @@ from mt5bridge.trading.models import (
 )
 from mt5bridge.trading.periods import Period, Window
 from mt5bridge.trading.pnl import PnLReport
-from mt5bridge.trading.selectors import AmbiguousSelection
+from mt5bridge.trading.selectors import AmbiguousSelection, CloseFilter, target_positions
 from mt5bridge.trading.service import TradeRequestModel
 
 API = "/api/v1"
@@ -287,14 +287,26 @@ class RemoteTrading:
         if isinstance(req, CloseRequest):
             return "/order/close", convert.close_body(req)
         if isinstance(req, ModifyRequest):
-            if req.ticket is None:
-                raise InvalidOrder(
-                    "ticket_required", "a remote modify needs the position's or order's ticket"
-                )
-            return "/order/modify", convert.modify_body(req)
+            return "/order/modify", convert.modify_body(await self._modify_target(req))
         if isinstance(req, CancelRequest):
             return "/order/cancel", convert.cancel_body(req)
         raise TypeError(f"not a trading request: {type(req).__name__}")
+
+    async def _modify_target(self, req: ModifyRequest) -> ModifyRequest:
+        """The request by ticket: the API modifies one ticket, the chat may name positions by filter.
+
+        The bridge's positions are selected with the core's own `target_positions` (same refusals:
+        `no_match`, `ticket_not_found`, `ambiguous`). Several targets, which the core would modify in
+        one action, are `AmbiguousSelection` here: the caller asks for one ticket.
+        """
+        if req.ticket is not None:
+            return req
+        name = (await self.symbol(req.symbol)).name if req.symbol else None
+        flt = CloseFilter(symbol=name, side=req.side, magic=req.magic, selector=req.selector)
+        targets = target_positions(await self.positions(symbol=name), flt)
+        if len(targets) > 1:
+            raise AmbiguousSelection(targets)
+        return ModifyRequest(ticket=targets[0].ticket, sl=req.sl, tp=req.tp, price=req.price)
 
     async def _kind(self, req: OpenRequest, expected: Preview | None) -> OrderKind:
         """The order kind; `pending` becomes limit or stop as the core decides it (`orders.pending_type`):

@@ -12,8 +12,8 @@ from mt5bridge.remote import BridgeOutcomeUnknown, BridgeUnreachable, RemoteTrad
 from mt5bridge.terminal import constants as C
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import IdempotencyConflict, PreviewChanged
-from mt5bridge.trading.models import Action, CloseRequest, OpenRequest
-from mt5bridge.trading.selectors import Selector
+from mt5bridge.trading.models import Action, CloseRequest, ModifyRequest, OpenRequest
+from mt5bridge.trading.selectors import AmbiguousSelection, Selector
 from tests.api.conftest import Api
 from tests.api.rest_helpers import market
 from tests.remote.conftest import ADMIN, core_of, settings_of
@@ -144,3 +144,23 @@ async def test_a_bridge_nobody_listens_on_is_unreachable_and_nothing_was_sent() 
             await remote.account()
     finally:
         await remote.close()
+
+
+async def test_a_modify_by_selector_goes_to_the_one_position_the_core_would_pick(
+    bridge: Api, remote: RemoteTrading
+) -> None:
+    older = market(bridge, "XAUUSD", C.ORDER_TYPE_BUY, 0.01)
+    newer = market(bridge, "XAUUSD", C.ORDER_TYPE_BUY, 0.02)
+    tick = await remote.quote("XAUUSD")
+    sl = round(tick.bid - 50, 2)
+    latest = ModifyRequest(symbol="gold", selector=Selector.LATEST, sl=sl)
+    preview = await remote.preview(latest)
+    assert preview == await core_of(bridge).preview(latest)
+    assert [leg.ticket for leg in preview.legs] == [newer]
+    done = await remote.execute(latest, ADMIN, expected=preview)
+    assert done.ok
+    levels = {p.ticket: p.sl for p in await remote.positions()}
+    assert levels == {older: None, newer: sl}
+    with pytest.raises(AmbiguousSelection) as which:  # no selector: ask, as the core asks
+        await remote.preview(ModifyRequest(symbol="XAUUSD", sl=sl))
+    assert [p.ticket for p in which.value.candidates] == [older, newer]
