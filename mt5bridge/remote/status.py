@@ -8,7 +8,9 @@ from enum import StrEnum
 import aiohttp
 from pydantic import BaseModel, ConfigDict
 
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.remote.client import RemoteTrading
+from mt5bridge.remote.errors import BridgeUnauthorized, BridgeUnreachable
 
 
 class BridgeState(StrEnum):
@@ -35,7 +37,7 @@ class BridgeStatus(BaseModel):
 
 
 async def probe(client: RemoteTrading, previous: BridgeStatus | None = None) -> BridgeStatus:
-    """GET /api/v1/health (no token), then one authenticated read to check the token.
+    """GET /api/v1/health (no token), then one authenticated read (the account) to check the token.
 
     Never raises for the bridge's sake: every failure is a state with its `last_error`.
     """
@@ -48,9 +50,7 @@ async def probe(client: RemoteTrading, previous: BridgeStatus | None = None) -> 
             error = f"health answered HTTP {answer.status}"
         else:
             health = answer.envelope["data"]
-            checked = await client.send("GET", "/account")
-            state = BridgeState.UNAUTHORIZED if checked.status == 401 else BridgeState.UP
-            error = "the bridge refused the token" if checked.status == 401 else None
+            state, error = await _token_check(client)
     except (aiohttp.ClientError, TimeoutError) as exc:
         error, latency = f"{type(exc).__name__}: {exc}".rstrip(": "), None
     since = previous.since if previous is not None and previous.state is state else now
@@ -60,3 +60,16 @@ async def probe(client: RemoteTrading, previous: BridgeStatus | None = None) -> 
         mt5_connected=None if health is None else bool(health.get("mt5_connected")),
         version=None if health is None else health.get("version"),
     )  # fmt: skip
+
+
+async def _token_check(client: RemoteTrading) -> tuple[BridgeState, str | None]:
+    """One authenticated read (the account, which also gives the client the server's UTC offset)."""
+    try:
+        await client.account()
+    except BridgeUnreachable as exc:
+        return BridgeState.DOWN, exc.message
+    except BridgeUnauthorized:
+        return BridgeState.UNAUTHORIZED, "the bridge refused the token"
+    except MT5BotError:  # answered with the token accepted (its terminal may be down: 503)
+        pass
+    return BridgeState.UP, None

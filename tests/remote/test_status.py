@@ -9,7 +9,7 @@ from mt5bridge.common.version import __version__
 from mt5bridge.remote import RemoteTrading
 from mt5bridge.remote.status import BridgeState, probe
 from tests.api.conftest import Api, start_api
-from tests.remote.conftest import settings_of
+from tests.remote.conftest import core_of, settings_of
 
 
 async def test_up_then_down_when_the_bridge_stops(tmp_path: Path) -> None:
@@ -20,6 +20,8 @@ async def test_up_then_down_when_the_bridge_stops(tmp_path: Path) -> None:
         assert (up.state, up.name, up.label, up.url) == (BridgeState.UP, "s", "Demo", bridge.url)
         assert up.mt5_connected is True and up.version == __version__ and up.last_error is None
         assert up.latency_ms is not None and up.latency_ms > 0
+        offset = core_of(bridge).server_utc_offset
+        assert offset != 0 and remote.server_utc_offset == offset  # the probe read the account
         again = await probe(remote, up)
         assert again.since == up.since and again.checked_at > up.checked_at
         await bridge.runner.cleanup()
