@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
@@ -152,6 +154,20 @@ async def test_connect_failure_leaves_client_disconnected(stand: Stand) -> None:
         assert (await mt5.account()).balance == 10000.0
     finally:
         await mt5.close()
+
+
+async def test_new_deals_types_only_the_unseen(client: MT5Client) -> None:
+    opened = await client.order_send(market(volume=0.1), tag="open2")
+    (position,) = await client.positions(symbol="EURUSD")
+    await client.order_send(close(position), tag="close2")
+    now = int((await client.server_time() or datetime.now(UTC)).timestamp()) + client.server_utc_offset
+    window = (now - 86400, now + 86400)
+    every = await client.deals(*window)
+    entry = next(d for d in every if d.order == opened.order)
+    fresh = await client.new_deals(*window, {entry.ticket})
+    assert [d.ticket for d in fresh] == [d.ticket for d in every if d.ticket != entry.ticket]
+    assert fresh == [d for d in every if d.ticket != entry.ticket]  # the same typed deals as deals() gives
+    assert await client.new_deals(*window, {d.ticket for d in every}) == []
 
 
 async def test_naive_datetime_is_refused(client: MT5Client) -> None:

@@ -90,9 +90,7 @@ class TradeWatcher(Poller):
         stamps = [p.time_update_server for p in new.positions.values()]
         stamps += [o.time_setup_server for o in new.orders.values()]
         date_to = self._date_to(stamps)
-        fresh = [
-            d for d in await self.client.deals(self._cursor - LOOKBACK, date_to) if d.ticket not in self._seen
-        ]
+        fresh = await self.client.new_deals(self._cursor - LOOKBACK, date_to, self._seen)
         fresh += await self._missing_exits(old, new, fresh)
         deals = DealIndex.of(fresh)
         history = await self._order_records(old, new, deals, date_to)
