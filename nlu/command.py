@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from mt5bridge.common.vocab import Period, ReportKind, Selector
 
 MAX_VOLUME = 1000.0  # lots; anything above is not a volume a retail account can mean
+# `Command.account` for "所有账户" / "all accounts": every account the user may use. Never a configured name
+# (names are identifiers such as `demo`, `ic-live`; the parser ignores an account configured as "*").
+ALL_ACCOUNTS = "*"
 
 
 class Intent(StrEnum):
@@ -27,6 +30,7 @@ class Intent(StrEnum):
     HELP = "help"
     SUBSCRIBE = "subscribe"  # 订阅日报: receive a scheduled report (no report: notifications at all)
     UNSUBSCRIBE = "unsubscribe"  # 取消月报 / 退订: stop it
+    USE_ACCOUNT = "use_account"  # 切换到 IC实盘, /use demo: the user's account from now on (null: list them)
     UNKNOWN = "unknown"
 
     @property
@@ -54,7 +58,8 @@ Report = ReportKind  # the command's name for the report kind (`Command.report`)
 
 
 class ProblemCode(StrEnum):
-    """Why a number in the message cannot be used as written (see docs/nlu.md, "Numbers")."""
+    """Why a number in the message cannot be used as written (see docs/nlu.md, "Numbers"), or why the
+    account it names cannot be (docs/nlu.md, "Accounts")."""
 
     NEGATIVE_NUMBER = "negative_number"  # a minus sign (- － − 负) before the number
     SIGNED_NUMBER = "signed_number"  # a plus sign (+ ±): a relative offset, which the command cannot carry
@@ -62,6 +67,7 @@ class ProblemCode(StrEnum):
     ZERO_NUMBER = "zero_number"  # a price or ticket of 0; an SL/TP of 0 on an open
     AMBIGUOUS_RANGE = "ambiguous_range"  # 0.01-0.05手, 3600~3650, 0.01到0.05手: never one end of it
     AMBIGUOUS_SEPARATOR = "ambiguous_separator"  # 0,5 / 1,5 / 3.600.000, or 1,000 where it cannot be a price
+    UNKNOWN_ACCOUNT = "unknown_account"  # "on foo buy...", "切换到foo": no configured account is called that
 
 
 class Need(StrEnum):
@@ -77,13 +83,18 @@ NumberField = Literal["volume", "price", "sl", "tp", "ticket", "magic"]
 
 
 class Problem(BaseModel):
-    """A number the parser refused to read: the chat explains it; the command is `unknown`, never a trade."""
+    """A number, or an account name, the parser refused to read: the chat explains it; the command is
+    `unknown`, never a trade."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: ProblemCode
-    field: NumberField | None = Field(default=None, description="where the number stood, when known")
-    text: str = Field(description="the offending text, as normalised (half-width, lower case)")
+    field: NumberField | None = Field(
+        default=None, description="where the number stood, when known (null for an account name)"
+    )
+    text: str = Field(
+        description="the offending text, as normalised (half-width, lower case); the name for unknown_account"
+    )
 
 
 class Command(BaseModel):
@@ -117,8 +128,17 @@ class Command(BaseModel):
         pattern=r"^(\d{4}|-)-\d{2}$",
         description="report/pnl: the calendar month named, YYYY-MM (--MM: the year was not said)",
     )
+    account: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "the configured account the message names, as its name (not the label typed); "
+            f"'{ALL_ACCOUNTS}' for all accounts; null: not said (the user's default account)"
+        ),
+    )
     problem: Problem | None = Field(
-        default=None, description="set by the parser only, with intent unknown: why a number was refused"
+        default=None,
+        description="set by the parser only, with intent unknown: why a number or account name was refused",
     )
     needs: tuple[Need, ...] | None = Field(
         default=None, description="what the chat must ask (buttons) before the command is complete"

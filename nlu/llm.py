@@ -19,11 +19,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nlu.command import PARSER_ONLY, UNKNOWN, Command, Intent, Need
+from nlu.accounts import Accounts, attach
+from nlu.command import ALL_ACCOUNTS, PARSER_ONLY, UNKNOWN, Command, Intent, Need
 from nlu.lexicon import Bands, lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.normalize import normalize
-from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, with_needs
+from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, read_account, with_needs
 from nlu.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,25 @@ ANSWER_PROMPT = (
 )
 
 
-def _command_schema() -> dict[str, Any]:
-    """The Command's JSON schema without what only the offline parser sets: `problem`, `needs`, `number`."""
+def _command_schema(accounts: Sequence[str] = ()) -> dict[str, Any]:
+    """The Command's JSON schema without what only the offline parser sets: `problem`, `needs`, `number`.
+
+    `account` is offered only with configured `accounts` (their names and ALL_ACCOUNTS, nothing else);
+    switching accounts (`use_account`) is the offline parser's alone.
+    """
     schema = Command.model_json_schema()
     for name in PARSER_ONLY:
         schema["properties"].pop(name, None)
     defs = schema.get("$defs", {})
     for name in ("Problem", "ProblemCode", "Need"):
         defs.pop(name, None)
+    if "Intent" in defs:
+        defs["Intent"]["enum"] = [i for i in defs["Intent"]["enum"] if i != Intent.USE_ACCOUNT]
+    if accounts:
+        account = schema["properties"]["account"]
+        account["anyOf"] = [{"enum": [*accounts, ALL_ACCOUNTS], "type": "string"}, {"type": "null"}]
+    else:
+        schema["properties"].pop("account", None)
     _rename_def(schema, "ReportKind", "Report")
     return schema
 
@@ -74,13 +86,13 @@ def _rename_def(schema: dict[str, Any], old: str, new: str) -> None:
                 alt["$ref"] = f"#/$defs/{new}"
 
 
-def _command_tool() -> dict[str, Any]:
+def _command_tool(accounts: Sequence[str] = ()) -> dict[str, Any]:
     return {
         "type": "function",
         "function": {
             "name": COMMAND_TOOL,
             "description": "Submit the parsed command.",
-            "parameters": _command_schema(),
+            "parameters": _command_schema(accounts),
         },
     }
 
@@ -111,12 +123,14 @@ class LLMParser:
         settings: LLMSettings,
         aliases: Mapping[str, Sequence[str]] | None = None,
         bands: Bands | None = None,
+        accounts: Accounts | None = None,
     ) -> None:
         if not settings.configured or settings.api_key is None:
             raise ValueError("the LLM is not configured (llm.base_url, llm.model and llm.api_key)")
         self._settings = settings
         self._aliases = aliases
         self._bands = bands
+        self._accounts = accounts or None
         self._model = settings.model or ""
         import openai  # here: it costs 0.4-0.7 s at start-up, and only a configured LLM needs it
 
@@ -133,9 +147,11 @@ class LLMParser:
 
     async def parse(self, text: str) -> Command:
         """The command for one message; the LLM is consulted only when the offline parser falls short."""
-        offline = parse(text, self._aliases, self._bands)
+        offline = parse(text, self._aliases, self._bands, self._accounts)
         if not needs_llm(offline):
             return offline
+        if self._accounts and read_account(text, self._accounts, self._aliases).command is not None:
+            return offline  # a switch, an account not configured, a name not placed: never a second opinion
         if has_safety_cue(text) and has_trading_verb(text, self._aliases):
             return offline  # a trade the offline parser refused on purpose: no second opinion
 
@@ -161,6 +177,8 @@ class LLMParser:
         if candidate.is_trading and has_safety_cue(text):
             return offline  # a question, negation, past or hypothetical never becomes a trade
         checked = self._canonical(text, candidate)
+        if checked is not None:
+            checked = self._on_account(text, checked)
         if checked is None or not _numbers_ok(text, checked):
             return offline
         if not _agrees(offline, checked):
@@ -180,10 +198,28 @@ class LLMParser:
             return None
         return candidate.model_copy(update={"symbol": symbol})
 
+    def _on_account(self, text: str, candidate: Command) -> Command | None:
+        """The candidate on the account the message names (read offline); None if it says another.
+
+        The LLM never picks an account: without configured accounts it may name none, and with them
+        only the one the offline reader found in the message (which it may leave out: it is filled in).
+        """
+        if candidate.intent is Intent.USE_ACCOUNT:
+            return None
+        if not self._accounts:
+            return candidate if candidate.account is None else None
+        reading = read_account(text, self._accounts, self._aliases)
+        if reading.command is not None or candidate.account not in (None, reading.account):
+            return None
+        if reading.account is None:
+            return candidate
+        placed = attach(candidate.model_copy(update={"account": None}), reading.account)
+        return None if placed.intent is Intent.UNKNOWN else placed
+
     async def _ask_command(self, text: str) -> str | None:
         # Typed as Any: the SDK's TypedDict params add nothing over the JSON the endpoint receives.
         messages: Any = [{"role": "system", "content": PARSE_PROMPT}, {"role": "user", "content": text}]
-        tools: Any = [_command_tool()]
+        tools: Any = [_command_tool(sorted(self._accounts or ()))]
         choice: Any = {"type": "function", "function": {"name": COMMAND_TOOL}}
         async with asyncio.timeout(self._deadline()):
             response = await self._client.chat.completions.create(

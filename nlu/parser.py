@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
+from nlu import accounts as A
 from nlu import bare as B
 from nlu import cues as C
 from nlu import patterns as P
@@ -30,7 +31,7 @@ from nlu.command import (
     Side,
 )
 from nlu.dates import Unread, When, take
-from nlu.lexicon import Bands, lexicon
+from nlu.lexicon import Bands, Lexicon, lexicon
 from nlu.normalize import normalize
 from nlu.unread import unread
 
@@ -47,7 +48,12 @@ _ALLOWED: dict[Intent, frozenset[str]] = {
 
 def prepare(text: str) -> tuple[str, Intent | None]:
     """Normalised text with noun phrases rewritten, and the query a leading slash command forces."""
-    norm = normalize(text)
+    norm, forced = _slash(normalize(text))
+    return _nouns(norm), forced
+
+
+def _slash(norm: str) -> tuple[str, Intent | None]:
+    """The text after a leading slash command, and the query it forces (other slash words stay as text)."""
     forced = None
     slash = P.SLASH_COMMAND.match(norm) if norm.startswith("/") else None
     if slash:
@@ -55,10 +61,15 @@ def prepare(text: str) -> tuple[str, Intent | None]:
         norm = norm[slash.end() :] if forced else norm[1:]
         if forced and slash.group(1) in ("daily", "monthly", "hedge"):
             norm = f"{slash.group(1)} {norm}"
+    return norm, forced
+
+
+def _nouns(norm: str) -> str:
+    """Noun phrases that contain a verb character but are not commands, rewritten (docs/nlu.md)."""
     if P.NOUN_ANY.search(norm):
         for pattern, replacement in P.NOUN_PHRASES:
             norm = pattern.sub(replacement, norm)
-    return norm, forced
+    return norm
 
 
 def has_safety_cue(text: str) -> bool:
@@ -76,17 +87,51 @@ def has_trading_verb(text: str, aliases: Mapping[str, Sequence[str]] | None = No
 
 
 def parse(
-    text: str, aliases: Mapping[str, Sequence[str]] | None = None, bands: Bands | None = None
+    text: str,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    bands: Bands | None = None,
+    accounts: A.Accounts | None = None,
 ) -> Command:
-    """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon and `bands`
-    (canonical -> (low, high)) the price bands."""
+    """Parse one message; `aliases` (canonical -> extra names) extends the symbol lexicon, `bands`
+    (canonical -> (low, high)) the price bands, and `accounts` (configured name -> label and other names)
+    lets a message name an account (docs/nlu.md, "Accounts"; without accounts nothing names one)."""
     subscription = Q.subscription(text)
     if subscription is not None:
         return subscription
+    if accounts:
+        return _parse_on_account(text, lexicon(aliases, bands), A.book(accounts, aliases))
     norm, forced = prepare(text)
+    return _parse_prepared(norm, forced, lexicon(aliases, bands))
+
+
+def read_account(
+    text: str, accounts: A.Accounts, aliases: Mapping[str, Sequence[str]] | None = None
+) -> A.Reading:
+    """What the message says about accounts: the account it names, or a whole answer (docs/nlu.md)."""
+    raw = normalize(text)
+    norm, forced = _slash(raw)
+    words = lexicon(aliases)
+    return A.read(norm, A.book(accounts, aliases), words, forced, slashed=raw.startswith("/"))
+
+
+def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
+    """The command with the account the message names; the account's words are not read as anything else."""
+    raw = normalize(text)
+    norm, forced = _slash(raw)
+    reading = A.read(norm, accounts, words, forced, slashed=raw.startswith("/"))
+    if reading.command is not None:
+        return reading.command
+    command = _parse_prepared(_nouns(reading.rest), forced, words)
+    if reading.with_noun is not None and command.intent is Intent.UNKNOWN and command.problem is None:
+        again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户" alone: its account
+        command = command if again.is_trading else again
+    return A.attach(command, reading.account)
+
+
+def _parse_prepared(norm: str, forced: Intent | None, words: Lexicon) -> Command:
+    """`parse` after normalisation and the slash command."""
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
-    words = lexicon(aliases, bands)
     scan = S.run(norm, words)
     kind = None if forced is not None else _trading_kind(scan)
     when: When | Unread | None = None

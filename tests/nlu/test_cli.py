@@ -32,7 +32,8 @@ def test_parse_one_message_prints_one_json_object(config: Path, capsys: pytest.C
     assert command["selector"] is None
     assert command["problem"] is None
     assert command["needs"] is None
-    assert len(command) == 18
+    assert command["account"] is None
+    assert len(command) == 19
 
 
 def test_config_aliases_are_used(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -103,6 +103,7 @@ def test_command_dump_has_exactly_the_contract_keys() -> None:
         "report",
         "day",
         "month",
+        "account",
         "problem",
         "needs",
     ]

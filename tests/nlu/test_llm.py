@@ -89,7 +89,7 @@ async def test_tool_call_answer_is_used_for_an_unknown_message(parser: LLMParser
     request = fake_llm.requests[0]
     assert request["model"] == "test-model"
     schema = request["tools"][0]["function"]["parameters"]
-    assert set(schema["properties"]) == set(Command.model_fields) - {"problem", "needs", "number"}
+    assert set(schema["properties"]) == set(Command.model_fields) - {"problem", "needs", "number", "account"}
     assert "Problem" not in json.dumps(schema)
 
 

@@ -1,0 +1,337 @@
+"""Accounts: which configured account a message names, and requests to switch (docs/nlu.md, "Accounts").
+
+`read` runs on the normalised text after the slash command and before anything else. It either answers
+at once (a switch, an account that is not configured, a name it cannot place) or hands back the text
+without the account's words and the account they named, for the rest of the parser. Pure, no I/O.
+
+An account word counts only where it cannot be something else: with 账户/account around it, after a
+preposition (on in at for 在 用 从), before 的, or first in the message. A name that is also a symbol
+("gold") counts only with 账户/account; a name the parser reads as a word ("demo" is a not-serious cue,
+"today" a period) never counts alone at the start. Anywhere else a configured name is not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from nlu import cues as C
+from nlu import patterns as P
+from nlu.command import ALL_ACCOUNTS, UNKNOWN, Command, Intent, Problem, ProblemCode
+from nlu.lexicon import Lexicon, freeze_aliases, lexicon
+from nlu.normalize import normalize
+
+Accounts = Mapping[str, Sequence[str]]  # configured name -> extra names (its label, synonyms)
+
+_NOUN_CN = r"(?:账户|账号|帐户|帐号|户口)"
+_NOUN_ONE = rf"(?:{_NOUN_CN}|\baccount\b|\bacct\b)"
+_NOUN = rf"(?:{_NOUN_CN}|\baccounts?\b|\bacct\b)"
+_EN_PREP = r"\b(?:on|in|at|for|from|via|using|with|across|under)\s+(?:the\s+|my\s+)?"
+_CN_PREP = r"(?:(?<![现正存实所])在|使用|用|从|于)\s*"
+_ALL = (
+    rf"(?:所有|全部|每个|每一个|各个|各|全)\s*(?:的\s*)?{_NOUN_CN}"
+    r"|\b(?:all|every|each)\s+(?:of\s+)?(?:my\s+|the\s+|our\s+)?(?:accounts?|accts?)\b"
+)
+_FIRM_PREP = frozenset({"on", "in", "在", "用"})  # where a word of the parser's would not stand
+_ALL_ONLY = re.compile(rf"^(?:{_ALL})$", re.ASCII)
+_LEAD = re.compile(r"^(?:\s|请|帮我|麻烦|给我|\bplease\b|\bpls\b)*$", re.ASCII)
+
+# The whole message asks to switch: "切换到 IC实盘", "用demo账户", "switch to demo", "/use demo", "切换账户".
+_SWITCH = re.compile(
+    r"^(?:请|帮我|我要|我想|给我|麻烦|please\s+|pls\s+)?\s*"
+    r"(?P<verb>切换到|切换至|切换成|切换去|切到|切去|换到|换成|转到|改用|使用|用|切换|"
+    r"switch\s+(?:over\s+)?to|switch|change\s+to|use)"
+    rf"\s*(?:the\s+|my\s+)?(?P<pre>{_NOUN})?\s*(?:到|至|为|成|\bto\b)?\s*"
+    rf"(?P<target>.*?)\s*(?P<noun>{_NOUN})?"
+    r"\s*(?:吧|了|一下|\bplease\b|\bpls\b|\bthanks\b|\bthx\b|谢谢)?\s*[.!。]?$",
+    re.ASCII,
+)
+# A switch word the whole-message form did not read ("切换到demo吗?", "不要切换到demo"): never a switch.
+_SWITCH_WORD = re.compile(r"切换|切到|切去|换到|换成|转到|改用|使用|\bswitch\b|\buse\b", re.ASCII)
+_ANY_NOUN = re.compile(_NOUN, re.ASCII)
+_QUESTIONISH = re.compile(r"什么|啥|哪|几|谁|咩|边个|\?|吗|呢|\b(?:which|what|who|whose)\b", re.ASCII)
+
+# Names that are no account's: "on foo buy...", "foo account", "account foo-2", "... on ic-2", "foo账户".
+_ID = r"[a-z0-9][a-z0-9_.\-]*"
+_ID_MARKED = (
+    r"(?=[a-z0-9_.\-]*[0-9_\-])[a-z0-9][a-z0-9_.\-]*"  # with a digit, _ or -: no English word looks like it
+)
+_UNKNOWN_EN = (  # each on its own: their matches may overlap ("on acct-7": "acct" and "on acct-7")
+    re.compile(rf"(?<![a-z0-9_.\-])(?P<word>{_ID})\s*(?:\baccount\b|\bacct\b|{_NOUN_CN})", re.ASCII),
+    re.compile(rf"\b(?:account|acct)\s*[:#]?\s*(?P<word>{_ID_MARKED})(?![a-z0-9_])", re.ASCII),
+)
+_UNKNOWN_PLACE = (  # strict: a cue or a period after the preposition is not a name
+    re.compile(rf"^\s*(?:on|in|at|using|via)\s+(?:the\s+|my\s+)?(?P<word>{_ID})(?=\s*[:,]|\s+\S)", re.ASCII),
+    re.compile(
+        rf"\b(?:on|in|at|using|via|for)\s+(?:the\s+|my\s+)?(?P<word>{_ID_MARKED})\s*[.!。]?$", re.ASCII
+    ),
+)
+_UNKNOWN_CJK = re.compile(
+    rf"(?:^|(?<=[\s,:在用从]))(?P<run>[a-z0-9\u3400-\u9fff]{{2,16}}?)\s*(?:的\s*)?{_NOUN_CN}", re.ASCII
+)
+_GENERIC_EN = frozenset(
+    "your our his her which what whose any current default same other another that this trading whole"
+    " entire one two per switch use change new show see view check display list give tell get".split()
+)
+_GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易全部所有每各在用从"
+_LETTER = re.compile(r"[a-z]")
+_NOT_A_NAME = re.compile(
+    "|".join(p.pattern for p in (C.QUESTION, C.NEGATION, C.HYPOTHETICAL, C.PAST, C.NOT_NOW)), re.ASCII
+)
+_SPACE = re.compile(r"\s+")
+
+
+class _Kind(Enum):
+    PLAIN = "plain"  # counts first in the message too
+    WORD = "word"  # the parser reads it as a word (a cue, a verb, a period...): only with a marker
+    SYMBOL = "symbol"  # a symbol's name too: only with 账户/account
+
+
+class _Unsure(Enum):
+    UNSURE = "unsure"
+
+
+_UNSURE = _Unsure.UNSURE
+
+
+@dataclass(frozen=True)
+class Book:
+    """The configured accounts compiled for matching; build it with `book()` (cached)."""
+
+    names: Mapping[str, str]  # a name or label, normalised without spaces -> the configured name
+    shared: frozenset[str]  # labels two accounts share: never resolved
+    kinds: Mapping[str, _Kind]
+    mention: re.Pattern[str]
+
+    def resolve(self, text: str) -> str | None:
+        """The configured name for exactly this name or label (normalised), or None."""
+        key = _compact(text)
+        return None if key in self.shared else self.names.get(key)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What `read` found: a whole answer (`command`), or the account and the text left for the parser."""
+
+    rest: str
+    account: str | None = None
+    command: Command | None = None
+    with_noun: str | None = None  # the text with 账户/account put back: "demo账户" alone asks about it
+
+
+def _compact(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def _fragment(key: str) -> str:
+    """A name as a pattern: spaces optional, a space allowed where Latin meets Chinese, ASCII bounded."""
+    pieces = []
+    for i, ch in enumerate(key):
+        if ch == " ":
+            pieces.append(r"\s*")
+            continue
+        if i and key[i - 1] != " " and key[i - 1].isascii() != ch.isascii():
+            pieces.append(r"\s?")
+        pieces.append(re.escape(ch))
+    body = "".join(pieces)
+    if key[0].isascii() and key[0].isalnum():
+        body = r"(?<![a-z0-9_.\-])" + body
+    if key[-1].isascii() and key[-1].isalnum():
+        body += r"(?![a-z0-9_]|[.\-][a-z0-9])"
+    return body
+
+
+@lru_cache(maxsize=1)
+def _parser_words() -> re.Pattern[str]:
+    """Every word the parser reads on its own (cues, verbs, queries, periods, selectors), whole."""
+    tables = (C.QUERIES, P.PERIODS, P.SELECTORS, P.REPORTS)
+    sources = [C.UNSAFE.pattern, P.ANY_VERB.pattern, P.REPORT_WORD.pattern, _ALL]
+    sources += [pattern.pattern for table in tables for pattern, _value in table.rows]
+    return re.compile("|".join(f"(?:{source})" for source in sources), re.ASCII)
+
+
+def _is_word(key: str) -> bool:
+    """True if the parser reads this whole name as one of its own words ("demo", "today", "持仓")."""
+    words = re.findall(r"[a-z]+", key)
+    if words and all(w in C.TRADE_WORDS for w in words):
+        return True
+    return _parser_words().fullmatch(key) is not None
+
+
+def _kind(key: str, lex: Lexicon) -> _Kind:
+    if lex.resolve(key) is not None:
+        return _Kind.SYMBOL
+    return _Kind.WORD if _is_word(key) else _Kind.PLAIN
+
+
+def _build(frozen: tuple[tuple[str, tuple[str, ...]], ...], lex: Lexicon) -> Book:
+    names: dict[str, str] = {}
+    shared: set[str] = set()
+    spelled: dict[str, str] = {}  # compact key -> one spelling with its spaces (for the pattern)
+    for name, extra in frozen:
+        canonical = name.strip()
+        if not canonical or canonical == ALL_ACCOUNTS:
+            continue
+        for alias in (canonical, *extra):
+            spelling = normalize(alias).strip()
+            key = _compact(spelling)
+            if not key:
+                continue
+            if names.get(key, canonical) != canonical:
+                shared.add(key)
+            names[key] = canonical
+            spelled.setdefault(key, spelling)
+    kinds = {key: _kind(spelling, lex) for key, spelling in spelled.items()}
+    by_length = sorted(spelled.values(), key=len, reverse=True)
+    alternatives = "|".join(_fragment(s) for s in by_length) or "(?!)"
+    mention = re.compile(
+        rf"(?P<prep>{_EN_PREP}|{_CN_PREP})?(?P<pre>{_NOUN_ONE}\s*[:#]?\s*)?"
+        rf"(?:(?P<all>{_ALL})|(?P<name>{alternatives}))"
+        rf"(?P<post>\s*(?:的\s*)?{_NOUN})?(?P<tail>\s*(?:的|:|,))?",
+        re.ASCII,
+    )
+    return Book(names=names, shared=frozenset(shared), kinds=kinds, mention=mention)
+
+
+@lru_cache(maxsize=32)
+def _cached(
+    frozen: tuple[tuple[str, tuple[str, ...]], ...], aliases: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Book:
+    return _build(frozen, lexicon(dict(aliases)))
+
+
+def book(accounts: Accounts, aliases: Mapping[str, Sequence[str]] | None = None) -> Book:
+    """The accounts (name -> extra names) compiled against the symbol lexicon with `aliases`, cached."""
+    frozen = tuple(sorted((name, tuple(extra)) for name, extra in accounts.items()))
+    return _cached(frozen, freeze_aliases(aliases))
+
+
+def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed: bool) -> Reading:
+    """The account `text` names and the text without it, or the whole answer (see the module doc)."""
+    switched = _switch(text, accounts, lex, slashed)
+    if switched is not None:
+        return Reading(rest=text, command=switched)
+    found: set[str] = set()
+    unsure = noun = False
+    rest = with_noun = text
+    for match in accounts.mention.finditer(text):
+        verdict = _verdict(match, text, accounts, forced)
+        if verdict is None:
+            continue
+        if verdict is _UNSURE:
+            unsure = True
+            continue
+        found.add(verdict)
+        named = bool(match["pre"] or match["post"] or match["all"])
+        noun = noun or named
+        start, end = match.span()
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+        with_noun = with_noun[:start] + (" account " if named else " ") + with_noun[end:]
+    missing = _unknown(rest, lex)
+    if missing is not None:
+        return Reading(rest=text, command=Command(problem=missing))
+    if unsure or len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
+        return Reading(rest=text, command=UNKNOWN)
+    account = next(iter(found), None)
+    return Reading(rest=rest, account=account, with_noun=with_noun if noun else None)
+
+
+def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | None) -> str | _Unsure | None:
+    """The account a mention names; None when it is not one (a symbol's name); UNSURE when not sure."""
+    if match["all"]:
+        return ALL_ACCOUNTS
+    key = _compact(match["name"])
+    canonical = accounts.resolve(key)
+    if canonical is None:
+        return _UNSURE  # a label two accounts share
+    if match["pre"] or match["post"] or _ANY_NOUN.search(key):
+        return canonical  # "demo账户", "account demo", a label with the word in it ("主账户")
+    kind = accounts.kinds[key]
+    if kind is _Kind.SYMBOL:
+        return None  # "buy 0.1 lots on gold": the symbol
+    start = _LEAD.match(text[: match.start()]) is not None
+    tail = (match["tail"] or "").strip()
+    prep = (match["prep"] or "").split()
+    if tail == "的" or (tail and start):
+        return canonical
+    if prep and (kind is _Kind.PLAIN or prep[0] in _FIRM_PREP or prep[0][0] in _FIRM_PREP):
+        return canonical  # "on demo": an account; "for today" with an account called today: not sure
+    if start and (kind is _Kind.PLAIN or forced is not None):
+        return canonical  # "IC实盘 平仓黄金"; "/positions demo": after a slash query the rest is its argument
+    return _UNSURE
+
+
+def _switch(text: str, accounts: Book, lex: Lexicon, slashed: bool) -> Command | None:
+    """A whole-message request to switch; None when the message is not one."""
+    match = _SWITCH.match(text.strip())
+    if match is None:
+        return None
+    target = match["target"].strip()
+    if not target:
+        if match["verb"] in ("use", "用", "使用", "改用") and not (match["pre"] or match["noun"] or slashed):
+            return None  # "use" or "用" alone is not about accounts
+        return Command(intent=Intent.USE_ACCOUNT)  # which one: the chat lists them
+    canonical = accounts.resolve(target) or accounts.resolve(target + (match["noun"] or ""))
+    if canonical is not None:
+        return Command(intent=Intent.USE_ACCOUNT, account=canonical)
+    if _ALL_ONLY.match(f"{target} {match['noun'] or ''}".strip()) or _ALL_ONLY.match(target):
+        return UNKNOWN  # "all accounts" is no account to switch to
+    if _name_like(target, lex):
+        return Command(problem=Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=target))
+    return None
+
+
+def _name_like(target: str, lex: Lexicon, cues: bool = True) -> bool:
+    """Could this be an account's name: a short run of identifiers or Chinese, no word the parser reads
+    (`cues=False`: a not-serious word may be one, "模拟账户", but never a question, negation or time)."""
+    if len(target) > 24 or not re.fullmatch(r"[a-z0-9_.\- \u3400-\u9fff]+", target):
+        return False
+    if _QUESTIONISH.search(target) or lex.symbols_in(target):
+        return False
+    words = re.findall(r"[a-z]+", target)
+    if any(w in C.TRADE_WORDS for w in words):
+        return False
+    unsafe = C.UNSAFE if cues else _NOT_A_NAME
+    return not (
+        unsafe.search(target)
+        or P.ANY_VERB.search(target)
+        or C.QUERIES.first(target)
+        or P.PERIODS.first(target)
+    )
+
+
+def _unknown(text: str, lex: Lexicon) -> Problem | None:
+    """An account named that is not configured: "on foo buy...", "foo account", "模拟账户持仓"."""
+    for pattern in (*_UNKNOWN_EN, *_UNKNOWN_PLACE):
+        strict = pattern in _UNKNOWN_PLACE
+        for match in pattern.finditer(text):
+            if strict and C.UNSAFE.search(match[0]):
+                continue  # "in case gold drops...": a cue, not a place
+            if _foreign(match["word"], lex, strict):
+                return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=match["word"])
+    for match in _UNKNOWN_CJK.finditer(text):
+        run = match["run"].lstrip(_GENERIC_CN).removesuffix("的")
+        if len(run) >= 2 and _name_like(run, lex, cues=False) and not _ALL_ONLY.match(match[0].strip()):
+            return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=run)
+    return None
+
+
+def _foreign(word: str, lex: Lexicon, strict: bool) -> bool:
+    """A word that names no account, symbol or word of the parser (`strict`: no cue word either)."""
+    if word in C.TRADE_WORDS or word in _GENERIC_EN or lex.resolve(word) is not None:
+        return False
+    if strict and (not _LETTER.search(word) or C.UNSAFE.search(word) or P.PERIODS.first(word)):
+        return False
+    return not re.fullmatch(r"[0-9.\-]*[.\-][0-9.\-]*", word)  # a range or a price, not a name
+
+
+def attach(command: Command, account: str | None) -> Command:
+    """`command` for `account`; an intent that has no account ("IC实盘 帮助") is not understood."""
+    if account is None or command.intent is Intent.UNKNOWN:
+        return command
+    if command.intent in (Intent.HELP, Intent.SUBSCRIBE, Intent.UNSUBSCRIBE, Intent.USE_ACCOUNT):
+        return UNKNOWN
+    return command.model_copy(update={"account": account})

@@ -1,0 +1,155 @@
+"""Accounts (issue 17): the account a message names, "all accounts", switching, names not configured."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nlu import ALL_ACCOUNTS, Command, Intent, Problem, ProblemCode, Side, parse
+from nlu.llm import _command_schema
+from nlu.parser import read_account
+from tests.nlu import test_phrases as phrases
+
+ACCOUNTS = {
+    "demo": ["模拟盘"],
+    "ic-live": ["IC实盘", "IC live"],
+    "gold": ["金账户"],  # a symbol's name too: only with 账户/account
+    "pp-2": ["Pepper 2", "胡椒实盘"],
+    "main": ["主账户"],
+    "today": [],  # a period's word: never alone
+}
+TABLE = Path(__file__).with_name("phrases_accounts.tsv")
+ROWS = phrases._rows(TABLE)
+# Accounts no line of the other tables names: with them every line parses exactly as without accounts.
+UNNAMED = {"ic-live": ["IC实盘", "IC live"], "pp-2": ["Pepper 2"], "main": []}
+
+
+def test_table_is_large_and_bilingual() -> None:
+    assert len(ROWS) >= 60
+    assert sum(text.isascii() for text, _e in ROWS) >= 25
+    assert sum(not text.isascii() for text, _e in ROWS) >= 25
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS, ids=[r[0] for r in ROWS])
+def test_phrase(text: str, expected: dict[str, object]) -> None:
+    dump = parse(text, accounts=ACCOUNTS).model_dump(mode="json")
+    if dump["problem"] is not None:
+        dump["problem"] = dump["problem"]["code"]
+    assert dump == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("on foo buy 0.01 gold", "foo"),
+        ("切换到foo", "foo"),
+        ("/use foo", "foo"),
+        ("foo account balance", "foo"),
+        ("buy 0.01 gold on acct-7", "acct-7"),
+        ("account 12345 positions", "12345"),
+        ("模拟账户持仓", "模拟"),
+        ("在模拟账户买0.01手黄金", "模拟"),
+        ("switch to IC pro", "ic pro"),
+    ],
+)
+def test_a_name_not_configured_is_reported_with_the_name(text: str, name: str) -> None:
+    assert parse(text, accounts=ACCOUNTS) == Command(
+        problem=Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=name)
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in case gold drops close it",  # a condition, not a place
+        "buy 0.1 lots on gold",  # the symbol
+        "buy gold on weakness",  # a word, maybe a condition: plain unknown
+        "show account",
+        "my account balance",
+        "which account",
+        "switch to short",
+        "sl at 3600-3650",
+        "我的账户",
+        "查看账户余额",
+    ],
+)
+def test_words_around_a_place_are_not_taken_for_an_account(text: str) -> None:
+    assert parse(text, accounts=ACCOUNTS) == parse(text)
+
+
+def test_without_accounts_nothing_names_one() -> None:
+    for text in ("IC实盘 平仓黄金", "切换到 IC实盘", "/use demo", "on foo buy 0.01 gold", "所有账户持仓"):
+        assert parse(text).account is None
+        assert parse(text, accounts={}) == parse(text)
+    assert parse("所有账户持仓").intent is Intent.POSITIONS  # as before issue 17
+    assert parse("/use demo").intent is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    phrases.ROWS + phrases.TRADER_ROWS,
+    ids=[r[0] or "<empty>" for r in phrases.ROWS + phrases.TRADER_ROWS],
+)
+def test_accounts_no_line_names_change_nothing(text: str, expected: dict[str, object]) -> None:
+    assert parse(text, accounts=UNNAMED) == parse(text)
+
+
+def test_the_account_is_the_configured_name_not_the_label() -> None:
+    command = parse("IC实盘 平仓0.01手黄金", accounts=ACCOUNTS)
+    assert command == Command(intent=Intent.CLOSE, symbol="XAUUSD", volume=0.01, account="ic-live")
+    assert command.model_dump(mode="json")["account"] == "ic-live"
+
+
+def test_full_width_traditional_and_case_are_folded() -> None:
+    assert parse("ＩＣ實盤 平倉黃金", accounts=ACCOUNTS).account == "ic-live"
+    assert parse("ON DEMO BUY 0.01 GOLD", accounts=ACCOUNTS).account == "demo"
+    assert parse("切换到 ＩＣ ＬＩＶＥ", accounts=ACCOUNTS) == Command(
+        intent=Intent.USE_ACCOUNT, account="ic-live"
+    )
+
+
+def test_longest_name_first() -> None:
+    accounts = {"ic": ["IC"], "ic-live": ["IC实盘"]}
+    assert parse("IC实盘 持仓", accounts=accounts).account == "ic-live"
+    assert parse("ic 持仓", accounts=accounts).account == "ic"
+    assert parse("ic-live 持仓", accounts=accounts).account == "ic-live"
+
+
+def test_a_label_two_accounts_share_is_never_resolved() -> None:
+    accounts = {"x1": ["实盘"], "x2": ["实盘"]}
+    assert parse("实盘 持仓", accounts=accounts) == Command()
+    assert parse("x1 持仓", accounts=accounts).account == "x1"
+
+
+def test_an_account_configured_as_the_all_mark_is_ignored() -> None:
+    assert parse("* 持仓", accounts={ALL_ACCOUNTS: []}).account is None
+
+
+def test_trades_on_all_accounts_are_parsed_for_the_core_to_confirm() -> None:
+    command = parse("close gold on all accounts", accounts=ACCOUNTS)
+    assert command.is_trading
+    assert command.account == ALL_ACCOUNTS
+
+
+def test_aliases_and_accounts_together() -> None:
+    command = parse("IC实盘 买入0.1手金仔", aliases={"XAUUSD": ["金仔"]}, accounts=ACCOUNTS)
+    assert command == Command(
+        intent=Intent.OPEN, symbol="XAUUSD", side=Side.BUY, volume=0.1, account="ic-live"
+    )
+
+
+def test_read_account_tells_the_llm_what_the_message_named() -> None:
+    assert read_account("IC实盘 整它一手金子", ACCOUNTS).account == "ic-live"
+    assert read_account("整它一手金子", ACCOUNTS).account is None
+    assert read_account("positions demo", ACCOUNTS).command == Command()
+
+
+def test_llm_schema_offers_only_configured_names() -> None:
+    without = _command_schema()
+    assert "account" not in without["properties"]
+    assert "use_account" not in json.dumps(without)
+    schema = _command_schema(["demo", "ic-live"])
+    kinds = schema["properties"]["account"]["anyOf"]
+    assert {"enum": ["demo", "ic-live", ALL_ACCOUNTS], "type": "string"} in kinds
