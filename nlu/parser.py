@@ -122,10 +122,17 @@ def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
     if reading.command is not None:
         return reading.command
     command = _parse_prepared(_nouns(reading.rest), forced, words)
-    if reading.with_noun is not None and command.intent is Intent.UNKNOWN and command.problem is None:
-        again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户" alone: its account
+    if reading.with_noun is not None and _about_nothing(command):
+        again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户怎么样": the account
         command = command if again.is_trading else again
     return A.attach(command, reading.account)
+
+
+def _about_nothing(command: Command) -> bool:
+    """Not understood, or a quote of no symbol: what is left after "demo账户" asks about nothing else."""
+    if command.intent is Intent.QUOTE:
+        return command.symbol is None
+    return command.intent is Intent.UNKNOWN and command.problem is None
 
 
 def _parse_prepared(norm: str, forced: Intent | None, words: Lexicon) -> Command:
