@@ -69,6 +69,7 @@ _UNKNOWN_PLACE = (  # strict: a cue or a period after the preposition is not a n
         rf"\b(?:on|in|at|using|via|for)\s+(?:the\s+|my\s+)?(?P<word>{_ID_MARKED})\s*[.!。]?$", re.ASCII
     ),
 )
+_PLACE_GATE = re.compile(r"\b(?:on|in|at|using|via|for)\s", re.ASCII)  # most messages have none
 _UNKNOWN_CJK = re.compile(
     rf"(?:^|(?<=[\s,:在用从]))(?P<run>[a-z0-9\u3400-\u9fff]{{2,16}}?)\s*(?:的\s*)?{_NOUN_CN}", re.ASCII
 )
@@ -305,14 +306,16 @@ def _name_like(target: str, lex: Lexicon, cues: bool = True) -> bool:
 
 def _unknown(text: str, lex: Lexicon) -> Problem | None:
     """An account named that is not configured: "on foo buy...", "foo account", "模拟账户持仓"."""
-    for pattern in (*_UNKNOWN_EN, *_UNKNOWN_PLACE):
+    noun = _ANY_NOUN.search(text) is not None
+    patterns = (*(_UNKNOWN_EN if noun else ()), *(_UNKNOWN_PLACE if _PLACE_GATE.search(text) else ()))
+    for pattern in patterns:
         strict = pattern in _UNKNOWN_PLACE
         for match in pattern.finditer(text):
             if strict and C.UNSAFE.search(match[0]):
                 continue  # "in case gold drops...": a cue, not a place
             if _foreign(match["word"], lex, strict):
                 return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=match["word"])
-    for match in _UNKNOWN_CJK.finditer(text):
+    for match in _UNKNOWN_CJK.finditer(text) if noun else ():
         run = match["run"].lstrip(_GENERIC_CN).removesuffix("的")
         if len(run) >= 2 and _name_like(run, lex, cues=False) and not _ALL_ONLY.match(match[0].strip()):
             return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=run)
