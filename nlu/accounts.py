@@ -37,7 +37,10 @@ _ALL = (
 )
 _FIRM_PREP = frozenset({"on", "in", "在", "用"})  # where a word of the parser's would not stand
 _ALL_ONLY = re.compile(rf"^(?:{_ALL})$", re.ASCII)
-_LEAD = re.compile(r"^(?:\s|请|帮我|麻烦|给我|\bplease\b|\bpls\b)*$", re.ASCII)
+_LEAD = re.compile(
+    r"^(?:\s|请|帮我|麻烦|给我|查看|查询|看看|看下|看一下|显示|\bplease\b|\bpls\b|\bshow(?: me)?\b)*$",
+    re.ASCII,
+)
 
 # The whole message asks to switch: "切换到 IC实盘", "用demo账户", "switch to demo", "/use demo", "切换账户".
 _SWITCH = re.compile(
@@ -79,6 +82,7 @@ _GENERIC_EN = frozenset(
 )
 _GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易全部所有每各在用从"
 _LETTER = re.compile(r"[a-z]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _NOT_A_NAME = re.compile(
     "|".join(p.pattern for p in (C.QUESTION, C.NEGATION, C.HYPOTHETICAL, C.PAST, C.NOT_NOW)), re.ASCII
 )
@@ -246,8 +250,8 @@ def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | N
         return ALL_ACCOUNTS
     key = _compact(match["name"])
     canonical = accounts.resolve(key)
-    if canonical is None:
-        return _UNSURE  # a label two accounts share
+    if canonical is None or _inside_word(text, match.start("name")):
+        return _UNSURE  # a label two accounts share; "金账户" in "资金账户余额"
     if match["pre"] or match["post"] or _ANY_NOUN.search(key):
         return canonical  # "demo账户", "account demo", a label with the word in it ("主账户")
     kind = accounts.kinds[key]
@@ -263,6 +267,17 @@ def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | N
     if start and (kind is _Kind.PLAIN or forced is not None):
         return canonical  # "IC实盘 平仓黄金"; "/positions demo": after a slash query the rest is its argument
     return _UNSURE
+
+
+def _inside_word(text: str, start: int) -> bool:
+    """A Chinese name right after a Chinese character that is no filler: maybe the end of another word."""
+    before = text[start - 1 : start]
+    return (
+        bool(before)
+        and _CJK.match(text, start) is not None
+        and _CJK.match(before) is not None
+        and (before not in _GENERIC_CN)
+    )
 
 
 def _switch(text: str, accounts: Book, lex: Lexicon, slashed: bool) -> Command | None:
