@@ -13,6 +13,7 @@ preposition (on in at for 在 用 从), before 的, or first in the message. A n
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -45,15 +46,15 @@ _LEAD = re.compile(
 # The whole message asks to switch: "切换到 IC实盘", "用demo账户", "switch to demo", "/use demo", "切换账户".
 _SWITCH = re.compile(
     r"^(?:请|帮我|我要|我想|给我|麻烦|please\s+|pls\s+)?\s*"
-    r"(?P<verb>切换到|切换至|切换成|切换去|切到|切去|换到|换成|转到|改用|使用|用|切换|"
+    r"(?P<verb>切换到|切换至|切换成|切换去|切到|切去|换到|换成|转到|改用|使用|用|切换|换一个|换个|换|"
     r"switch\s+(?:over\s+)?to|switch|change\s+to|use)"
     rf"\s*(?:the\s+|my\s+)?(?P<pre>{_NOUN})?\s*(?:到|至|为|成|\bto\b)?\s*"
-    rf"(?P<target>.*?)\s*(?P<noun>{_NOUN})?"
+    rf"(?P<target>.*?)\s*(?P<noun>{_NOUN}|号)?"
     r"\s*(?:吧|了|一下|\bplease\b|\bpls\b|\bthanks\b|\bthx\b|谢谢)?\s*[.!。]?$",
     re.ASCII,
 )
 # A switch word the whole-message form did not read ("切换到demo吗?", "不要切换到demo"): never a switch.
-_SWITCH_WORD = re.compile(r"切换|切到|切去|换到|换成|转到|改用|使用|\bswitch\b|\buse\b", re.ASCII)
+_SWITCH_WORD = re.compile(r"切换|切到|切去|换到|换成|换个|转到|改用|使用|\bswitch\b|\buse\b", re.ASCII)
 _ANY_NOUN = re.compile(_NOUN, re.ASCII)
 _QUESTIONISH = re.compile(r"什么|啥|哪|几|谁|咩|边个|\?|吗|呢|\b(?:which|what|who|whose)\b", re.ASCII)
 
@@ -80,8 +81,9 @@ _GENERIC_EN = frozenset(
     "your our his her which what whose any current default same other another that this trading whole"
     " entire one two per switch use change new show see view check display list give tell get".split()
 )
-_GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易全部所有每各在用从"
+_GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易全部所有每各在用从换切到"
 _LETTER = re.compile(r"[a-z]")
+_AT = re.compile(r"@([^\s@]+(?:\s[a-z0-9]+)?)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NOT_A_NAME = re.compile(
     "|".join(p.pattern for p in (C.QUESTION, C.NEGATION, C.HYPOTHETICAL, C.PAST, C.NOT_NOW)), re.ASCII
@@ -214,6 +216,15 @@ def book(accounts: Accounts, aliases: Mapping[str, Sequence[str]] | None = None)
     return _cached(frozen, freeze_aliases(aliases))
 
 
+def mentioned_at(text: str, accounts: Book) -> bool:
+    """True if an @mention (which normalisation drops as a bot's name) is an account's: "平仓黄金 @IC实盘"."""
+    for mention in _AT.findall(unicodedata.normalize("NFKC", text).lower()):
+        key = _compact(normalize(mention))
+        if any(key.startswith(name) for name in accounts.names):
+            return True
+    return False
+
+
 def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed: bool) -> Reading:
     """The account `text` names and the text without it, or the whole answer (see the module doc)."""
     switched = _switch(text, accounts, lex, slashed)
@@ -247,7 +258,8 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
 def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | None) -> str | _Unsure | None:
     """The account a mention names; None when it is not one (a symbol's name); UNSURE when not sure."""
     if match["all"]:
-        return ALL_ACCOUNTS
+        single = match["all"][0] in "全各" and match["all"][1:2] not in ("部", "个")
+        return _UNSURE if single and _inside_word(text, match.start("all")) else ALL_ACCOUNTS  # 安全账户
     key = _compact(match["name"])
     canonical = accounts.resolve(key)
     if canonical is None or _inside_word(text, match.start("name")):

@@ -121,6 +121,8 @@ def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
     reading = A.read(norm, accounts, words, forced, slashed=raw.startswith("/"))
     if reading.command is not None:
         return reading.command
+    if "@" in text and A.mentioned_at(text, accounts):
+        return UNKNOWN  # "平仓黄金 @IC实盘": normalising drops @mentions (the bot's name); not an account's
     command = _parse_prepared(_nouns(reading.rest), forced, words)
     if reading.with_noun is not None and _about_nothing(command):
         again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户怎么样": the account
