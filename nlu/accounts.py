@@ -93,7 +93,8 @@ _SPACE = re.compile(r"\s+")
 
 class _Kind(Enum):
     PLAIN = "plain"  # counts first in the message too
-    WORD = "word"  # the parser reads it as a word (a cue, a verb, a period...): only with a marker
+    WORD = "word"  # the parser reads it as a word (a verb, a period, a query...): only with a marker
+    CUE = "cue"  # wholly a safety cue ("demo", "test"): alone at the start only for a question
     SYMBOL = "symbol"  # a symbol's name too: only with 账户/account
 
 
@@ -127,6 +128,7 @@ class Reading:
     account: str | None = None
     command: Command | None = None
     with_noun: str | None = None  # the text with 账户/account put back: "demo账户" alone asks about it
+    questions_only: bool = False  # a cue word alone names the account ("demo positions"): no trade
 
 
 def _compact(text: str) -> str:
@@ -153,15 +155,15 @@ def _fragment(key: str) -> str:
 
 @lru_cache(maxsize=1)
 def _parser_words() -> re.Pattern[str]:
-    """Every word the parser reads on its own (cues, verbs, queries, periods, selectors), whole."""
+    """Every word the parser reads on its own (verbs, queries, periods, selectors), whole."""
     tables = (C.QUERIES, P.PERIODS, P.SELECTORS, P.REPORTS)
-    sources = [C.UNSAFE.pattern, P.ANY_VERB.pattern, P.REPORT_WORD.pattern, _ALL]
+    sources = [P.ANY_VERB.pattern, P.REPORT_WORD.pattern, _ALL]
     sources += [pattern.pattern for table in tables for pattern, _value in table.rows]
     return re.compile("|".join(f"(?:{source})" for source in sources), re.ASCII)
 
 
 def _is_word(key: str) -> bool:
-    """True if the parser reads this whole name as one of its own words ("demo", "today", "持仓")."""
+    """True if the parser reads this whole name as one of its own words ("today", "持仓", "all")."""
     words = re.findall(r"[a-z]+", key)
     if words and all(w in C.TRADE_WORDS for w in words):
         return True
@@ -171,7 +173,14 @@ def _is_word(key: str) -> bool:
 def _kind(key: str, lex: Lexicon) -> _Kind:
     if lex.resolve(key) is not None:
         return _Kind.SYMBOL
-    return _Kind.WORD if _is_word(key) else _Kind.PLAIN
+    if _is_word(key):
+        return _Kind.WORD
+    return _Kind.CUE if _cue_words().fullmatch(key) else _Kind.PLAIN
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> re.Pattern[str]:
+    return re.compile(C.UNSAFE.pattern, re.ASCII)
 
 
 def _build(frozen: tuple[tuple[str, tuple[str, ...]], ...], lex: Lexicon) -> Book:
@@ -231,7 +240,7 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
     if switched is not None:
         return Reading(rest=text, command=switched)
     found: set[str] = set()
-    unsure = noun = False
+    unsure = noun = questions_only = False
     rest = with_noun = text
     for match in accounts.mention.finditer(text):
         verdict = _verdict(match, text, accounts, forced)
@@ -241,6 +250,7 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
             unsure = True
             continue
         found.add(verdict)
+        questions_only = questions_only or _bare_cue(match, accounts)
         named = bool(match["pre"] or match["post"] or match["all"])
         noun = noun or named
         start, end = match.span()
@@ -252,7 +262,9 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
     if unsure or len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
         return Reading(rest=text, command=UNKNOWN)
     account = next(iter(found), None)
-    return Reading(rest=rest, account=account, with_noun=with_noun if noun else None)
+    return Reading(
+        rest=rest, account=account, with_noun=with_noun if noun else None, questions_only=questions_only
+    )
 
 
 def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | None) -> str | _Unsure | None:
@@ -276,9 +288,16 @@ def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | N
         return canonical
     if prep and (kind is _Kind.PLAIN or prep[0] in _FIRM_PREP or prep[0][0] in _FIRM_PREP):
         return canonical  # "on demo": an account; "for today" with an account called today: not sure
-    if start and (kind is _Kind.PLAIN or forced is not None):
+    if start and (kind in (_Kind.PLAIN, _Kind.CUE) or forced is not None):
         return canonical  # "IC实盘 平仓黄金"; "/positions demo": after a slash query the rest is its argument
     return _UNSURE
+
+
+def _bare_cue(match: re.Match[str], accounts: Book) -> bool:
+    """A cue word ("demo") standing alone for an account: "demo buy 0.01 gold" may be a demonstration."""
+    if not match["name"] or match["pre"] or match["post"] or match["prep"] or match["tail"]:
+        return False
+    return accounts.kinds.get(_compact(match["name"])) is _Kind.CUE
 
 
 def _inside_word(text: str, start: int) -> bool:

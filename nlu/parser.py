@@ -127,6 +127,8 @@ def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
     if reading.with_noun is not None and _about_nothing(command):
         again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户怎么样": the account
         command = command if again.is_trading else again
+    if reading.questions_only and command.is_trading:
+        return UNKNOWN  # "demo buy 0.01 gold": the demo account, or a demonstration?
     return A.attach(command, reading.account)
 
 
