@@ -85,6 +85,7 @@ _GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易�
 _LETTER = re.compile(r"[a-z]")
 _AT = re.compile(r"@([^\s@]+(?:\s[a-z0-9]+)?)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_JOINS = re.compile(r".*[a-z0-9.]|[a-z0-9.]", re.ASCII)  # a digit, point or letter on either side
 _NOT_A_NAME = re.compile(
     "|".join(p.pattern for p in (C.QUESTION, C.NEGATION, C.HYPOTHETICAL, C.PAST, C.NOT_NOW)), re.ASCII
 )
@@ -240,8 +241,8 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
     if switched is not None:
         return Reading(rest=text, command=switched)
     found: set[str] = set()
-    unsure = noun = questions_only = False
-    rest = with_noun = text
+    unsure = questions_only = False
+    cuts: list[tuple[int, int, bool]] = []  # each account mention: start, end, with the account word
     for match in accounts.mention.finditer(text):
         verdict = _verdict(match, text, accounts, forced)
         if verdict is None:
@@ -251,20 +252,32 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
             continue
         found.add(verdict)
         questions_only = questions_only or _bare_cue(match, accounts)
-        named = bool(match["pre"] or match["post"] or match["all"])
-        noun = noun or named
-        start, end = match.span()
-        rest = rest[:start] + " " * (end - start) + rest[end:]
-        with_noun = with_noun[:start] + (" account " if named else " ") + with_noun[end:]
+        cuts.append((*match.span(), bool(match["pre"] or match["post"] or match["all"])))
+    rest = _cut(text, cuts, noun=False)
     missing = _unknown(rest, lex)
     if missing is not None:
         return Reading(rest=text, command=Command(problem=missing))
     if unsure or len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
         return Reading(rest=text, command=UNKNOWN)
     account = next(iter(found), None)
-    return Reading(
-        rest=rest, account=account, with_noun=with_noun if noun else None, questions_only=questions_only
-    )
+    with_noun = _cut(text, cuts, noun=True) if any(named for _s, _e, named in cuts) else None
+    return Reading(rest=rest, account=account, with_noun=with_noun, questions_only=questions_only)
+
+
+def _cut(text: str, cuts: list[tuple[int, int, bool]], noun: bool) -> str:
+    """`text` without the mentions; `noun`: with "account" where a mention had the account word.
+
+    Chinese around a cut closes up ("不在demo账户买" reads "不买", a negation); a space is left where a
+    digit or a Latin letter would otherwise join another ("平仓123456在demo账户0.1手" keeps two numbers).
+    """
+    pieces, at = [], 0
+    for start, end, named in cuts:
+        pieces.append(text[at:start])
+        before, after = text[start - 1 : start], text[end : end + 1]
+        pieces.append(" account " if noun and named else " " if _JOINS.match(before + after) else "")
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | None) -> str | _Unsure | None:

@@ -211,6 +211,8 @@ class LLMParser:
         reading = read_account(text, self._accounts, self._aliases)
         if reading.command is not None or candidate.account not in (None, reading.account):
             return None
+        if reading.questions_only and candidate.is_trading:
+            return None  # "demo 整它一手金子": the demo account, or a demonstration?
         if reading.account is None:
             return candidate
         placed = attach(candidate.model_copy(update={"account": None}), reading.account)

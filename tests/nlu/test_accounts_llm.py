@@ -61,6 +61,12 @@ async def test_the_llm_never_switches(parser: LLMParser, fake_llm: FakeLLM) -> N
     assert await parser.parse("去模拟那边") == Command()
 
 
+async def test_a_cue_word_alone_is_no_account_for_a_trade(parser: LLMParser, fake_llm: FakeLLM) -> None:
+    message = f"demo {SLANG}"
+    fake_llm.command_answers[message] = _args(intent="open", symbol="XAUUSD", side="buy", volume=1)
+    assert await parser.parse(message) == Command()
+
+
 @pytest.mark.parametrize("message", [f"on foo {SLANG}", f"positions demo {SLANG}", "切换到demo吗?"])
 async def test_an_account_not_read_offline_is_never_asked(
     parser: LLMParser, fake_llm: FakeLLM, message: str
