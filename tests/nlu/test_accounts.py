@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nlu import ALL_ACCOUNTS, Command, Intent, Problem, ProblemCode, Side, parse
+from nlu.command import TRADING_INTENTS
 from nlu.llm import _command_schema
 from nlu.parser import read_account
 from tests.nlu import test_phrases as phrases
+from tests.nlu.test_properties import TRADING_MARKERS, VOCABULARY
 
 ACCOUNTS = {
     "demo": ["模拟盘"],
@@ -153,3 +158,44 @@ def test_llm_schema_offers_only_configured_names() -> None:
     schema = _command_schema(["demo", "ic-live"])
     kinds = schema["properties"]["account"]["anyOf"]
     assert {"enum": ["demo", "ic-live", ALL_ACCOUNTS], "type": "string"} in kinds
+
+
+ACCOUNT_WORDS = [
+    "IC实盘", "ic-live", "IC live", "demo", "模拟盘", "pepper 2", "金账户", "today", "所有账户", "all accounts",
+    "账户", "account", "on ", "在", "用", "的", ":", "切换到", "switch to ", "/use ", "foo", "#123456", "0.1手",
+]  # fmt: skip
+account_fragments = st.lists(
+    st.one_of(st.sampled_from(ACCOUNT_WORDS + VOCABULARY), st.text(max_size=4)), max_size=10
+).map("".join)
+ANSWERS = {*ACCOUNTS, ALL_ACCOUNTS, None}
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(account_fragments, st.text(max_size=300)))
+def test_any_text_names_a_configured_account_or_none(text: str) -> None:
+    start = time.perf_counter()
+    command = parse(text, accounts=ACCOUNTS)
+    assert time.perf_counter() - start < 0.5
+    assert command.account in ANSWERS
+    if command.problem is not None:
+        assert command.intent is Intent.UNKNOWN
+
+
+@settings(max_examples=600, deadline=None)
+@given(account_fragments)
+def test_account_words_never_make_a_trade(text: str) -> None:
+    if TRADING_MARKERS.search(text):
+        return
+    assert parse(text, accounts=ACCOUNTS).intent not in TRADING_INTENTS
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    account_fragments,
+    st.sampled_from(["IC实盘 ", "在demo账户", "on demo ", "所有账户", "demo: "]),
+    st.sampled_from(["买入0.01手黄金", "平仓黄金", "close all gold", "撤销所有挂单", "把黄金止损改到2300"]),
+)
+def test_a_question_or_a_negation_still_blocks_a_trade(prefix: str, account: str, command: str) -> None:
+    assert parse(f"{prefix} {account}{command}?", accounts=ACCOUNTS).intent not in TRADING_INTENTS
+    assert parse(f"不要{account}{command}", accounts=ACCOUNTS).intent not in TRADING_INTENTS
+    assert parse(f"{account}不要{command}", accounts=ACCOUNTS).intent not in TRADING_INTENTS
