@@ -15,6 +15,7 @@ from nlu.command import TRADING_INTENTS
 from nlu.llm import _command_schema
 from nlu.parser import read_account
 from tests.nlu import test_phrases as phrases
+from tests.nlu import test_safety_audit as audit
 from tests.nlu.test_properties import TRADING_MARKERS, VOCABULARY
 
 ACCOUNTS = {
@@ -199,3 +200,26 @@ def test_a_question_or_a_negation_still_blocks_a_trade(prefix: str, account: str
     assert parse(f"{prefix} {account}{command}?", accounts=ACCOUNTS).intent not in TRADING_INTENTS
     assert parse(f"不要{account}{command}", accounts=ACCOUNTS).intent not in TRADING_INTENTS
     assert parse(f"{account}不要{command}", accounts=ACCOUNTS).intent not in TRADING_INTENTS
+
+
+ACCOUNT_FORMS = ["IC实盘 {c}", "{c} on ic-live", "所有账户 {c}", "on demo {c}"]
+
+
+def _wrapped() -> list[str]:
+    return [form.format(c=command) for form in ACCOUNT_FORMS for command in audit.COMMANDS]
+
+
+def test_every_audited_command_is_a_trade_on_an_account() -> None:
+    not_trades = [text for text in _wrapped() if parse(text, accounts=ACCOUNTS).intent not in TRADING_INTENTS]
+    assert not not_trades
+
+
+@pytest.mark.parametrize("kind", sorted(audit.CLAUSES))
+def test_no_clause_leaves_a_trade_on_an_account_standing(kind: str) -> None:
+    standing = [
+        clause.format(c=text)
+        for clause in audit.CLAUSES[kind]
+        for text in _wrapped()
+        if parse(clause.format(c=text), accounts=ACCOUNTS).intent in TRADING_INTENTS
+    ]
+    assert not standing, f"{len(standing)} trades left standing: {standing[:20]}"
