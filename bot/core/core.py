@@ -320,15 +320,23 @@ class ChatCore:
             step = await self.trades.propose(p, cmd, action)
         return Step(step.replies, [taken, *step.notes])
 
-    def command_menus(self) -> dict[str, list[tuple[str, str]]]:
-        """The slash commands with their descriptions, per language (for a platform's command menu)."""
+    def command_menus(self, *, admin: bool = False) -> dict[str, list[tuple[str, str]]]:
+        """The slash commands with their descriptions, per language (for a platform's command menu);
+        `admin` adds the admin commands (shown in admins' own chats only)."""
+        macros = ("commands", "admin_commands") if admin else ("commands",)
         menus = {}
         for lang in ("zh", "en"):
-            text = self.deps.renderer.render(lang, "menu", "commands").text
+            text = "\n".join(self.deps.renderer.render(lang, "menu", m).text for m in macros)
             menus[lang] = [
                 (c, d.strip()) for c, _, d in (line.partition(" ") for line in text.splitlines()) if c
             ]
         return menus
+
+    def admin_menus(self, platform: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Each configured admin of `platform` with the full menu in their language: (user id, menu)."""
+        menus = self.command_menus(admin=True)
+        admins = [u for u in self.users_of(platform) if u.role is Role.ADMIN]
+        return [(u.id, menus[u.lang or self.deps.settings.chat.default_lang]) for u in admins]
 
     def understand(self, text: str) -> Command:
         """What the offline parser makes of `text` with the configured aliases and price bands (no LLM,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
@@ -96,9 +96,11 @@ class TelegramRunner:
         retry_initial_sec: float = 1.0,
         retry_cap_sec: float = 60.0,
         commands: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+        admin_menus: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
     ) -> None:
         self.settings = settings
         self.commands = dict(commands or {})  # language -> (command, description), for setMyCommands
+        self.admin_menus = list(admin_menus)  # (admin's user id = their private chat, menu), chat-scoped
         self.application = build_application(settings)
         self.adapter = TelegramAdapter(handler, self.application.bot)
         self.application.add_handler(TypeHandler(Update, self.adapter.on_update))
@@ -168,13 +170,22 @@ class TelegramRunner:
         A refusal only costs the menu, never the bot: logged and left.
         """
         for lang, commands in self.commands.items():
-            menu = [BotCommand(command, description[:256]) for command, description in commands]
+            menu = _menu(commands)
             try:
                 await self.application.bot.set_my_commands(menu, language_code=lang)
                 if lang == "en":
                     await self.application.bot.set_my_commands(menu)
             except TelegramError as exc:
                 log.warning("telegram refused the %s command menu: %s", lang, exc)
+        for user_id, commands in self.admin_menus:
+            if not user_id.isdigit():
+                continue  # not a Telegram user id: the gate would never admit it either
+            menu = _menu(commands)
+            try:
+                # A user's private chat has the user's id: this menu shows there only, over the default.
+                await self.application.bot.set_my_commands(menu, scope=BotCommandScopeChat(int(user_id)))
+            except TelegramError as exc:
+                log.warning("telegram refused an admin's command menu: %s", exc)
 
     def _on_poll_error(self, exc: TelegramError) -> None:
         # python-telegram-bot backs off by itself (up to 30 s); a short line, not a traceback per retry.
@@ -232,7 +243,9 @@ async def telegram_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     core = app[CHAT_CORE]
-    runner = TelegramRunner(settings, core, commands=core.command_menus())
+    runner = TelegramRunner(
+        settings, core, commands=core.command_menus(), admin_menus=core.admin_menus("telegram")
+    )
     app[TELEGRAM] = runner
     notifier = app.get(NOTIFIER)
     if notifier is not None:
@@ -254,3 +267,7 @@ def setup_telegram(app: web.Application, settings: TelegramSettings) -> None:
     if settings.webhook_url:
         app.router.add_post(webhook_path(settings), _webhook, name="telegram-webhook")
     app.cleanup_ctx.append(telegram_context)
+
+
+def _menu(commands: Sequence[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(command, description[:256]) for command, description in commands]

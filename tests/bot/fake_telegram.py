@@ -84,6 +84,7 @@ class FakeTelegram:
         self._closing = False
         self.failures = 0  # requests answered with `fail_with`
         self.webhook: JsonDict | None = None
+        self.menus: list[JsonDict] = []  # each setMyCommands: its scope, language and command names
         self._updates: list[JsonDict] = []
         self._next_update = 1
         self._next_message = 100
@@ -291,6 +292,11 @@ class FakeTelegram:
             name, text = str(item.get("command", "")), str(item.get("description", ""))
             if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(text) <= 256:
                 return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat" and not isinstance(scope.get("chat_id"), int | str):
+            return _error(400, "Bad Request: chat_id is empty")
+        self.menus.append({"scope": scope, "language_code": params.get("language_code", ""),
+                           "commands": [item["command"] for item in commands]})  # fmt: skip
         return _ok(True)
 
     async def _m_setWebhook(self, params: JsonDict, files: dict[str, bytes]) -> web.Response:

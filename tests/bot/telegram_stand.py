@@ -21,10 +21,12 @@ class ScriptedCore:
         self,
         script: Callable[[Incoming], list[Reply]] | None = None,
         menus: dict[str, list[tuple[str, str]]] | None = None,
+        admin_menus: list[tuple[str, list[tuple[str, str]]]] | None = None,
     ) -> None:
         self.seen: list[Incoming] = []
         self._script = script or default_script
         self._menus = menus or {}
+        self._admin_menus = admin_menus or []
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         self.seen.append(incoming)
@@ -32,6 +34,9 @@ class ScriptedCore:
 
     def command_menus(self) -> dict[str, list[tuple[str, str]]]:
         return self._menus
+
+    def admin_menus(self, platform: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        return self._admin_menus if platform == "telegram" else []
 
 
 def default_script(incoming: Incoming) -> list[Reply]:

@@ -198,6 +198,18 @@ async def test_the_command_menu_is_set_per_language(service: Callable, fake: Fak
     assert app[TELEGRAM].receiving.is_set()
 
 
+async def test_admins_get_their_menu_in_their_own_chat(service: Callable, fake: FakeTelegram) -> None:
+    common = [("help", "Help"), ("positions", "Positions")]
+    admin = [*common, ("status", "Service status")]
+    core = ScriptedCore(menus={"en": common}, admin_menus=[("77", admin), ("not-a-number", admin)])
+    await service(settings_for(fake), core)
+    await fake.wait_for("setMyCommands", 3)  # en, the default, and the one admin with a Telegram id
+    scoped = [m for m in fake.menus if m["scope"]["type"] == "chat"]
+    assert scoped == [{"scope": {"type": "chat", "chat_id": 77}, "language_code": "",
+                       "commands": ["help", "positions", "status"]}]  # fmt: skip
+    assert all("status" not in m["commands"] for m in fake.menus if m["scope"]["type"] == "default")
+
+
 async def test_an_invalid_command_menu_is_logged_and_the_bot_still_runs(
     service: Callable, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
