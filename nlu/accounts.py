@@ -6,8 +6,9 @@ without the account's words and the account they named, for the rest of the pars
 
 An account word counts only where it cannot be something else: with 账户/account around it, after a
 preposition (on in at for 在 用 从), before 的, or first in the message. A name that is also a symbol
-("gold") counts only with 账户/account; a name the parser reads as a word ("demo" is a not-serious cue,
-"today" a period) never counts alone at the start. Anywhere else a configured name is not guessed.
+("gold") counts only with 账户/account; a name the parser reads as a word ("today", a period) never
+counts alone at the start, and one that is a safety cue ("demo") only for a question. Anywhere else a
+configured name is not guessed. Names of one character are only switched to ("/use a"), never looked for.
 """
 
 from __future__ import annotations
@@ -202,7 +203,8 @@ def _build(frozen: tuple[tuple[str, tuple[str, ...]], ...], lex: Lexicon) -> Boo
             names[key] = canonical
             spelled.setdefault(key, spelling)
     kinds = {key: _kind(spelling, lex) for key, spelling in spelled.items()}
-    by_length = sorted(spelled.values(), key=len, reverse=True)
+    # One character is never looked for in a message (金 is in 资金, "a" is a word), as in the lexicon.
+    by_length = sorted((s for k, s in spelled.items() if len(k) > 1), key=len, reverse=True)
     alternatives = "|".join(_fragment(s) for s in by_length) or "(?!)"
     mention = re.compile(
         rf"(?P<prep>{_EN_PREP}|{_CN_PREP})?(?P<pre>{_NOUN_ONE}\s*[:#]?\s*)?"
@@ -222,7 +224,11 @@ def _cached(
 
 def book(accounts: Accounts, aliases: Mapping[str, Sequence[str]] | None = None) -> Book:
     """The accounts (name -> extra names) compiled against the symbol lexicon with `aliases`, cached."""
-    frozen = tuple(sorted((name, tuple(extra)) for name, extra in accounts.items()))
+    frozen = tuple(
+        sorted(
+            (name, (extra,) if isinstance(extra, str) else tuple(extra)) for name, extra in accounts.items()
+        )
+    )
     return _cached(frozen, freeze_aliases(aliases))
 
 

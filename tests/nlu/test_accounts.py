@@ -223,3 +223,15 @@ def test_no_clause_leaves_a_trade_on_an_account_standing(kind: str) -> None:
         if parse(clause.format(c=text), accounts=ACCOUNTS).intent in TRADING_INTENTS
     ]
     assert not standing, f"{len(standing)} trades left standing: {standing[:20]}"
+
+
+def test_one_character_names_are_only_switched_to() -> None:
+    accounts = {"a": ["金"]}
+    assert parse("/use a", accounts=accounts) == Command(intent=Intent.USE_ACCOUNT, account="a")
+    assert parse("切换到金", accounts=accounts) == Command(intent=Intent.USE_ACCOUNT, account="a")
+    for text in ("资金", "a 持仓", "金 持仓", "buy a lot of gold"):
+        assert parse(text, accounts=accounts) == parse(text)
+
+
+def test_a_label_given_as_one_string_is_one_label() -> None:
+    assert parse("IC实盘 持仓", accounts={"ic-live": "IC实盘"}).account == "ic-live"
