@@ -236,8 +236,9 @@ def mentioned_at(text: str, accounts: Book) -> bool:
     """True if an @mention (which normalisation drops as a bot's name) is an account's: "平仓黄金 @IC实盘"."""
     for mention in _AT.findall(unicodedata.normalize("NFKC", text).lower()):
         key = _compact(normalize(mention))
-        if any(key.startswith(name) for name in accounts.names):
-            return True
+        for name in accounts.names:
+            if len(name) > 1 and key.startswith(name) and not key[len(name) : len(name) + 1].isalnum():
+                return True  # "@demo", "@IC实盘", "@ic live,"; not "@demobot"
     return False
 
 

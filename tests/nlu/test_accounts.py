@@ -235,3 +235,9 @@ def test_one_character_names_are_only_switched_to() -> None:
 
 def test_a_label_given_as_one_string_is_one_label() -> None:
     assert parse("IC实盘 持仓", accounts={"ic-live": "IC实盘"}).account == "ic-live"
+
+
+def test_an_account_at_mentioned_is_not_dropped_with_the_bots_name() -> None:
+    for text in ("平仓黄金 @IC实盘", "close gold @demo", "close gold @ic live"):
+        assert parse(text, accounts=ACCOUNTS) == Command()
+    assert parse("@demobot 平仓黄金", accounts=ACCOUNTS) == parse("平仓黄金")
