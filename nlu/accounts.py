@@ -260,11 +260,13 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
         found.add(verdict)
         questions_only = questions_only or _bare_cue(match, accounts)
         cuts.append((*match.span(), bool(match["pre"] or match["post"] or match["all"])))
+    if unsure:  # before looking for names no account has: a name not placed is still configured
+        return Reading(rest=text, command=UNKNOWN)
     rest = _cut(text, cuts, noun=False)
     missing = _unknown(rest, lex)
     if missing is not None:
         return Reading(rest=text, command=Command(problem=missing))
-    if unsure or len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
+    if len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
         return Reading(rest=text, command=UNKNOWN)
     account = next(iter(found), None)
     with_noun = _cut(text, cuts, noun=True) if any(named for _s, _e, named in cuts) else None

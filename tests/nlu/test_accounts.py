@@ -126,6 +126,7 @@ def test_longest_name_first() -> None:
 def test_a_label_two_accounts_share_is_never_resolved() -> None:
     accounts = {"x1": ["实盘"], "x2": ["实盘"]}
     assert parse("实盘 持仓", accounts=accounts) == Command()
+    assert parse("实盘账户持仓", accounts=accounts) == Command()  # configured: not "no account called 实盘"
     assert parse("x1 持仓", accounts=accounts).account == "x1"
 
 
