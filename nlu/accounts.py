@@ -57,6 +57,12 @@ _SWITCH = re.compile(
 # A switch word the whole-message form did not read ("切换到demo吗?", "不要切换到demo"): never a switch.
 _SWITCH_WORD = re.compile(r"切换|切到|切去|换到|换成|换个|转到|改用|使用|\bswitch\b|\buse\b", re.ASCII)
 _ANY_NOUN = re.compile(_NOUN, re.ASCII)
+# Accounts named but not which: another, both, several (every one is ALL, read before this).
+_VAGUE = re.compile(
+    rf"(?:其他|其它|别的|另一个|另外的?|另个|两个|俩|几个|多个|一些)\s*(?:的\s*)?{_NOUN_CN}"
+    r"|\baccounts\b|\baccts\b|\b(?:other|another|second|different|both|two|several|some)\s+(?:account|acct)\b",
+    re.ASCII,
+)
 _QUESTIONISH = re.compile(r"什么|啥|哪|几|谁|咩|边个|\?|吗|呢|\b(?:which|what|who|whose)\b", re.ASCII)
 
 # Names that are no account's: "on foo buy...", "foo account", "account foo-2", "... on ic-2", "foo账户".
@@ -263,6 +269,8 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
     if unsure:  # before looking for names no account has: a name not placed is still configured
         return Reading(rest=text, command=UNKNOWN)
     rest = _cut(text, cuts, noun=False)
+    if _ANY_NOUN.search(rest) and _VAGUE.search(rest):
+        return Reading(rest=text, command=UNKNOWN)  # "其他账户的持仓", "positions on my accounts": which?
     missing = _unknown(rest, lex)
     if missing is not None:
         return Reading(rest=text, command=Command(problem=missing))
