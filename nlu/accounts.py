@@ -402,8 +402,8 @@ def _foreign(word: str, lex: Lexicon, strict: bool) -> bool:
     """A word that names no account, symbol or word of the parser (`strict`: no cue word either)."""
     if word in C.TRADE_WORDS or word in _GENERIC_EN or lex.resolve(word) is not None:
         return False
-    if strict and (not _LETTER.search(word) or C.UNSAFE.search(word) or P.PERIODS.first(word)):
-        return False
+    if P.PERIODS.first(word) or (strict and (not _LETTER.search(word) or C.UNSAFE.search(word))):
+        return False  # "today account P&L": a period
     return not re.fullmatch(r"[0-9.\-]*[.\-][0-9.\-]*", word)  # a range or a price, not a name
 
 

@@ -85,6 +85,10 @@ def test_words_around_a_place_are_not_taken_for_an_account(text: str) -> None:
     assert parse(text, accounts=ACCOUNTS) == parse(text)
 
 
+def test_a_period_before_account_is_no_name() -> None:
+    assert parse("today account P&L", accounts={"demo": []}) == parse("today account P&L")
+
+
 def test_without_accounts_nothing_names_one() -> None:
     for text in ("IC实盘 平仓黄金", "切换到 IC实盘", "/use demo", "on foo buy 0.01 gold", "所有账户持仓"):
         assert parse(text).account is None
