@@ -75,11 +75,14 @@ class Controls:
             now = self.now
             step_end = min(target_msc, (now - now % HOUR + HOUR) * 1000)
             day_before = now // 86400
-            self.triggers.on_ticks(self.market.engine.advance_to(step_end))
-            if self.now // 86400 > day_before:
+            ticks = self.market.engine.advance_to(step_end)
+            self.triggers.on_ticks(ticks)
+            rolled = self.now // 86400 > day_before
+            if rolled:
                 self.triggers.rollover(self.now - self.now % 86400)
             self.triggers.expire(self.now)
-            self.triggers.stop_out(self.now_msc)
+            moved = rolled or not isinstance(ticks, dict) or any(len(t) for t in ticks.values())
+            self.triggers.stop_out(self.now_msc, moved=moved)
 
     def set_price(self, symbol: str, bid: float, ask: float | None = None) -> None:
         """Quote `symbol` now (ask defaults to bid + typical spread) and react to it at once."""

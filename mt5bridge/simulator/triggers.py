@@ -100,6 +100,7 @@ class Triggers:
         self.book = exchange.book
         self.market = exchange.market
         self.fills = exchange.fills
+        self._quiet: tuple[int, int, float, float, int] | None = None  # the account as the last check left it
 
     def on_ticks(self, new_ticks: Mapping[str, np.ndarray]) -> None:
         """Handle every crossing in the new ticks (canonical names -> TICKS_DTYPE arrays), in time order.
@@ -212,16 +213,29 @@ class Triggers:
             pos.swap = round(pos.swap + amount, 2)
             self.ledger.touch(pos)
 
-    def stop_out(self, at_msc: int) -> None:
-        """Close the most losing position while the margin level is at or below the stop-out level."""
+    def _account_key(self) -> tuple[int, int, float, float, int]:
+        """What the account's figures read besides the quotes (a trade, a balance or credit operation,
+        the leverage): equal keys and unmoved quotes mean the same figures."""
+        acc = self.book.account
+        return (len(self.book.deals), len(self.book.positions), acc.balance, acc.credit, acc.leverage)
+
+    def stop_out(self, at_msc: int, *, moved: bool = True) -> None:
+        """Close the most losing position while the margin level is at or below the stop-out level.
+
+        `moved=False` says no quote changed since the last call: then, unless the account changed too,
+        the last check's answer (no stop-out) still holds and the figures are not computed again (every
+        terminal call advances the clock, most of them without a new tick).
+        """
+        if not moved and self._quiet == self._account_key():
+            return
         acc = self.book.account
         for _ in range(len(self.book.positions)):
             figures = self.ledger.figures()
             if figures.margin <= 0:
-                return
+                break
             level = figures.margin_level if acc.margin_so_mode == 0 else figures.equity
             if level > acc.margin_so_so:
-                return
+                break
             worst = min(self.book.positions.values(), key=lambda p: self.ledger.position_profit(p) + p.swap)
             bid, ask = self.market.quote(worst.symbol)
             price = bid if worst.is_buy else ask
@@ -229,3 +243,4 @@ class Triggers:
             self.fills.close_position(
                 worst, worst.volume, price, C.DEAL_REASON_SO, worst.magic, comment, at_msc
             )
+        self._quiet = self._account_key()

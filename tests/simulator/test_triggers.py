@@ -97,6 +97,23 @@ def test_stop_out_closes_the_worst_position(mt5: Simulator) -> None:
     assert out.reason == mt5.DEAL_REASON_SO and out.comment.startswith("[so ")
 
 
+def test_stop_out_after_a_withdrawal_comes_with_the_next_clock_step_even_without_a_tick(
+    mt5: Simulator,
+) -> None:
+    mt5.set_price("XAUUSD", 2000.00, 2000.10)
+    deal(mt5, "XAUUSD", "buy", 4.0)  # margin 8000.40 on 10000 equity
+    mt5.advance(1)
+    assert mt5.positions_total() == 1
+    mt5.deposit(-6000.0, "Withdrawal")  # equity ~3,960: under 50 % of the margin, no price moved
+    ticked = mt5.market.engine.advance_to  # only to see whether the next step brings a tick
+    seen: list[bool] = []
+    mt5.market.engine.advance_to = lambda t: seen.append(bool(r := ticked(t))) or r  # type: ignore[method-assign]
+    mt5.advance(0.001)
+    assert seen == [False]  # a step without a new quote: the account's change alone calls the check
+    assert mt5.positions_total() == 0
+    assert mt5.history_deals_get(0, 2**40)[-1].reason == mt5.DEAL_REASON_SO
+
+
 def test_day_orders_expire(mt5: Simulator) -> None:
     mt5.set_price("EURUSD", 1.10000, 1.10002)
     ticket = pending(mt5, 2, 1.05000, type_time=mt5.ORDER_TIME_DAY)
