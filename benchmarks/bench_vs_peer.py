@@ -8,9 +8,11 @@ What it does, so anyone can reproduce the README's table:
    the wall clock (`realtime`), prices moving as in a live terminal;
 3. serves the peer through benchmarks/peer/MetaTrader5.py, a `MetaTrader5` stand-in whose functions are
    the simulator's (benchmarks/peer/serve_peer.py starts it as `mt5-bridge server` would on Windows);
-4. one server after the other, pinned to CPU 0, with wrk (1 thread, 16 connections) on CPU 1: every route
-   with 0 open positions, then again after opening the same 1,000 positions through each one's own order
-   route (4 symbols, buys and sells, 4 EA magics);
+4. both servers up at once, pinned to CPU 0, with wrk (1 thread, 16 connections) on CPU 1, loading one
+   at a time: per route a 2 s warm-up of each, then `--rounds` runs of each in turn (ours, the peer's,
+   ours, ...), the best run of each side kept, so a slow spell of a shared machine lands on both sides
+   rather than on whichever ran then; every route with 0 open positions, then again after opening the
+   same 1,000 positions through each one's own order route (4 symbols, buys and sells, 4 EA magics);
 5. prints requests/s, p99 and the body size per route, and ours / peer.
 
 mt5bot runs as `mt5bot serve` does for a user: token authentication, the rate limiter (limit set high),
@@ -19,7 +21,7 @@ The peer has no authentication; wrk sends the same header to both. Routes the pe
 show our figure alone; for "a symbol" the peer's nearest route is /tick/{symbol} (ours also returns the
 symbol's specification).
 
-Run: .venv/bin/python benchmarks/bench_vs_peer.py [--seconds 10] [--positions 1000]
+Run: .venv/bin/python benchmarks/bench_vs_peer.py [--seconds 6] [--rounds 2] [--positions 1000]
 Targets (issue 15): every route >= 3x the peer, our p99 < 20 ms, at 0 and at 1,000 positions.
 """
 
@@ -129,29 +131,49 @@ def wait_up(url: str, proc: subprocess.Popen[str]) -> None:
 Result = dict[tuple[str, int], tuple[Load, int]]  # (route, positions) -> load, body bytes
 
 
-def run_side(
-    name: str, base: str, paths: list[tuple[str, str | None]], open_one: Callable[[int], None],
-    binary: str, seconds: int, positions: int,
-) -> Result:  # fmt: skip
-    """Every route at 0 positions, then `positions` opened through `open_one`, then every route again."""
-    out: Result = {}
+class Side:
+    """One server under test: its name, base URL, route paths, how it opens a position, its process."""
+
+    def __init__(
+        self, name: str, base: str, paths: list[tuple[str, str | None]], open_one: Callable[[int], None],
+        proc: subprocess.Popen[str],
+    ) -> None:  # fmt: skip
+        self.name, self.base, self.paths, self.open_one, self.proc = name, base, paths, open_one, proc
+        self.result: Result = {}
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def run_sides(sides: list[Side], binary: str, seconds: int, rounds: int, positions: int) -> None:
+    """Every route at 0 positions, then `positions` opened on each side, then every route again."""
     for held in (0, positions):
         if held:
-            print(f"{name}: opening {held} positions ...", flush=True)
-            for i in range(held):
-                open_one(i)
+            for side in sides:
+                print(f"{side.name}: opening {held} positions ...", flush=True)
+                for i in range(held):
+                    side.open_one(i)
             time.sleep(2)  # let the trade watcher and snapshots settle before measuring
-        for label, path in paths:
-            if path is None:
-                continue
-            wrk(binary, base + path, 2)  # warm-up: caches, JIT-free but lazy imports and pools
-            load = wrk(binary, base + path, seconds)
-            out[(label, held)] = (load, body_size(base + path))
-            print(
-                f"  {name:6} {held:5} pos  {label:22} {load.rps:9,.0f} req/s  p99 {load.p99:7.2f} ms",
-                flush=True,
-            )
-    return out
+        for index, (label, _) in enumerate(sides[0].paths):
+            active = [(side, path) for side in sides if (path := side.paths[index][1]) is not None]
+            for (side, path), load in zip(active, best_runs(active, binary, seconds, rounds), strict=True):
+                side.result[(label, held)] = (load, body_size(side.base + path))
+                line = f"{load.rps:9,.0f} req/s  p99 {load.p99:7.2f} ms"
+                print(f"  {side.name:6} {held:5} pos  {label:22} {line}", flush=True)
+
+
+def best_runs(active: list[tuple[Side, str]], binary: str, seconds: int, rounds: int) -> list[Load]:
+    """Per side: a warm-up, then `rounds` runs taken in turn with the other sides; its best run."""
+    for side, path in active:
+        wrk(binary, side.base + path, 2)  # warm-up: caches, lazy imports and pools
+    best: list[Load | None] = [None] * len(active)
+    for _ in range(rounds):
+        for i, (side, path) in enumerate(active):
+            load = wrk(binary, side.base + path, seconds)
+            if (kept := best[i]) is None or load.rps > kept.rps:
+                best[i] = load
+    return [load for load in best if load is not None]
 
 
 def order(i: int, buy: str, sell: str) -> dict[str, object]:
@@ -160,33 +182,18 @@ def order(i: int, buy: str, sell: str) -> dict[str, object]:
             "magic": MAGICS[i // 2 % 4]}  # fmt: skip
 
 
-def measured(
-    proc: subprocess.Popen[str], name: str, base: str, paths: list[tuple[str, str | None]],
-    open_one: Callable[[int], None], binary: str, seconds: int, positions: int,
-) -> Result:  # fmt: skip
-    """`run_side`, then the server stopped whatever happened."""
-    try:
-        return run_side(name, base, paths, open_one, binary, seconds, positions)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-
-
-def ours(tmp: Path, state: Path, binary: str, seconds: int, positions: int, now: datetime) -> Result:
+def ours(tmp: Path, state: Path, now: datetime) -> Side:
     port = 18100 + os.getpid() % 500
     (tmp / "ours").mkdir()
     shutil.copy(state, tmp / "ours" / "state.json")
     proc = start_server(tmp / "ours", port, SIMULATOR.format(state=tmp / "ours" / "state.json"))
     base = f"http://127.0.0.1:{port}"
-
     paths = [(label, path) for label, path, _ in routes(now)]
     opens = lambda i: post(base + "/api/v1/order/open", order(i, "buy", "sell"))  # noqa: E731
-    return measured(proc, "mt5bot", base, paths, opens, binary, seconds, positions)
+    return Side("mt5bot", base, paths, opens, proc)
 
 
-def peer(
-    tmp: Path, state: Path, python: Path, binary: str, seconds: int, positions: int, now: datetime
-) -> Result:
+def peer(tmp: Path, state: Path, python: Path, now: datetime) -> Side:
     port = 18600 + os.getpid() % 500
     shutil.copy(state, tmp / "peer-state.json")
     env = {**os.environ, "MT5BOT_PEER_STATE": str(tmp / "peer-state.json"),
@@ -195,10 +202,9 @@ def peer(
     proc = subprocess.Popen(cmd, env=env, text=True, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/health", proc)
-
     paths = [(label, path) for label, _, path in routes(now)]
     opens = lambda i: post(base + "/order", order(i, "BUY", "SELL"))  # noqa: E731
-    return measured(proc, "peer", base, paths, opens, binary, seconds, positions)
+    return Side("peer", base, paths, opens, proc)
 
 
 def table(now: datetime, mine: Result, theirs: Result, positions: int) -> str:
@@ -229,7 +235,8 @@ def table(now: datetime, mine: Result, theirs: Result, positions: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=10, help="wrk run per route (after a 2 s warm-up)")
+    parser.add_argument("--seconds", type=int, default=6, help="one wrk run (after a 2 s warm-up per route)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per route and side, in turn; best kept")
     parser.add_argument("--positions", type=int, default=1000)
     parser.add_argument("--fresh", action="store_true", help="rebuild the peer's venv")
     parser.add_argument("--only", choices=("ours", "peer"), help="measure one side (no ratios)")
@@ -241,15 +248,21 @@ def main() -> None:
         tmp = Path(tmpdir)
         state = tmp / "state.json"
         build_state(state)
-        print(f"wrk -t1 -c16 on CPU 1, each server on CPU 0, {args.seconds} s per route; "
-              f"{os.cpu_count()} CPUs: {platform_line()}", flush=True)  # fmt: skip
-        mine = ours(tmp, state, binary, args.seconds, args.positions, now) if args.only != "peer" else {}
-        theirs = (
-            peer(tmp, state, python, binary, args.seconds, args.positions, now) if args.only != "ours" else {}
-        )
-    if mine and theirs:
+        print(f"wrk -t1 -c16 on CPU 1, both servers on CPU 0, {args.rounds} x {args.seconds} s per route and "
+              f"side, best kept; {os.cpu_count()} CPUs: {platform_line()}", flush=True)  # fmt: skip
+        sides: list[Side] = []
+        try:
+            if args.only != "peer":
+                sides.append(ours(tmp, state, now))
+            if args.only != "ours":
+                sides.append(peer(tmp, state, python, now))
+            run_sides(sides, binary, args.seconds, args.rounds, args.positions)
+        finally:
+            for side in sides:
+                side.stop()
+    if len(sides) == 2:
         print()
-        print(table(now, mine, theirs, args.positions))
+        print(table(now, sides[0].result, sides[1].result, args.positions))
 
 
 def platform_line() -> str:
