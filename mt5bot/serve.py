@@ -16,7 +16,6 @@ from aiohttp import web
 from api.settings import EventLoop
 from api.tls import TLSConfigError, server_ssl_context
 from mt5bot import stopfile
-from mt5bot.app import create_app
 from mt5bot.config import Settings, load_settings
 from mt5bot.logs import setup_logging
 from storage.errors import StorageConfigError
@@ -33,6 +32,8 @@ async def run_service(
 ) -> None:
     """Start the app, listen, and wait for a stop signal (or `stop_file` to appear: mt5bot/stopfile.py);
     `ready` receives the listening URLs."""
+    from mt5bot.app import create_app  # the whole service: loaded when it runs, not for `mt5bot --version`
+
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     try:
         await runner.setup()
