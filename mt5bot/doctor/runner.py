@@ -20,6 +20,7 @@ from mt5bot.doctor.model import Check, Status, fail, ok, skip
 from mt5bot.doctor.platforms import platform_checks
 from mt5bot.doctor.ports import ports
 from mt5bot.doctor.terminal_probe import terminal_checks
+from mt5bot.doctor.watchdog import watchdog
 
 MASK = "***"
 
@@ -49,6 +50,7 @@ async def _checks(settings: Settings) -> list[Check]:
         found.append(skip("terminal", "the backend cannot be imported"))
     else:
         found += await terminal_checks(settings)
+    found.append(watchdog(settings.mt5))
     found += await platform_checks(settings)
     return found
 
