@@ -15,19 +15,25 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
 
-from mt5bridge.trading.pnl import PnLLine
 from reports.chart_equity import equity_panel
+from reports.chart_text import (
+    lots_text,
+    money_text,
+    scope_label,
+    strategy_label,
+    summary_text,
+    symbol_label,
+)
 from reports.chartstyle import (
     BUY_COLOR,
     LINE_COLOR,
     MUTED,
-    NO_CJK,
     SELL_COLOR,
     ChartStyle,
     chart_style,
     pnl_color,
 )  # fmt: skip
-from reports.models import DayRow, HedgeBook, Report, ReportKind, StrategyRow
+from reports.models import DayRow, HedgeBook, Report, ReportKind
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,7 +43,6 @@ if TYPE_CHECKING:
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 6.0, 100  # 1000 x 600 px
 MAX_SYMBOLS = 12
 MAX_STRATEGIES = 8
-NAME_CHARS = 18
 COMPRESS_LEVEL = 3
 
 _Row = TypeVar("_Row")
@@ -91,49 +96,6 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
         buffer, format="PNG", compress_level=COMPRESS_LEVEL
     )
     return buffer.getvalue()
-
-
-# --- text ------------------------------------------------------------------------------------------------
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{value:+,.2f} {currency}"
-
-
-def _lots(value: float, *, signed: bool = False) -> str:
-    """Lots with 2 decimals, or 3 when the volume has them (0.015 must not show as 0.01 or 0.02)."""
-    text = f"{value:{'+' if signed and value else ''}.3f}"
-    return text[:-1] if text.endswith("0") else text
-
-
-def _symbol_label(symbol: str, style: ChartStyle) -> str:
-    return style.text(symbol[:NAME_CHARS]) if symbol else style.words.account
-
-
-def strategy_label(row: StrategyRow, style: ChartStyle = NO_CJK) -> str:
-    """The EA's name when drawable, else "manual" for magic 0 or "magic N"."""
-    if row.name and style.drawable(row.name):
-        return style.text(row.name[:NAME_CHARS])
-    return style.words.manual if row.magic == 0 else style.words.magic.format(magic=row.magic)
-
-
-def scope_label(report: Report, style: ChartStyle = NO_CJK) -> str:
-    """The title's scope: `  EA 20250101 (HedgeGrid)` for one EA (its name when drawable), else empty."""
-    if report.magic is None:
-        return ""
-    name = report.ea_names.get(report.magic)
-    shown = f" ({style.text(name[:NAME_CHARS])})" if name and style.drawable(name) else ""
-    return f"  EA {report.magic}{shown}"
-
-
-def _summary(total: PnLLine, currency: str, style: ChartStyle) -> str:
-    rate = "-" if total.win_rate is None else f"{total.win_rate:.0%}"
-    return style.words.summary.format(
-        realized=_money(total.realized, currency),
-        floating=_money(total.floating, currency),
-        trades=total.trades,
-        rate=rate,
-    )
 
 
 def _titles(fig: Figure, title: str, subtitle: str, style: ChartStyle) -> None:
@@ -214,11 +176,11 @@ def _grid(ax: Axes, axis: Literal["x", "y"]) -> None:
 
 def _draw_daily(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
-    total = _money(report.total.total, currency)
+    total = money_text(report.total.total, currency)
     _titles(
         fig,
         words.daily_title.format(label=report.label, scope=scope_label(report, style), total=total),
-        _summary(report.total, currency, style),
+        summary_text(report.total, currency, style),
         style,
     )
     if not report.by_symbol and not report.by_strategy:
@@ -248,7 +210,7 @@ def _daily_symbols(ax: Axes, report: Report, style: ChartStyle) -> None:
     ax.barh(bottom, floating, height=height, color=[pnl_color(v, light=True) for v in floating])
     _value_labels(ax, realized, top)
     _value_labels(ax, floating, bottom)
-    labels = [_symbol_label(r.symbol, style) for r in rows]
+    labels = [symbol_label(r.symbol, style) for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontfamily=style.family(*labels))
     ax.invert_yaxis()  # best first, at the top
     _value_axis(ax, margin=0.3)
@@ -275,11 +237,11 @@ def _daily_strategies(ax: Axes, report: Report, style: ChartStyle) -> None:
 
 def _draw_monthly(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
-    total = _money(report.total.total, currency)
+    total = money_text(report.total.total, currency)
     _titles(
         fig,
         words.monthly_title.format(label=report.label, scope=scope_label(report, style), total=total),
-        _summary(report.total, currency, style),
+        summary_text(report.total, currency, style),
         style,
     )
     traded = any(d.trades or d.realized for d in report.days)
@@ -368,7 +330,7 @@ def _mark_extremes(ax: Axes, values: list[float]) -> None:
 def _draw_hedge(fig: Figure, report: Report, style: ChartStyle) -> None:
     words, currency = style.words, style.text(report.account.currency)
     books = report.hedge.symbols
-    floating = _money(sum(b.floating for b in books), currency)
+    floating = money_text(sum(b.floating for b in books), currency)
     level = report.account.margin_level
     _titles(
         fig,
@@ -387,9 +349,9 @@ def _draw_hedge(fig: Figure, report: Report, style: ChartStyle) -> None:
     _caption(fig, words.hedge_caption, style)
     for y, book in enumerate(rows):
         text = words.hedge_book.format(
-            net=_lots(book.net_volume, signed=True),
-            locked=_lots(book.locked_volume),
-            floating=_money(book.floating, currency),
+            net=lots_text(book.net_volume, signed=True),
+            locked=lots_text(book.locked_volume),
+            floating=money_text(book.floating, currency),
         )
         ax.text(
             1.03,
@@ -412,7 +374,7 @@ def _hedge_bars(ax: Axes, rows: list[HedgeBook], style: ChartStyle) -> None:
     ax.barh(positions, buys, height=0.6, color=BUY_COLOR)
     ax.barh(positions, sells, height=0.6, color=SELL_COLOR)
     ax.scatter([b.net_volume for b in rows], positions, marker="D", s=40, color="black", zorder=3)
-    labels = [_symbol_label(b.symbol, style) for b in rows]
+    labels = [symbol_label(b.symbol, style) for b in rows]
     ax.set_yticks(positions, labels, fontfamily=style.family(*labels))
     ax.invert_yaxis()
     widest = max(max(buys), -min(sells), 0.01) * 1.15

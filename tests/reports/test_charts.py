@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from mt5bridge.trading.pnl import PnLLine
-from reports.charts import render_chart, strategy_label
+from reports.chart_text import strategy_label
+from reports.charts import render_chart
 from reports.chartstyle import chart_style
 from reports.models import (
     AccountFigures,

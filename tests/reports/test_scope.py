@@ -11,7 +11,8 @@ from bot.core.render import Renderer
 from mt5bridge.terminal.models import Account, Deal, Position, utc
 from mt5bridge.trading.periods import range_window
 from mt5bridge.trading.pnl import entry_magics
-from reports.charts import render_chart, scope_label
+from reports.chart_text import scope_label
+from reports.charts import render_chart
 from reports.models import Report, ReportKind
 from reports.numbers import build_report, month_days
 from reports.settings import HedgeRules
