@@ -22,23 +22,26 @@ from functools import lru_cache
 
 from nlu import cues as C
 from nlu import patterns as P
+from nlu.account_words import (
+    ALL,
+    ALL_ONLY,
+    ANY_NOUN,
+    GENERIC_CN,
+    NOUN,
+    NOUN_CN,
+    name_like,
+    unknown_account,
+)
 from nlu.command import ALL_ACCOUNTS, UNKNOWN, Command, Intent, Problem, ProblemCode
 from nlu.lexicon import Lexicon, freeze_aliases, lexicon
 from nlu.normalize import normalize
 
 Accounts = Mapping[str, Sequence[str]]  # configured name -> extra names (its label, synonyms)
 
-_NOUN_CN = r"(?:账户|账号|帐户|帐号|户口)"
-_NOUN_ONE = rf"(?:{_NOUN_CN}|\baccount\b|\bacct\b)"
-_NOUN = rf"(?:{_NOUN_CN}|\baccounts?\b|\bacct\b)"
+_NOUN_ONE = rf"(?:{NOUN_CN}|\baccount\b|\bacct\b)"
 _EN_PREP = r"\b(?:on|in|at|for|from|via|using|with|across|under)\s+(?:the\s+|my\s+)?"
 _CN_PREP = r"(?:(?<![现正存实所])在|使用|用|从|于)\s*"
-_ALL = (
-    rf"(?:所有|全部|每个|每一个|各个|各|全)\s*(?:的\s*)?{_NOUN_CN}"
-    r"|\b(?:all|every|each)\s+(?:of\s+)?(?:my\s+|the\s+|our\s+)?(?:accounts?|accts?)\b"
-)
 _FIRM_PREP = frozenset({"on", "in", "在", "用"})  # where a word of the parser's would not stand
-_ALL_ONLY = re.compile(rf"^(?:{_ALL})$", re.ASCII)
 _LEAD = re.compile(
     r"^(?:\s|请|帮我|麻烦|给我|查看|查询|看看|看下|看一下|显示|\bplease\b|\bpls\b|\bshow(?: me)?\b)*$",
     re.ASCII,
@@ -49,53 +52,22 @@ _SWITCH = re.compile(
     r"^(?:请|帮我|我要|我想|给我|麻烦|please\s+|pls\s+)?\s*"
     r"(?P<verb>切换到|切换至|切换成|切换去|切到|切去|换到|换成|转到|改用|使用|用|切换|换一个|换个|换|"
     r"switch\s+(?:over\s+)?to|switch|change\s+to|use)"
-    rf"\s*(?:the\s+|my\s+)?(?P<pre>{_NOUN})?\s*(?:到|至|为|成|\bto\b)?\s*"
-    rf"(?P<target>.*?)\s*(?P<noun>{_NOUN}|号)?"
+    rf"\s*(?:the\s+|my\s+)?(?P<pre>{NOUN})?\s*(?:到|至|为|成|\bto\b)?\s*"
+    rf"(?P<target>.*?)\s*(?P<noun>{NOUN}|号)?"
     r"\s*(?:吧|了|一下|\bplease\b|\bpls\b|\bthanks\b|\bthx\b|谢谢)?\s*[.!。]?$",
     re.ASCII,
 )
 # A switch word the whole-message form did not read ("切换到demo吗?", "不要切换到demo"): never a switch.
 _SWITCH_WORD = re.compile(r"切换|切到|切去|换到|换成|换个|转到|改用|使用|\bswitch\b|\buse\b", re.ASCII)
-_ANY_NOUN = re.compile(_NOUN, re.ASCII)
 # Accounts named but not which: another, both, several (every one is ALL, read before this).
 _VAGUE = re.compile(
-    rf"(?:其他|其它|别的|另一个|另外的?|另个|两个|俩|几个|多个|一些)\s*(?:的\s*)?{_NOUN_CN}"
+    rf"(?:其他|其它|别的|另一个|另外的?|另个|两个|俩|几个|多个|一些)\s*(?:的\s*)?{NOUN_CN}"
     r"|\baccounts\b|\baccts\b|\b(?:other|another|second|different|both|two|several|some)\s+(?:account|acct)\b",
     re.ASCII,
 )
-_QUESTIONISH = re.compile(r"什么|啥|哪|几|谁|咩|边个|\?|吗|呢|\b(?:which|what|who|whose)\b", re.ASCII)
-
-# Names that are no account's: "on foo buy...", "foo account", "account foo-2", "... on ic-2", "foo账户".
-_ID = r"[a-z0-9][a-z0-9_.\-]*"
-_ID_MARKED = (
-    r"(?=[a-z0-9_.\-]*[0-9_\-])[a-z0-9][a-z0-9_.\-]*"  # with a digit, _ or -: no English word looks like it
-)
-_UNKNOWN_EN = (  # each on its own: their matches may overlap ("on acct-7": "acct" and "on acct-7")
-    re.compile(rf"(?<![a-z0-9_.\-])(?P<word>{_ID})\s*(?:\baccount\b|\bacct\b|{_NOUN_CN})", re.ASCII),
-    re.compile(rf"\b(?:account|acct)\s*[:#]?\s*(?P<word>{_ID_MARKED})(?![a-z0-9_])", re.ASCII),
-)
-_UNKNOWN_PLACE = (  # strict: a cue or a period after the preposition is not a name
-    re.compile(rf"^\s*(?:on|in|at|using|via)\s+(?:the\s+|my\s+)?(?P<word>{_ID})(?=\s*[:,]|\s+\S)", re.ASCII),
-    re.compile(
-        rf"\b(?:on|in|at|using|via|for)\s+(?:the\s+|my\s+)?(?P<word>{_ID_MARKED})\s*[.!。]?$", re.ASCII
-    ),
-)
-_PLACE_GATE = re.compile(r"\b(?:on|in|at|using|via|for)\s", re.ASCII)  # most messages have none
-_UNKNOWN_CJK = re.compile(
-    rf"(?:^|(?<=[\s,:在用从]))(?P<run>[a-z0-9\u3400-\u9fff]{{2,16}}?)\s*(?:的\s*)?{_NOUN_CN}", re.ASCII
-)
-_GENERIC_EN = frozenset(
-    "your our his her which what whose any current default same other another that this trading whole"
-    " entire one two per switch use change new show see view check display list give tell get".split()
-)
-_GENERIC_CN = "请帮我给查看显示一下这个那当前我的你们交易全部所有每各在用从换切到"
-_LETTER = re.compile(r"[a-z]")
 _AT = re.compile(r"@([^\s@]+(?:\s[a-z0-9]+)?)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _JOINS = re.compile(r".*[a-z0-9.]|[a-z0-9.]", re.ASCII)  # a digit, point or letter on either side
-_NOT_A_NAME = re.compile(
-    "|".join(p.pattern for p in (C.QUESTION, C.NEGATION, C.HYPOTHETICAL, C.PAST, C.NOT_NOW)), re.ASCII
-)
 _SPACE = re.compile(r"\s+")
 
 
@@ -165,7 +137,7 @@ def _fragment(key: str) -> str:
 def _parser_words() -> re.Pattern[str]:
     """Every word the parser reads on its own (verbs, queries, periods, selectors), whole."""
     tables = (C.QUERIES, P.PERIODS, P.SELECTORS, P.REPORTS)
-    sources = [P.ANY_VERB.pattern, P.REPORT_WORD.pattern, _ALL]
+    sources = [P.ANY_VERB.pattern, P.REPORT_WORD.pattern, ALL]
     sources += [pattern.pattern for table in tables for pattern, _value in table.rows]
     return re.compile("|".join(f"(?:{source})" for source in sources), re.ASCII)
 
@@ -214,8 +186,8 @@ def _build(frozen: tuple[tuple[str, tuple[str, ...]], ...], lex: Lexicon) -> Boo
     alternatives = "|".join(_fragment(s) for s in by_length) or "(?!)"
     mention = re.compile(
         rf"(?P<prep>{_EN_PREP}|{_CN_PREP})?(?P<pre>{_NOUN_ONE}\s*[:#]?\s*)?"
-        rf"(?:(?P<all>{_ALL})|(?P<name>{alternatives}))"
-        rf"(?P<post>\s*(?:的\s*)?{_NOUN})?(?P<tail>\s*(?:的|:|,))?",
+        rf"(?:(?P<all>{ALL})|(?P<name>{alternatives}))"
+        rf"(?P<post>\s*(?:的\s*)?{NOUN})?(?P<tail>\s*(?:的|:|,))?",
         re.ASCII,
     )
     return Book(names=names, shared=frozenset(shared), kinds=kinds, mention=mention)
@@ -269,12 +241,12 @@ def read(text: str, accounts: Book, lex: Lexicon, forced: Intent | None, slashed
     if unsure:  # before looking for names no account has: a name not placed is still configured
         return Reading(rest=text, command=UNKNOWN)
     rest = _cut(text, cuts, noun=False)
-    if _ANY_NOUN.search(rest) and _VAGUE.search(rest):
+    if ANY_NOUN.search(rest) and _VAGUE.search(rest):
         return Reading(rest=text, command=UNKNOWN)  # "其他账户的持仓", "positions on my accounts": which?
-    missing = _unknown(rest, lex)
+    missing = unknown_account(rest, lex)
     if missing is not None:
         return Reading(rest=text, command=Command(problem=missing))
-    if len(found) > 1 or ((found or _ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
+    if len(found) > 1 or ((found or ANY_NOUN.search(rest)) and _SWITCH_WORD.search(rest)):
         return Reading(rest=text, command=UNKNOWN)
     account = next(iter(found), None)
     with_noun = _cut(text, cuts, noun=True) if any(named for _s, _e, named in cuts) else None
@@ -306,7 +278,7 @@ def _verdict(match: re.Match[str], text: str, accounts: Book, forced: Intent | N
     canonical = accounts.resolve(key)
     if canonical is None or _inside_word(text, match.start("name")):
         return _UNSURE  # a label two accounts share; "金账户" in "资金账户余额"
-    if match["pre"] or match["post"] or _ANY_NOUN.search(key):
+    if match["pre"] or match["post"] or ANY_NOUN.search(key):
         return canonical  # "demo账户", "account demo", a label with the word in it ("主账户")
     kind = accounts.kinds[key]
     if kind is _Kind.SYMBOL:
@@ -337,7 +309,7 @@ def _inside_word(text: str, start: int) -> bool:
         bool(before)
         and _CJK.match(text, start) is not None
         and _CJK.match(before) is not None
-        and (before not in _GENERIC_CN)
+        and (before not in GENERIC_CN)
     )
 
 
@@ -354,57 +326,11 @@ def _switch(text: str, accounts: Book, lex: Lexicon, slashed: bool) -> Command |
     canonical = accounts.resolve(target) or accounts.resolve(target + (match["noun"] or ""))
     if canonical is not None:
         return Command(intent=Intent.USE_ACCOUNT, account=canonical)
-    if _ALL_ONLY.match(f"{target} {match['noun'] or ''}".strip()) or _ALL_ONLY.match(target):
+    if ALL_ONLY.match(f"{target} {match['noun'] or ''}".strip()) or ALL_ONLY.match(target):
         return UNKNOWN  # "all accounts" is no account to switch to
-    if _name_like(target, lex):
+    if name_like(target, lex):
         return Command(problem=Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=target))
     return None
-
-
-def _name_like(target: str, lex: Lexicon, cues: bool = True) -> bool:
-    """Could this be an account's name: a short run of identifiers or Chinese, no word the parser reads
-    (`cues=False`: a not-serious word may be one, "模拟账户", but never a question, negation or time)."""
-    if len(target) > 24 or not re.fullmatch(r"[a-z0-9_.\- \u3400-\u9fff]+", target):
-        return False
-    if _QUESTIONISH.search(target) or lex.symbols_in(target):
-        return False
-    words = re.findall(r"[a-z]+", target)
-    if any(w in C.TRADE_WORDS for w in words):
-        return False
-    unsafe = C.UNSAFE if cues else _NOT_A_NAME
-    return not (
-        unsafe.search(target)
-        or P.ANY_VERB.search(target)
-        or C.QUERIES.first(target)
-        or P.PERIODS.first(target)
-    )
-
-
-def _unknown(text: str, lex: Lexicon) -> Problem | None:
-    """An account named that is not configured: "on foo buy...", "foo account", "模拟账户持仓"."""
-    noun = _ANY_NOUN.search(text) is not None
-    patterns = (*(_UNKNOWN_EN if noun else ()), *(_UNKNOWN_PLACE if _PLACE_GATE.search(text) else ()))
-    for pattern in patterns:
-        strict = pattern in _UNKNOWN_PLACE
-        for match in pattern.finditer(text):
-            if strict and C.UNSAFE.search(match[0]):
-                continue  # "in case gold drops...": a cue, not a place
-            if _foreign(match["word"], lex, strict):
-                return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=match["word"])
-    for match in _UNKNOWN_CJK.finditer(text) if noun else ():
-        run = match["run"].lstrip(_GENERIC_CN).removesuffix("的")
-        if len(run) >= 2 and _name_like(run, lex, cues=False) and not _ALL_ONLY.match(match[0].strip()):
-            return Problem(code=ProblemCode.UNKNOWN_ACCOUNT, text=run)
-    return None
-
-
-def _foreign(word: str, lex: Lexicon, strict: bool) -> bool:
-    """A word that names no account, symbol or word of the parser (`strict`: no cue word either)."""
-    if word in C.TRADE_WORDS or word in _GENERIC_EN or lex.resolve(word) is not None:
-        return False
-    if P.PERIODS.first(word) or (strict and (not _LETTER.search(word) or C.UNSAFE.search(word))):
-        return False  # "today account P&L": a period
-    return not re.fullmatch(r"[0-9.\-]*[.\-][0-9.\-]*", word)  # a range or a price, not a name
 
 
 def attach(command: Command, account: str | None) -> Command:

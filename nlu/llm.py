@@ -23,8 +23,9 @@ from nlu.accounts import Accounts, attach
 from nlu.command import ALL_ACCOUNTS, PARSER_ONLY, UNKNOWN, Command, Intent, Need
 from nlu.lexicon import Bands, lexicon
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
+from nlu.needs import with_needs
 from nlu.normalize import normalize
-from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, read_account, with_needs
+from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, read_account
 from nlu.settings import LLMSettings
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ from nlu.command import (
     UNKNOWN,
     Command,
     Intent,
-    Need,
     NumberField,
     OrderType,
     Problem,
@@ -32,6 +31,7 @@ from nlu.command import (
 )
 from nlu.dates import Unread, When, take
 from nlu.lexicon import Bands, Lexicon, lexicon
+from nlu.needs import with_needs
 from nlu.normalize import normalize
 from nlu.unread import unread
 
@@ -108,17 +108,20 @@ def read_account(
     text: str, accounts: A.Accounts, aliases: Mapping[str, Sequence[str]] | None = None
 ) -> A.Reading:
     """What the message says about accounts: the account it names, or a whole answer (docs/nlu.md)."""
+    return _read(text, A.book(accounts, aliases), lexicon(aliases))[0]
+
+
+def _read(text: str, accounts: A.Book, words: Lexicon) -> tuple[A.Reading, Intent | None]:
+    """The accounts' reading of the message after normalisation and its slash command, and the query
+    that slash command forces."""
     raw = normalize(text)
     norm, forced = _slash(raw)
-    words = lexicon(aliases)
-    return A.read(norm, A.book(accounts, aliases), words, forced, slashed=raw.startswith("/"))
+    return A.read(norm, accounts, words, forced, slashed=raw.startswith("/")), forced
 
 
 def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
     """The command with the account the message names; the account's words are not read as anything else."""
-    raw = normalize(text)
-    norm, forced = _slash(raw)
-    reading = A.read(norm, accounts, words, forced, slashed=raw.startswith("/"))
+    reading, forced = _read(text, accounts, words)
     if reading.command is not None:
         return reading.command
     if "@" in text and A.mentioned_at(text, accounts):
@@ -383,28 +386,3 @@ def _carried(kind: Intent, fields: dict[str, object], scan: S.Scan) -> bool:
     if stated - _ALLOWED[kind]:
         return False
     return kind is not Intent.CANCEL or bool(stated - {"side"}) or bool(P.CANCEL_OBJECT.search(scan.text))
-
-
-def with_needs(cmd: Command) -> Command:
-    """`cmd` with `needs` set to what the chat must ask before it is complete (None when nothing)."""
-    needs = _needs(cmd)
-    if not needs and cmd.needs is None:
-        return cmd
-    return cmd.model_copy(update={"needs": needs or None})
-
-
-def _needs(cmd: Command) -> tuple[Need, ...]:
-    """What the chat asks, in the order it asks: the number's role, the symbol, the side; or the target."""
-    needs: list[Need] = []
-    if not cmd.intent.is_trading:
-        return ()
-    if cmd.intent is Intent.OPEN:
-        if cmd.number is not None:
-            needs.append(Need.VOLUME_OR_PRICE)
-        if cmd.symbol is None:
-            needs.append(Need.SYMBOL)
-        if cmd.side is None:
-            needs.append(Need.SIDE)
-    elif cmd.symbol is None and cmd.selector is None and cmd.ticket is None and cmd.magic is None:
-        needs.append(Need.TICKET)
-    return tuple(needs)
