@@ -5,6 +5,9 @@ the same id, never by a second order."""
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -20,6 +23,19 @@ from tests.remote.conftest import ADMIN, core_of, settings_of
 from tests.remote.proxy import LossyProxy
 
 BUY = OpenRequest(symbol="XAUUSD", side=PositionSide.BUY, volume=0.01)
+
+
+@asynccontextmanager
+async def through_proxy(bridge: Api, **settings: Any) -> AsyncIterator[tuple[LossyProxy, RemoteTrading]]:
+    """A client of `bridge` through a proxy that can lose or hold the bridge's answers; both closed after."""
+    proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
+    await proxy.start()
+    remote = RemoteTrading(settings_of(proxy.url, **settings))
+    try:
+        yield proxy, remote
+    finally:
+        await remote.close()
+        await proxy.close()
 
 
 async def test_preview_then_execute_opens_exactly_one_position(bridge: Api, remote: RemoteTrading) -> None:
@@ -77,10 +93,7 @@ async def test_a_changed_plan_is_preview_changed_with_the_new_legs(
 
 
 async def test_a_lost_answer_is_outcome_unknown_and_the_same_id_learns_it(bridge: Api) -> None:
-    proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
-    await proxy.start()
-    remote = RemoteTrading(settings_of(proxy.url))
-    try:
+    async with through_proxy(bridge) as (proxy, remote):
         proxy.drop_answers = True
         with pytest.raises(BridgeOutcomeUnknown) as lost:
             await remote.execute(BUY, ADMIN, request_id="lost-1")
@@ -93,16 +106,10 @@ async def test_a_lost_answer_is_outcome_unknown_and_the_same_id_learns_it(bridge
         assert bridge.sim.positions_total() == 1
         (position,) = await remote.positions()
         assert position.ticket == again.outcomes[0].order
-    finally:
-        await remote.close()
-        await proxy.close()
 
 
 async def test_an_answer_that_never_comes_is_outcome_unknown_after_the_timeout(bridge: Api) -> None:
-    proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
-    await proxy.start()
-    remote = RemoteTrading(settings_of(proxy.url, read_timeout=1.0))
-    try:
+    async with through_proxy(bridge, read_timeout=1.0) as (proxy, remote):
         proxy.hold_answers = True
         with pytest.raises(BridgeOutcomeUnknown) as lost:
             await remote.execute(BUY, ADMIN, request_id="slow-1")
@@ -110,25 +117,16 @@ async def test_an_answer_that_never_comes_is_outcome_unknown_after_the_timeout(b
         proxy.hold_answers = False
         again = await remote.execute(BUY, ADMIN, request_id="slow-1")
         assert again.ok and again.replayed and bridge.sim.positions_total() == 1
-    finally:
-        await remote.close()
-        await proxy.close()
 
 
 async def test_without_an_id_a_lost_answer_still_names_the_id_it_went_under(bridge: Api) -> None:
-    proxy = LossyProxy(int(bridge.url.rsplit(":", 1)[1]))
-    await proxy.start()
-    remote = RemoteTrading(settings_of(proxy.url))
-    try:
+    async with through_proxy(bridge) as (proxy, remote):
         proxy.drop_answers = True
         with pytest.raises(BridgeOutcomeUnknown) as lost:
             await remote.execute(BUY, ADMIN)
         proxy.drop_answers = False
         again = await remote.execute(BUY, ADMIN, request_id=lost.value.request_id)
         assert again.replayed and bridge.sim.positions_total() == 1
-    finally:
-        await remote.close()
-        await proxy.close()
 
 
 async def test_a_bridge_nobody_listens_on_is_unreachable_and_nothing_was_sent() -> None:
