@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.settings import SecuritySettings, ServerSettings
+from mt5bridge.remote.directory import AccountDirectory
 from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.heartbeat import Heartbeat
 from mt5bridge.trading.events import EventBus
@@ -20,4 +21,5 @@ TRADING = web.AppKey("trading", TradingService)
 BUS = web.AppKey("bus", EventBus)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 STARTED = web.AppKey("started", float)
+ACCOUNTS = web.AppKey("accounts", AccountDirectory)  # set on a front (`accounts:`): docs/accounts.md
 WS_CONNECTIONS = web.AppKey("ws_connections", set[web.WebSocketResponse])

@@ -45,6 +45,8 @@ class UserEntry(Section):
     buttons: bool = Field(
         True, description="false: send choices as numbered text only (WeCom members on WeChat see no cards)"
     )
+    default_account: str | None = Field(None, description="the account meant if none is named; None: first")
+    accounts: tuple[str, ...] = Field((), description="the accounts this user may use; empty = all")
 
     @field_validator("id", mode="before")
     @classmethod

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from api.settings import SecuritySettings, ServerSettings
 from bot.onebot.settings import OneBotSettings
@@ -26,6 +26,7 @@ from bot.settings import ChatSettings, UserEntry
 from bot.telegram.settings import TelegramSettings
 from bot.wecom.settings import WeComSettings
 from mt5bridge.common.settings_base import ConfigError, Section
+from mt5bridge.remote.settings import BridgeSettings, OwnAccountSettings
 from mt5bridge.simulator.settings import SimulatorSettings
 from mt5bridge.terminal.settings import MT5Settings
 from mt5bridge.trading.settings import AlertSettings, RiskSettings
@@ -78,6 +79,43 @@ class Settings(Section):
     alerts: AlertSettings = AlertSettings()
     reports: ReportSettings = ReportSettings()
     timezone: str | None = Field(None, description="named zone for reporting periods; None = server time")
+    account: OwnAccountSettings = OwnAccountSettings()
+    accounts: tuple[BridgeSettings, ...] = Field((), description="bridges this front routes to (accounts.md)")
+
+    @model_validator(mode="after")
+    def _accounts_known(self) -> Self:
+        """Account names unique, and every user's accounts configured: a typo stops the start instead of
+        locking a user out (or letting them believe their trades are routed) at run time."""
+        names = self.account_names()
+        if not names:
+            raise ValueError("account.terminal is false but no accounts are listed: nothing to trade on")
+        seen: set[str] = set()
+        for name in names:
+            if name.lower() in seen:
+                raise ValueError(f"account name {name!r} is used twice (account.name and accounts)")
+            seen.add(name.lower())
+        for user in self.users:
+            for name in (*user.accounts, *([user.default_account] if user.default_account else [])):
+                if name.lower() not in seen:
+                    raise ValueError(
+                        f"users: {user.platform}:{user.id} names account {name!r}; "
+                        f"accounts: {', '.join(names)}"
+                    )
+            if (
+                user.default_account
+                and user.accounts
+                and user.default_account.lower() not in {a.lower() for a in user.accounts}
+            ):
+                raise ValueError(
+                    f"users: {user.platform}:{user.id}: default_account {user.default_account!r} is not in "
+                    "their accounts"
+                )
+        return self
+
+    def account_names(self) -> list[str]:
+        """Every account in order: the own terminal's first (when it has one), then the bridges."""
+        own = [self.account.name] if self.account.terminal else []
+        return own + [b.name for b in self.accounts]
 
     @field_validator("timezone")
     @classmethod
@@ -92,14 +130,32 @@ class Settings(Section):
 
 
 def _set_path(tree: dict[str, Any], path: list[str], value: Any) -> None:
-    node = tree
-    for key in path[:-1]:
+    node: dict[str, Any] = tree
+    i = 0
+    while i < len(path) - 1:
+        key = path[i]
         child = node.get(key)
-        if not isinstance(child, dict):
+        if isinstance(child, list):  # `accounts`: MT5BOT_ACCOUNTS__DEMO__TOKEN sets the entry named demo
+            i += 1
+            child = _list_item(child, path[i], path)
+        elif not isinstance(child, dict):
             child = {}
             node[key] = child
         node = child
+        i += 1
     node[path[-1]] = value
+
+
+def _list_item(items: list[Any], part: str, path: list[str]) -> dict[str, Any]:
+    """The entry of a list section that a variable's path part names: by its `name`, or by position."""
+    for item in items:
+        if isinstance(item, dict) and str(item.get("name", "")).lower() == part:
+            return item
+    if part.isdigit() and int(part) < len(items) and isinstance(items[int(part)], dict):
+        entry: dict[str, Any] = items[int(part)]
+        return entry
+    name = ENV_PREFIX + "__".join(p.upper() for p in path)
+    raise ConfigError(f"environment {name}: no entry {part!r} in the list it names")
 
 
 def env_keys(environ: Mapping[str, str]) -> dict[str, str]:
@@ -181,4 +237,4 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
 
 # Top-level settings that are values rather than sections: MT5BOT_USERS='[...]', MT5BOT_TIMEZONE=...
-_TOP_LEVEL_VALUES = {"users", "timezone"}
+_TOP_LEVEL_VALUES = {"users", "timezone", "accounts"}

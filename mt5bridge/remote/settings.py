@@ -30,3 +30,15 @@ class BridgeSettings(Section):
     def base(self) -> str:
         """The URL without a trailing slash: `base + "/api/v1/account"`."""
         return str(self.url).rstrip("/")
+
+
+class OwnAccountSettings(Section):
+    """`account`: this service's own terminal as an account (a bridge writes the name into its audit rows).
+
+    On a front (`accounts:` set) the own terminal is one more account under this name, unless `terminal`
+    is false: then the front has no terminal of its own and routes everything to its bridges.
+    """
+
+    name: str = Field("local", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    label: str | None = Field(None, max_length=64, description="shown to people instead of the name")
+    terminal: bool = Field(True, description="false: a front without a terminal of its own")

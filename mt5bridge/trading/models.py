@@ -149,6 +149,10 @@ class CancelRequest(_Model):
         return value
 
 
+# Any of the four requests a trading action takes.
+TradeRequestModel = OpenRequest | CloseRequest | ModifyRequest | CancelRequest
+
+
 class Leg(_Model):
     """One request the core will send, and what the trader should know about it."""
 

@@ -37,6 +37,7 @@ from mt5bridge.trading.models import (
     ModifyRequest,
     OpenRequest,
     Preview,
+    TradeRequestModel,
 )
 from mt5bridge.trading.planner import Planner, deviation_of
 from mt5bridge.trading.queries import TradingQueries
@@ -50,7 +51,6 @@ from mt5bridge.trading.settings import RiskSettings
 from storage.database import Database
 from storage.models import Claim, ClaimState, JsonObject
 
-TradeRequestModel = OpenRequest | CloseRequest | ModifyRequest | CancelRequest
 _ACTIONS: dict[type, Action] = {
     OpenRequest: Action.OPEN,
     CloseRequest: Action.CLOSE,
