@@ -1,4 +1,10 @@
-"""The append-only audit log: every action, who asked, from where, what happened."""
+"""The append-only audit log: every action, who asked, from where, for which account, what happened.
+
+Several services (bridges, a front) may share one PostgreSQL: each line carries the account it is for.
+An entry without one gets the writing connector's account (`Database.open(account=)`); one with an
+account keeps it (the front writes lines for the bridge it routed a trade to). Both append paths below
+take that default as a required argument, so no writer can forget it.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +32,10 @@ class AuditLog:
         """Store one entry and return its id (once it is committed)."""
         if self._writer is not None:
             _check_new(entry)
-            return await self._writer.run(lambda conn: append_sql(conn, entry))
+            account = self._db.account
+            return await self._writer.run(lambda conn: append_sql(conn, entry, account=account))
         async with self._db.write() as conn:
-            return await append_in(conn, entry)
+            return await append_in(conn, entry, account=self._db.account)
 
     async def recent(
         self,
@@ -37,11 +44,15 @@ class AuditLog:
         actor: str | None = None,
         platform: str | None = None,
         since: datetime | None = None,
+        account: str | None = None,
     ) -> list[AuditEntry]:
-        """Newest first; `actor` matches `user_id`, `platform` narrows it, `since` is inclusive."""
+        """Newest first; `actor` matches `user_id`, `platform` narrows it, `since` is inclusive, `account`
+        keeps the lines of that account only (lines written without a name never match one)."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if account is not None:
+            query = query.where(audit_log.c.account == account)
         if actor is not None:
             query = query.where(audit_log.c.user_id == actor)
         if platform is not None:
@@ -52,23 +63,34 @@ class AuditLog:
             rows = (await conn.execute(query)).mappings().all()
         return [AuditEntry.model_validate(dict(row)) for row in rows]
 
-    async def for_request(self, request_id: str) -> list[AuditEntry]:
-        """Every entry carrying this request id, oldest first."""
+    async def for_request(self, request_id: str, *, account: str | None = None) -> list[AuditEntry]:
+        """Every entry carrying this request id, oldest first (of that `account` only, when given)."""
         query = sa.select(audit_log).where(audit_log.c.request_id == request_id).order_by(audit_log.c.id)
+        if account is not None:
+            query = query.where(audit_log.c.account == account)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [AuditEntry.model_validate(dict(row)) for row in rows]
 
 
-async def append_in(conn: AsyncConnection, entry: AuditEntry) -> int:
-    """Store one entry inside the caller's transaction (so it commits, or not, with the caller's rows)."""
+async def append_in(conn: AsyncConnection, entry: AuditEntry, *, account: str | None) -> int:
+    """Store one entry inside the caller's transaction (so it commits, or not, with the caller's rows).
+
+    `account` is the writer's own account (`Connector.account`), used when the entry names none.
+    """
     _check_new(entry)
     values = entry.model_dump(mode="python", exclude={"id"})
     values["outcome"] = entry.outcome.value
+    values["account"] = account_of(entry, account)
     new_id = await conn.scalar(sa.insert(audit_log).values(**values).returning(audit_log.c.id))
     if new_id is None:
         raise RuntimeError("the database returned no id for the audit entry")
     return int(new_id)
+
+
+def account_of(entry: AuditEntry, default: str | None) -> str | None:
+    """The account a line is stored under: its own, else the writer's."""
+    return entry.account if entry.account is not None else default
 
 
 def _check_new(entry: AuditEntry) -> None:
@@ -78,8 +100,8 @@ def _check_new(entry: AuditEntry) -> None:
 
 _INSERT_SQL = (
     "INSERT INTO audit_log (at, platform, user_id, chat_id, role, action, raw_input, command, preview, "
-    "confirmation, outcome, result, retcode, tickets, duration_ms, request_id, error_code) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "confirmation, outcome, result, retcode, tickets, duration_ms, request_id, error_code, account) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -93,7 +115,9 @@ def sql_json(value: object) -> str:
     return json.dumps(value)
 
 
-def append_sql(conn: sqlite3.Connection, entry: AuditEntry, *, result_json: str | None = None) -> int:
+def append_sql(
+    conn: sqlite3.Connection, entry: AuditEntry, *, account: str | None, result_json: str | None = None
+) -> int:
     """`append_in` on the SQLite writer's connection (storage/writer.py): same row, same encoding.
 
     `result_json`, when the caller already encoded `entry.result`, saves encoding it again.
@@ -104,6 +128,7 @@ def append_sql(conn: sqlite3.Connection, entry: AuditEntry, *, result_json: str 
         entry.raw_input, sql_json(entry.command), sql_json(entry.preview), entry.confirmation,
         entry.outcome.value, result_json if result_json is not None else sql_json(entry.result),
         entry.retcode, sql_json(entry.tickets), entry.duration_ms, entry.request_id, entry.error_code,
+        account_of(entry, account),
     )  # fmt: skip
     new_id = execute(conn, _INSERT_SQL, row).lastrowid
     if new_id is None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from storage.audit import AuditLog
 from storage.engine import SQLITE_BUSY_TIMEOUT_MS, Connector, create_engine
 from storage.migrate import upgrade_to_head
+from storage.models import ACCOUNT_MAX
 from storage.reportruns import ReportRunStore
 from storage.requests import RequestStore
 from storage.snapshots import SnapshotStore
@@ -32,12 +33,17 @@ class Database:
         self.reports = ReportRunStore(connector)
 
     @classmethod
-    async def open(cls, url: str, *, schema: str | None = None) -> Database:
+    async def open(cls, url: str, *, schema: str | None = None, account: str | None = None) -> Database:
         """Create the engine, run the migrations to head and return a ready database.
 
         `schema` (PostgreSQL only) puts every table in that existing schema instead of `public`.
+        `account` (config `account.name`) is this service's own account: every audit line written through
+        this database without an account of its own is stored under it, so the lines of several services
+        sharing one PostgreSQL can be told apart. None leaves such lines without an account.
         """
-        connector = Connector(create_engine(url, schema=schema))
+        if account is not None and not 1 <= len(account) <= ACCOUNT_MAX:
+            raise ValueError(f"account must be 1..{ACCOUNT_MAX} characters")
+        connector = Connector(create_engine(url, schema=schema), account=account)
         writer = None
         try:
             await upgrade_to_head(connector)
@@ -61,6 +67,11 @@ class Database:
         if self.writer is not None:
             await self.writer.close()
         await self.connector.engine.dispose()
+
+    @property
+    def account(self) -> str | None:
+        """The account audit lines are stored under when they name none (`open(account=)`)."""
+        return self.connector.account
 
     @property
     def dialect(self) -> str:

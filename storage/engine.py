@@ -85,10 +85,16 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
 
 
 class Connector:
-    """Hands out transactions: `write()` for anything that changes rows, `read()` for queries."""
+    """Hands out transactions: `write()` for anything that changes rows, `read()` for queries.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    `account` is the name of the account this service writes for (`Database.open(account=)`): every audit
+    line written through this connector without an account of its own is stamped with it, including the
+    ones retention writes (it only gets the connector).
+    """
+
+    def __init__(self, engine: AsyncEngine, *, account: str | None = None) -> None:
         self.engine = engine
+        self.account = account
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

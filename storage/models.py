@@ -32,8 +32,16 @@ class Outcome(StrEnum):
     DENIED = "denied"  # the user is not allowed to do this
 
 
+ACCOUNT_MAX = 32
+
+
 class AuditEntry(_Record):
-    """One line of the append-only audit log. `id` is None until stored."""
+    """One line of the append-only audit log. `id` is None until stored.
+
+    `account` names the account the action was for (config `account.name`; a front routing a trade names
+    the bridge's account). None here means "the writing database's own account" (`Database.open(account=)`),
+    which the store fills in; a row stays None only when the service that wrote it had no name (older rows).
+    """
 
     id: int | None = None
     at: AwareDatetime
@@ -53,6 +61,7 @@ class AuditEntry(_Record):
     duration_ms: float | None = Field(default=None, ge=0)
     request_id: str | None = Field(default=None, max_length=128)
     error_code: str | None = Field(default=None, max_length=64)
+    account: str | None = Field(default=None, min_length=1, max_length=ACCOUNT_MAX)
 
     _utc = field_validator("at")(_to_utc)
 

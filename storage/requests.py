@@ -126,7 +126,10 @@ class RequestStore:
             encoded = sql_json(result)
             # The audit line usually carries the same result (records.audit_entry): encode it once.
             audit_result = encoded if audit is not None and audit.result == result else None
-            await self._writer.run(lambda conn: _complete_sql(conn, request_id, encoded, audit, audit_result))
+            account = self._db.account
+            await self._writer.run(
+                lambda conn: _complete_sql(conn, request_id, encoded, audit, audit_result, account)
+            )
             return
         update = (
             sa.update(request_ids)
@@ -137,7 +140,7 @@ class RequestStore:
             if (await conn.execute(update)).rowcount != 1:
                 raise RequestStateError(f"request {request_id!r} is not in progress; cannot complete it")
             if audit is not None:
-                await append_in(conn, audit)
+                await append_in(conn, audit, account=self._db.account)
 
     async def record(
         self, request_id: str, fingerprint: str, actor: str, result: JsonObject, *, audit: AuditEntry
@@ -153,11 +156,12 @@ class RequestStore:
                 raise ValueError(f"audit entry {audit.id} is already stored; append a new entry instead")
             now = _now_sql()
             row = (request_id, fingerprint, actor, _DONE, "null", sql_json(result), now, now)
+            account = self._db.account
 
             def insert(conn: sqlite3.Connection) -> Claim | None:
                 found = _insert_sql(conn, request_id, fingerprint, actor, row)
                 if found is not None and found.state is ClaimState.NEW:
-                    append_sql(conn, audit)
+                    append_sql(conn, audit, account=account)
                 return found
 
             stored = await self._writer.run(insert)
@@ -167,7 +171,7 @@ class RequestStore:
                 claim = await self._try_insert(conn, request_id, fingerprint, actor, state=_DONE,
                                                result=result)  # fmt: skip
                 if claim is not None and claim.state is ClaimState.NEW:
-                    await append_in(conn, audit)
+                    await append_in(conn, audit, account=self._db.account)
             if claim is not None:
                 return claim
         return Claim(request_id=request_id, state=ClaimState.IN_PROGRESS)
@@ -181,11 +185,12 @@ class RequestStore:
         if self._writer is not None:
             if audit is not None and audit.id is not None:
                 raise ValueError(f"audit entry {audit.id} is already stored; append a new entry instead")
+            account = self._db.account
 
             def release(conn: sqlite3.Connection) -> str | None:
                 if _release_sql(request_id)(conn):
                     if audit is not None:
-                        append_sql(conn, audit)
+                        append_sql(conn, audit, account=account)
                     return None
                 found = execute(conn, _STATE_SQL, (request_id,)).fetchone()
                 return found[0] if found else None
@@ -197,7 +202,7 @@ class RequestStore:
         async with self._db.write() as conn:
             if (await conn.execute(sa.delete(request_ids).where(in_progress))).rowcount == 1:
                 if audit is not None:
-                    await append_in(conn, audit)
+                    await append_in(conn, audit, account=self._db.account)
                 return
             query = sa.select(request_ids.c.state).where(request_ids.c.request_id == request_id)
             state = (await conn.execute(query)).scalar_one_or_none()
@@ -281,12 +286,17 @@ def _existing_sql(conn: sqlite3.Connection, request_id: str, fingerprint: str, a
 
 
 def _complete_sql(
-    conn: sqlite3.Connection, request_id: str, result: str, audit: AuditEntry | None, audit_result: str | None
+    conn: sqlite3.Connection,
+    request_id: str,
+    result: str,
+    audit: AuditEntry | None,
+    audit_result: str | None,
+    account: str | None,
 ) -> None:
     if execute(conn, _COMPLETE_SQL, (_DONE, result, _now_sql(), request_id, _IN_PROGRESS)).rowcount != 1:
         raise RequestStateError(f"request {request_id!r} is not in progress; cannot complete it")
     if audit is not None:
-        append_sql(conn, audit, result_json=audit_result)
+        append_sql(conn, audit, account=account, result_json=audit_result)
 
 
 def _release_sql(request_id: str) -> Callable[[sqlite3.Connection], bool]:

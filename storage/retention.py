@@ -266,7 +266,7 @@ async def _delete(connector: Connector, source: _Source, keys: list[Any], line: 
             else:
                 deleted += (await conn.execute(query)).rowcount
             if start == 0:
-                await append_in(conn, line)
+                await append_in(conn, line, account=connector.account)
     return deleted
 
 

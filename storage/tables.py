@@ -49,10 +49,13 @@ audit_log = sa.Table(
     sa.Column("duration_ms", sa.Double()),
     sa.Column("request_id", sa.String(128)),
     sa.Column("error_code", sa.String(64)),
+    # Which account the line is for (several bridges and a front may share one PostgreSQL): revision 0004.
+    sa.Column("account", sa.String(32)),
     sa.CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),
     sa.Index(None, "at"),
     sa.Index(None, "platform", "user_id", "at"),
     sa.Index(None, "request_id"),
+    sa.Index(None, "account", "at"),
 )
 
 request_ids = sa.Table(
