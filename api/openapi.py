@@ -28,11 +28,20 @@ class ApiDocs:
 
     def __init__(self, endpoints: tuple[Endpoint, ...]) -> None:
         self._endpoints = endpoints
+        self._unrouted: frozenset[str] = frozenset()
         self._built: tuple[bytes, str] | None = None
         self._lock = asyncio.Lock()
 
+    def add(self, endpoints: tuple[Endpoint, ...], *, routed: bool = True) -> None:
+        """More operations (before the first request builds the document); `routed=False`: the service's
+        own, which take no `account` parameter (e.g. `GET /accounts`)."""
+        self._endpoints = (*self._endpoints, *endpoints)
+        if not routed:
+            self._unrouted |= {ep.path for ep in endpoints}
+        self._built = None
+
     def _build(self) -> tuple[bytes, str]:
-        spec = build_spec(self._endpoints)
+        spec = build_spec(self._endpoints, unrouted=self._unrouted)
         return dumps(spec), render_docs(spec)
 
     async def get(self) -> tuple[bytes, str]:
@@ -58,6 +67,19 @@ _ERROR_TEXT = {
     502: "The terminal failed, or an order's outcome is unknown (`result`); never re-sent",
     503: "Terminal not connected; nothing was sent",
 }
+# `?account=NAME` on every operation but the public ones and the service's own (docs/api.md, "REST on the
+# front"): which account to act on. A name is what `BridgeSettings.name` allows.
+ACCOUNT_PARAMETER: dict[str, Any] = {
+    "name": "account",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": r"^[A-Za-z0-9_.-]+$"},
+    "description": "the account to act on (GET /api/v1/accounts); default: the first configured; on a "
+    "single-account service only its own name",
+}
+# What naming an account adds: 400 `unknown_account`, 502 a bridge's lost answer or refused token,
+# 503 `bridge_unreachable`.
+_ACCOUNT_ERRORS = frozenset({400, 502, 503})
 
 
 class _Components:
@@ -113,7 +135,7 @@ _PATH_PARAM = {
 }
 
 
-def _operation(ep: Endpoint, comps: _Components) -> dict[str, Any]:
+def _operation(ep: Endpoint, comps: _Components, *, routed: bool = False) -> dict[str, Any]:
     data = comps.ref(ep.response, "serialization")
     if ep.many:
         data = {"type": "array", "items": data}
@@ -124,7 +146,10 @@ def _operation(ep: Endpoint, comps: _Components) -> dict[str, Any]:
     }
     error_ref = comps.ref(ErrorOut, "serialization")
     statuses = (
-        set(ep.errors) | ({400, 413} if ep.body else set()) | ({401, 403, 429} if not ep.public else set())
+        set(ep.errors)
+        | ({400, 413} if ep.body else set())
+        | ({401, 403, 429} if not ep.public else set())
+        | (_ACCOUNT_ERRORS if routed else set())
     )
     if ep.media is not None:
         success = {"type": "string", "format": "binary"}
@@ -141,6 +166,8 @@ def _operation(ep: Endpoint, comps: _Components) -> dict[str, Any]:
     ]
     if ep.query is not None:
         params += _query_parameters(ep.query, comps)
+    if routed:
+        params.append(dict(ACCOUNT_PARAMETER))
     op: dict[str, Any] = {
         "operationId": ep.handler.__name__,
         "summary": ep.summary,
@@ -171,12 +198,14 @@ def _operation(ep: Endpoint, comps: _Components) -> dict[str, Any]:
     return op
 
 
-def build_spec(endpoints: tuple[Endpoint, ...]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of `endpoints`."""
+def build_spec(endpoints: tuple[Endpoint, ...], *, unrouted: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `endpoints`; every one but the public ones and those whose path is in
+    `unrouted` takes the `account` query parameter."""
     comps = _Components()
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
-        paths.setdefault(BASE + ep.path, {})[ep.method.lower()] = _operation(ep, comps)
+        routed = not ep.public and ep.path not in unrouted
+        paths.setdefault(BASE + ep.path, {})[ep.method.lower()] = _operation(ep, comps, routed=routed)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -340,3 +340,6 @@ class ErrorOut(_Out):
     rule: str | None = None
     candidates: list[int] | None = None
     result: dict[str, Any] | None = None
+    account: str | None = None  # the account a bridge's failure is about (docs/api.md, "REST on the front")
+    accounts: list[str] | None = None  # `unknown_account`: the names there are
+    idempotency_key: str | None = None  # a relayed order's lost answer: the key to ask again with

@@ -10,15 +10,18 @@ same request with the same id is the safe retry, answered from the bridge's stor
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote as url_quote
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from yarl import URL
 
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.remote import convert
@@ -319,6 +322,41 @@ class RemoteTrading:
         buy = req.side is PositionSide.BUY
         below = req.price < (tick.ask if buy else tick.bid)
         return OrderKind.LIMIT if below == buy else OrderKind.STOP
+
+    # --- raw relaying (the front's `?account=` routing, api/front_proxy.py) ------------------------
+    @contextlib.asynccontextmanager
+    async def forward(
+        self, method: str, path: str, *, query: str = "", body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:  # fmt: skip
+        """One request relayed as is to `/api/v1<path>?<query>` (`path` and `query` already
+        percent-encoded) under this bridge's bearer token (any `Authorization` given is dropped); yields
+        aiohttp's response with its body unread, on this client's session and timeout.
+
+        Network errors propagate as aiohttp's (`ClientConnectorError`: no connection was made, so nothing
+        was sent; anything later: the request may have arrived), so the caller decides what a loss means.
+        """
+        url = URL(self.settings.base + API + path + (f"?{query}" if query else ""), encoded=True)
+        sent = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+        sent["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
+        started = time.perf_counter()
+        async with self._http().request(
+            method, url, data=body, headers=sent, timeout=self._timeout, allow_redirects=False
+        ) as response:
+            self.last_latency = time.perf_counter() - started
+            yield response
+
+    async def connect_ws(self) -> aiohttp.ClientWebSocketResponse:
+        """A WebSocket to this bridge's `/api/v1/ws` under its bearer token (the caller closes it).
+
+        aiohttp's errors propagate: `ClientConnectorError` when no connection could be made,
+        `WSServerHandshakeError` (with its `status`) when the bridge refused the upgrade.
+        """
+        headers = {"Authorization": f"Bearer {self.settings.token.get_secret_value()}"}
+        return await self._http().ws_connect(
+            self.settings.base + API + "/ws", headers=headers, autoping=True, max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0),
+        )  # fmt: skip
 
 
 def _action_of(req: TradeRequestModel) -> str:

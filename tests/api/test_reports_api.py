@@ -128,9 +128,9 @@ async def test_openapi_documents_reports(api: Api) -> None:
         chart = paths[f"/api/v1/reports/{kind}/chart"]["get"]
         assert "image/png" in chart["responses"]["200"]["content"]
     params = {p["name"] for p in paths["/api/v1/reports/daily"]["get"]["parameters"]}
-    assert params == {"date", "magic"}
+    assert params == {"date", "magic", "account"}  # `account`: every routed operation's (api/front.py)
     monthly = {p["name"]: p for p in paths["/api/v1/reports/monthly"]["get"]["parameters"]}
-    assert set(monthly) == {"month", "magic"} and monthly["magic"]["schema"]["minimum"] == 0
+    assert set(monthly) == {"month", "magic", "account"} and monthly["magic"]["schema"]["minimum"] == 0
     # Client generators need one operationId per operation, across the whole document.
     ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
