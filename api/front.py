@@ -43,13 +43,14 @@ ACCOUNT_PARAM = "account"
 OWN_ACCOUNT = web.AppKey("own_account", OwnAccountSettings)
 _ASKED = web.RequestKey("account_asked", tuple)  # the `account` values the URL carried, taken out of it
 
-# The service's own routes: never routed to an account, no `account` parameter.
-_OWN_ROUTES = frozenset(BASE + p for p in ("/health", "/openapi.json", "/auth/login", "/accounts"))
+# The service's own routes: never routed to an account, no `account` parameter. The chat is the front's
+# own: its chat core reads the account from the message ("IC实盘 平仓黄金") and the user's settings.
+_OWN_ROUTES = frozenset(
+    BASE + p for p in ("/health", "/openapi.json", "/auth/login", "/accounts", "/chat", "/chat/confirm")
+)
 # Routes whose handler needs more than the security gate checks: on a bridge they run under the front's
 # token (its admin), so the front checks the caller's role for them itself before relaying.
-_ADMIN_ROUTES = frozenset(
-    {("GET", BASE + "/status"), ("POST", BASE + "/chat"), ("POST", BASE + "/chat/confirm")}
-)
+_ADMIN_ROUTES = frozenset({("GET", BASE + "/status")})
 
 
 class AccountStatusOut(BaseModel):

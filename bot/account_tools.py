@@ -12,7 +12,7 @@ from typing import Any
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.trading.periods import Period
 from mt5bridge.trading.pnl import PnLLine
-from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.port import TradingPort
 
 
 def _line(line: PnLLine) -> dict[str, Any]:
@@ -31,9 +31,9 @@ def _dump(data: Any) -> str:
 
 
 class ServiceAccountTools:
-    """Answers the LLM's tool calls from `TradingService` (structurally an `AccountTools`)."""
+    """Answers the LLM's tool calls from a `TradingPort` (structurally an `AccountTools`)."""
 
-    def __init__(self, service: TradingService) -> None:
+    def __init__(self, service: TradingPort) -> None:
         self.service = service
 
     async def _safe(self, query: Any) -> str:

@@ -18,9 +18,11 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from api.keys import BUS, CLIENT, HEARTBEAT, STARTED, TRADING, WS_CONNECTIONS
+from api.front import OWN_ACCOUNT
+from api.keys import ACCOUNTS, BUS, CLIENT, HEARTBEAT, STARTED, TRADING, WS_CONNECTIONS
 from api.setup import setup_api
 from bot.core import ChatCore
+from bot.core.notify import Notifier
 from bot.core.opswatch import OpsWatcher
 from bot.core.status import StatusSources
 from bot.core.terminal_admin import WatchdogNotices
@@ -31,7 +33,8 @@ from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
 from mt5bot.backend import open_backend
 from mt5bot.config import Settings
-from mt5bot.keys import DATABASE, SETTINGS, SIMULATOR, WATCHDOG
+from mt5bot.front import accounts_context
+from mt5bot.keys import ACCOUNT_BUSES, DATABASE, REPORT_SOURCES, SETTINGS, SIMULATOR, WATCHDOG
 from mt5bot.retention_task import retention_context
 from mt5bridge.common.errorcount import ErrorCounter
 from mt5bridge.simulator import Simulator, sessions
@@ -72,7 +75,7 @@ def simulator_state_path(settings: Settings) -> Path:
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    app[DATABASE] = await Database.open(app[SETTINGS].database.url)
+    app[DATABASE] = await Database.open(app[SETTINGS].database.url, account=app[SETTINGS].account.name)
     yield
     await app[DATABASE].close()
 
@@ -184,28 +187,30 @@ async def _settle_open_claims(trading: TradingService, started: datetime, grace:
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
-    """The chat core every chat adapter uses, and its notifier on the event bus."""
+    """The chat core every chat adapter uses, and its notifier on the event bus(es)."""
     settings = app[SETTINGS]
-    llm = (
-        LLMParser(settings.llm, settings.nlu.aliases, settings.nlu.price_bands)
-        if settings.llm.configured
-        else None
-    )
+    directory = app.get(ACCOUNTS)
     core = ChatCore(
-        app[TRADING], app[DATABASE], settings, llm=llm, reports=app[REPORTS], watchdog=app.get(WATCHDOG)
-    )
+        app.get(TRADING), app[DATABASE], settings, reports=app.get(REPORTS), watchdog=app.get(WATCHDOG),
+        accounts=directory, report_sources=app.get(REPORT_SOURCES),
+    )  # fmt: skip
+    if settings.llm.configured:
+        accounts = core.deps.accounts.parser_accounts()
+        core.deps.llm = LLMParser(settings.llm, settings.nlu.aliases, settings.nlu.price_bands, accounts)
+    llm = core.deps.llm
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier
-    notifier.start(app[BUS])
+    _notify_accounts(app, notifier)
     app[STATUS] = core.commands.admin.sources = StatusSources(
-        db=app[DATABASE], started=app[STARTED], trading=app[TRADING], heartbeat=app[HEARTBEAT],
-        bus=app[BUS], notifier=notifier, errors=ErrorCounter.on(),
+        db=app[DATABASE], started=app[STARTED], trading=app.get(TRADING), heartbeat=app.get(HEARTBEAT),
+        bus=app.get(BUS), notifier=notifier, errors=ErrorCounter.on(),
     )  # fmt: skip
-    WatchdogNotices(settings, notifier).start(app[BUS])  # the watchdog gave up / terminal back -> admins
+    if BUS in app:  # the watchdog gave up / terminal back -> admins
+        WatchdogNotices(settings, notifier).start(app[BUS])
     ops = OpsWatcher(settings, app[DATABASE], notifier)  # rejections, disk, database -> admins
     ops.start()
     scheduler = None
-    if settings.reports.enabled:
+    if settings.reports.enabled and REPORTS in app:
         reports = app[REPORTS]
         db = app[DATABASE]
         scheduler = ReportScheduler(
@@ -223,14 +228,27 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         await llm.close()
 
 
+def _notify_accounts(app: web.Application, notifier: Notifier) -> None:
+    """The notifier on the own terminal's bus and, on a front, on each bridge's (named per account)."""
+    directory = app.get(ACCOUNTS)
+    if directory is None:
+        notifier.start(app[BUS])
+        return
+    for entry in directory:
+        bus = app[BUS] if entry.remote is None else app[ACCOUNT_BUSES][entry.name]
+        notifier.start_account(bus, entry.name, entry.shown, entry.port)
+
+
 def create_app(settings: Settings) -> web.Application:
     """The service as an aiohttp application (start it with an AppRunner)."""
     app = web.Application(client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[STARTED] = time.monotonic()
     app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_terminal)
-    app.cleanup_ctx.append(_live)
+    if settings.account.terminal:  # false: a front that only routes to its bridges (docs/accounts.md)
+        app.cleanup_ctx.append(_terminal)
+        app.cleanup_ctx.append(_live)
+    app.cleanup_ctx.append(accounts_context)  # a front's bridges; nothing without `accounts:`
     app.cleanup_ctx.append(_chat)
     app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     setup_telegram(app, settings.telegram)
@@ -238,6 +256,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_wecom(app, settings.wecom)
     setup_qqbot(app, settings.qqbot)
     app[WS_CONNECTIONS] = set()
+    app[OWN_ACCOUNT] = settings.account  # `?account=` names it; a front's bridges are in ACCOUNTS
     setup_api(app, settings.server, settings.security)
     app.on_startup.append(_catch_up)  # after every cleanup context: the adapters have registered
     return app

@@ -42,7 +42,7 @@ class AdminCommands:
 
     def __init__(self, deps: Deps) -> None:
         self.d = deps
-        self.sources = StatusSources(db=deps.db, started=time.monotonic(), trading=deps.trading)
+        self.sources = StatusSources(db=deps.db, started=time.monotonic(), trading=deps.local)
 
     def _refused(self, p: Principal, name: str) -> Step | None:
         if p.may(Permission.ADMIN):

@@ -14,9 +14,11 @@ from bot.core.reports import report_reply
 from bot.core.step import Note, Step
 from bot.core.terminal_admin import TerminalAdmin
 from bot.messages import Reply
+from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.periods import Period as CorePeriod
 from mt5bridge.trading.periods import Window, range_window
+from mt5bridge.trading.service import TradingService
 from nlu import Command, Intent, Period, Report
 from reports.errors import ReportRequestError
 from reports.models import ReportKind
@@ -24,6 +26,16 @@ from reports.periods import last_month, resolve_day, resolve_month
 from storage.models import Outcome, UserRecord
 
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+
+
+class NoLocalTerminal(MT5BotError):
+    """/pause, /readonly on a front without a terminal: each bridge has its own switches."""
+
+    kind = ErrorKind.INVALID
+    code = "no_local_terminal"
+
+    def __init__(self) -> None:
+        super().__init__("this service has no terminal of its own; switch each account's service")
 
 
 class Slash(StrEnum):
@@ -37,6 +49,7 @@ class Slash(StrEnum):
     STATUS = "status"
     LOGLEVEL = "loglevel"
     RESTART_TERMINAL = "restart_terminal"
+    ACCOUNTS = "accounts"  # the chat core answers it (account_flows.py)
 
 
 def parse_slash(text: str) -> tuple[Slash, list[str]] | None:
@@ -86,6 +99,13 @@ class Commands:
                 return self.admin.loglevel(p, args)
             case Slash.RESTART_TERMINAL:
                 return self.terminal.ask(p)
+            case Slash.ACCOUNTS:
+                raise ValueError("/accounts is the chat core's (account_flows.py)")
+
+    def _local(self) -> TradingService:
+        if self.d.local is None:  # a front without a terminal: each bridge has its own switches
+            raise NoLocalTerminal()
+        return self.d.local
 
     def _switch(self, p: Principal, name: str, on: bool) -> Step:
         if not p.may(Permission.ADMIN):
@@ -93,9 +113,9 @@ class Commands:
             refusal = self.d.reply(p, "access", "denied_role", role=p.role.value, needed="admin")
             return Step([refusal], [denied])
         if name == "pause":
-            self.d.trading.pause(on)
+            self._local().pause(on)
         else:
-            self.d.trading.set_read_only(on)
+            self._local().set_read_only(on)
         switched = Note(p, f"admin.{name}.{'on' if on else 'off'}", Outcome.OK)
         return Step([self.d.reply(p, "query", "switch", name=name, on=on)], [switched])
 
@@ -135,18 +155,18 @@ class Commands:
             case Intent.POSITIONS:
                 return await self.positions(p, cmd)
             case Intent.ORDERS:
-                orders = await self.d.trading.orders(symbol=cmd.symbol)
-                digits = await self.d.digits({o.symbol for o in orders})
+                orders = await self.d.port(cmd).orders(symbol=cmd.symbol)
+                digits = await self.d.digits({o.symbol for o in orders}, cmd)
                 return self.d.reply(p, "query", "orders", items=orders, digits=digits)
             case Intent.PNL:
                 return await self.pnl(p, cmd)
             case Intent.ACCOUNT:
-                return self.d.reply(p, "query", "account", a=await self.d.trading.account())
+                return self.d.reply(p, "query", "account", a=await self.d.port(cmd).account())
             case Intent.QUOTE:
                 if cmd.symbol is None:
                     return self.d.reply(p, "query", "usage", text="/quote XAUUSD")
-                spec = await self.d.trading.symbol(cmd.symbol)
-                tick = await self.d.trading.quote(spec.name)
+                spec = await self.d.port(cmd).symbol(cmd.symbol)
+                tick = await self.d.port(cmd).quote(spec.name)
                 return self.d.reply(p, "query", "quote", t=tick, digits=spec.digits)
             case Intent.REPORT:
                 return await self.report(p, cmd)
@@ -160,7 +180,8 @@ class Commands:
         With a magic number ("EA 20250101 的对冲情况") the report is that EA's alone; an EA with neither
         deals in the window nor open positions gets a sentence saying so, not a report of zeros."""
         kind = ReportKind((cmd.report or Report.DAILY).value)
-        today = await self.d.reports.today()
+        reports = self.d.reports_of(cmd)
+        today = await reports.today()
         day, month = None, None
         if cmd.day is not None:  # "2026-11-05 对冲报告", "11月5日的日报"
             day = resolve_day(cmd.day, today)
@@ -170,16 +191,25 @@ class Commands:
             day = today - timedelta(days=1)
         elif cmd.period is Period.LAST_MONTH and kind is ReportKind.MONTHLY:
             month = last_month(today)
-        report = await self.d.reports.build(kind, day=day, month=month, magic=cmd.magic)
+        report = await reports.build(kind, day=day, month=month, magic=cmd.magic)
         if report.magic is not None and report.idle:
             return self.d.reply(p, "report", "idle", r=report)
-        chart = await self.d.reports.chart(report, p.lang) if self.d.settings.reports.chart else None
+        chart = await reports.chart(report, p.lang) if self.d.settings.reports.chart else None
         offers = self.d.suggestions if p.may(Permission.TRADE) else None
-        return report_reply(self.d.renderer, p.lang, report, chart, offers=offers)
+        return report_reply(
+            self.d.renderer,
+            p.lang,
+            report,
+            chart,
+            offers=offers,
+            account=cmd.account,
+            shown=self.d.shown(cmd),
+        )
 
-    async def _dated_window(self, day: str | None, month: str | None) -> Window:
+    async def _dated_window(self, cmd: Command) -> Window:
         """The reporting calendar's window of the day or month a message named (checked as REST checks)."""
-        today = await self.d.reports.today()
+        day, month = cmd.day, cmd.month
+        today = await self.d.reports_of(cmd).today()
         if day is not None:
             first = last = resolve_day(day, today)
             if first > today:
@@ -189,22 +219,22 @@ class Commands:
             if (year, number) > (today.year, today.month):
                 raise ReportRequestError(f"{year}-{number:02d} has not begun yet")
             first, last = date(year, number, 1), date(year, number, monthrange(year, number)[1])
-        trading = self.d.trading
+        trading = self.d.port(cmd)
         return range_window(first, last, tz=trading.timezone, server_utc_offset=trading.server_utc_offset)
 
     async def positions(self, p: Principal, cmd: Command) -> Reply:
         side = None if cmd.side is None else cmd.side.value
-        found = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic)
+        found = await self.d.port(cmd).positions(symbol=cmd.symbol, magic=cmd.magic)
         found = [pos for pos in found if side is None or pos.side == side]
-        digits = await self.d.digits({pos.symbol for pos in found})
-        currency = (await self.d.trading.account()).currency
+        digits = await self.d.digits({pos.symbol for pos in found}, cmd)
+        currency = (await self.d.port(cmd).account()).currency
         return self.d.reply(p, "query", "positions", items=found, digits=digits, currency=currency)
 
     async def pnl(self, p: Principal, cmd: Command) -> Reply:
         if cmd.day is not None or cmd.month is not None:
-            window = await self._dated_window(cmd.day, cmd.month)
+            window = await self._dated_window(cmd)
         else:
-            window = await self.d.trading.window(CorePeriod((cmd.period or Period.TODAY).value))
-        report = await self.d.trading.pnl(window, symbol=cmd.symbol, magic=cmd.magic)
-        currency = (await self.d.trading.account()).currency
+            window = await self.d.port(cmd).window(CorePeriod((cmd.period or Period.TODAY).value))
+        report = await self.d.port(cmd).pnl(window, symbol=cmd.symbol, magic=cmd.magic)
+        currency = (await self.d.port(cmd).account()).currency
         return self.d.reply(p, "query", "pnl", report=report, currency=currency)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.messages import Reply
+from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, Preview
 from nlu import Command
@@ -56,6 +57,18 @@ def new_id() -> str:
 
 
 @dataclass
+class AccountPart:
+    """One account's part of a trade on all accounts: its preview, or why it does not trade."""
+
+    account: str
+    shown: str
+    command: Command  # the trade with `account` set to this one
+    preview: Preview | None
+    skipped: MT5BotError | None = None  # why it does not trade
+    request_id: str = ""  # derived from the first confirmation's id: one per account, stable on retries
+
+
+@dataclass
 class Confirmation:
     id: str
     owner: Owner
@@ -69,6 +82,8 @@ class Confirmation:
     outcome: Reply | None = None  # what the user was shown when it finished
     finished: float = 0.0
     admin: AdminAction | None = None  # set: an admin action (terminal_admin.py), not a trade or query
+    parts: list[AccountPart] | None = None  # set: a trade on all accounts (trade_all.py)
+    stage: int = 1  # a trade on all accounts is confirmed twice: 1 the previews, 2 the list of accounts
 
 
 @dataclass
@@ -89,9 +104,23 @@ class ConfirmationBook:
         preview: Preview | None,
         *,
         admin: AdminAction | None = None,
+        parts: list[AccountPart] | None = None,
+        stage: int = 1,
     ) -> Confirmation:
         expires = self.clock() + self.ttl
-        conf = Confirmation(new_id(), owner, role, command, raw, request, preview, expires, admin=admin)
+        conf = Confirmation(
+            new_id(),
+            owner,
+            role,
+            command,
+            raw,
+            request,
+            preview,
+            expires,
+            admin=admin,
+            parts=parts,
+            stage=stage,
+        )
         self._items[conf.id] = conf
         return conf
 

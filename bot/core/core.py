@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from bot.account_tools import ServiceAccountTools
+from bot.core.account_flows import AccountFlows
+from bot.core.accounts import AccountBook, AccountNotYours
 from bot.core.auth import Gate, Permission, Principal
-from bot.core.commands import Commands, parse_slash, strip_bot_name
+from bot.core.commands import Commands, Slash, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
 from bot.core.context import Deps
 from bot.core.dialog import DialogBook, Press, PressKind, parse_press
@@ -31,15 +33,18 @@ from bot.core.render import Renderer
 from bot.core.reports import suggestion_book, suggestion_command
 from bot.core.step import Note, Step
 from bot.core.trade import TradeFlow, denied_role
+from bot.core.trade_all import AllAccountsTrade
 from bot.messages import Incoming, Reply
 from bot.settings import ConfirmMode, Settings, UserEntry
 from bot.text import written_in
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
+from mt5bridge.remote.directory import ALL, AccountDirectory, AccountEntry
 from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.service import TradingService
-from nlu import Command, Intent, parse
+from nlu import Command, Intent, ProblemCode, parse
 from nlu.llm import LLMParser, needs_llm
+from reports.remote import ReportSource
 from reports.service import ReportService
 from storage.database import Database
 from storage.models import AuditEntry, Outcome
@@ -52,19 +57,32 @@ class ChatCore:
 
     def __init__(
         self,
-        trading: TradingService,
+        trading: TradingService | None,
         db: Database,
         settings: Settings,
         *,
+        accounts: AccountDirectory | None = None,
+        report_sources: Mapping[str, ReportSource] | None = None,
         llm: LLMParser | None = None,
         clock: Callable[[], float] = time.monotonic,
         renderer: Renderer | None = None,
-        reports: ReportService | None = None,
+        reports: ReportSource | None = None,
         watchdog: TerminalWatchdog | None = None,
     ) -> None:
         ttl = float(settings.chat.confirm_ttl_sec)
+        if accounts is None:  # one account: this service's own terminal
+            if trading is None:
+                raise ValueError("a chat core needs its own trading core or a directory of accounts")
+            accounts = AccountDirectory([AccountEntry(LOCAL, None, trading)])
+        sources = dict(report_sources or {})
+        if reports is None:
+            default = sources.get(accounts.default.name)
+            reports = default if default is not None else ReportService(_local(trading), settings)
         self.deps = Deps(
-            trading=trading,
+            trading=accounts.default.port,
+            local=trading,
+            accounts=AccountBook(accounts),
+            report_sources=sources,
             db=db,
             settings=settings,
             renderer=renderer or Renderer(),
@@ -72,13 +90,15 @@ class ChatCore:
             confirmations=ConfirmationBook(ttl, clock),
             dialogs=DialogBook(ttl, clock),
             clock=clock,
-            reports=reports or ReportService(trading, settings),
+            reports=reports,
             menus=MenuBook(ttl, clock),
             suggestions=suggestion_book(clock),
             llm=llm,
         )
         self.trades = TradeFlow(self.deps)
+        self.all_trades = AllAccountsTrade(self.deps, self.trades)
         self.commands = Commands(self.deps, watchdog)
+        self.accounts = AccountFlows(self.deps, self.commands)
         self._aliases = {k: list(v) for k, v in settings.nlu.aliases.items()}
         self._bands = dict(settings.nlu.price_bands)
 
@@ -159,20 +179,42 @@ class ChatCore:
         slash = parse_slash(text)
         if slash is not None:
             parsed.append(Note(p, f"command.{slash[0].value}", Outcome.OK))
+            if slash[0] is Slash.ACCOUNTS:
+                return self.accounts.listing(p)
             return await self.commands.slash(p, *slash)
         cmd = await self._parse(strip_bot_name(text))
         if cmd.problem is not None:  # "买入-1手黄金", "0.01-0.05手": explained, never traded nor guessed
             parsed.append(Note(p, "message", Outcome.REFUSED, command=cmd, error_code=cmd.problem.code))
+            if cmd.problem.code == ProblemCode.UNKNOWN_ACCOUNT:
+                return self.accounts.unknown(p, cmd, cmd.problem.text)
             return Step([self.deps.reply(p, "numbers", "problem", problem=cmd.problem)])
         parsed.append(Note(p, "message", Outcome.OK, command=cmd))
+        return await self._command(p, cmd, text)
+
+    async def _command(self, p: Principal, cmd: Command, text: str) -> Step:
+        """A parsed command (no problem): its account made explicit, then its flow."""
         if cmd.intent is Intent.UNKNOWN:
             return Step([await self._free_form(p, text)])
+        if cmd.intent is Intent.USE_ACCOUNT:
+            return self.accounts.use(p, cmd)
+        try:  # the account it acts on, made explicit: named (and the user's), switched to, or default
+            cmd = self.deps.accounts.resolve(p, cmd)
+        except AccountNotYours as refused:
+            return self.accounts.refused(p, refused, cmd)
         if cmd.is_trading:
+            if cmd.account == ALL:
+                return await self.all_trades.start(p, cmd)
             return await self.trades.start(p, cmd)
         if p.confirm is ConfirmMode.ALWAYS:
             conf = self.deps.confirmations.create(p.owner, p.role, cmd, p.raw, None, None)
             rendered = self.deps.render(p, "query", "ask_query", what=text)
             return Step([rendered.reply(self.trades.confirm_buttons(p, conf.id), confirmation_id=conf.id)])
+        return await self._answer(p, cmd)
+
+    async def _answer(self, p: Principal, cmd: Command) -> Step:
+        """A query: on its account, or a section per account for all of them."""
+        if cmd.account == ALL:
+            return await self.accounts.query_all(p, cmd)
         return Step([await self.commands.query(p, cmd)])
 
     def _not_text(self, p: Principal, msg: Incoming, parsed: list[Note]) -> Step | None:
@@ -191,11 +233,13 @@ class ChatCore:
         for note in notes:
             p = note.p
             command = note.command.model_dump(mode="json", exclude_none=True) if note.command else None
+            # the account acted on (a front's bridge); none named: the database's own name (this service)
+            account = note.command.account if note.command and note.command.account != ALL else None
             entry = AuditEntry(
                 at=datetime.now(UTC), platform=p.platform, user_id=p.user_id, chat_id=p.chat_id,
                 role=p.entry.role.value, action=f"chat.{note.action}", raw_input=p.raw, command=command,
                 preview=note.preview, confirmation=note.confirmation, outcome=note.outcome,
-                error_code=note.error_code,
+                error_code=note.error_code, account=account,
             )  # fmt: skip
             await self.deps.db.audit.append(entry)
 
@@ -248,6 +292,8 @@ class ChatCore:
             return await self.trades.press(p, press)
         if press.kind is PressKind.SUGGESTION:
             return await self._suggested(p, press.id)
+        if press.kind is PressKind.ACCOUNT:
+            return self.accounts.switch(p, press.id)
         verdict, conf = self.deps.confirmations.claim(press.id, p.owner, p.role)
         match verdict:
             case Verdict.GO if conf is not None:
@@ -299,10 +345,12 @@ class ChatCore:
             if conf.admin is not None:  # /restart_terminal (terminal_admin.py)
                 return await self.commands.terminal.confirmed(p, conf)
             if conf.request is None:  # a query under `confirm: always`
-                answer = await self.commands.query(p, conf.command)
-                reply = answer.model_copy(update={"edit": True})
+                answered = await self._answer(p, conf.command)
+                reply = answered.replies[0].model_copy(update={"edit": True})
                 self.deps.confirmations.finish(conf, ConfirmState.DONE, reply)
                 return Step([reply])
+            if conf.parts is not None:  # a trade on all accounts (trade_all.py)
+                return await self.all_trades.confirmed(p, conf)
             return await self.trades.execute_claimed(p, conf)
         finally:
             if conf.state is ConfirmState.EXECUTING:  # an unexpected error: never leave it claimable
@@ -310,14 +358,14 @@ class ChatCore:
 
     async def _suggested(self, p: Principal, offer_id: str) -> Step:
         """A suggestion button: its typed request goes through the trading flow (preview, confirm)."""
-        action = self.deps.suggestions.get(offer_id)
-        if action is None:
+        offered = self.deps.suggestions.get(offer_id)
+        if offered is None:
             return Step([self.deps.render(p, "trade", "unknown_action").reply()])
-        cmd = suggestion_command(action)
+        cmd = suggestion_command(offered)
         taken = Note(p, "suggestion", Outcome.OK, command=cmd)
         step = denied_role(self.deps, p, cmd) if not p.may(Permission.TRADE) else None
         if step is None:
-            step = await self.trades.propose(p, cmd, action)
+            step = await self.trades.propose(p, cmd, offered.action)
         return Step(step.replies, [taken, *step.notes])
 
     def command_menus(self, *, admin: bool = False) -> dict[str, list[tuple[str, str]]]:
@@ -341,10 +389,10 @@ class ChatCore:
     def understand(self, text: str) -> Command:
         """What the offline parser makes of `text` with the configured aliases and price bands (no LLM,
         no side effects): the command, with `needs` when the chat would ask."""
-        return parse(strip_bot_name(text), self._aliases, self._bands)
+        return parse(strip_bot_name(text), self._aliases, self._bands, self.deps.accounts.parser_accounts())
 
     async def _parse(self, text: str) -> Command:
-        cmd = parse(text, self._aliases, self._bands)
+        cmd = parse(text, self._aliases, self._bands, self.deps.accounts.parser_accounts())
         if self.deps.llm is not None and needs_llm(cmd):
             cmd = await self.deps.llm.parse(text)
         return cmd
@@ -357,3 +405,12 @@ class ChatCore:
         # Not understood: say so in the language the message was written in, unless the user chose one.
         lang = p.lang if p.entry.lang else (written_in(text) or p.lang)
         return self.deps.renderer.render(lang, "query", "not_understood").reply()
+
+
+LOCAL = "local"  # the one account's name when a chat core is given no directory
+
+
+def _local(trading: TradingService | None) -> TradingService:
+    if trading is None:
+        raise ValueError("no report source for the default account and no local trading core")
+    return trading

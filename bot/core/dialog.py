@@ -19,6 +19,7 @@ from nlu import Command
 
 _PRESS = re.compile(r"^(c|q|s):([0-9a-f]{16})(?::(y|n|\d{1,2}))?$")
 _CHOICES = {"c": re.compile("^[yn]$"), "q": re.compile(r"^\d{1,2}$"), "s": re.compile("^$")}
+_ACCOUNT_PRESS = re.compile(r"^a:([A-Za-z0-9_.-]{1,32})$")  # an account's name (config checks the form)
 _BUY_WORDS = frozenset({"买", "买入", "做多", "多", "开多", "buy", "long", "b"})
 _SELL_WORDS = frozenset({"卖", "卖出", "做空", "空", "开空", "sell", "short", "s"})
 _VOLUME_WORDS = frozenset({"手", "手数", "lot", "lots", "volume"})
@@ -33,6 +34,7 @@ class PressKind(StrEnum):
     CONFIRM = "c"
     QUESTION = "q"
     SUGGESTION = "s"
+    ACCOUNT = "a"  # switch to the account named (checked against the user's accounts like "/use")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class Press:
 
 def parse_press(action: str) -> Press | None:
     """Decode a button action (also accepted as typed text, for HTTP and console clients)."""
+    account = _ACCOUNT_PRESS.match(action.strip())
+    if account is not None:
+        return Press(PressKind.ACCOUNT, account.group(1), "")
     found = _PRESS.match(action.strip())
     if found is None:
         return None
@@ -70,6 +75,10 @@ def option_action(question_id: str, index: int) -> str:
 
 def suggestion_action(offer_id: str) -> str:
     return f"s:{offer_id}"
+
+
+def account_action(name: str) -> str:
+    return f"a:{name}"
 
 
 class QuestionKind(StrEnum):

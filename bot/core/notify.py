@@ -5,6 +5,9 @@
 Each platform registers a `send(Outgoing)` callback; a failing callback is logged with its platform and
 never stops the others. Recipients: configured users with `subscribe: true` (a runtime record in
 `db.users` overrides it), in their private chat (chat id = user id).
+
+On a front with several accounts (docs/accounts.md) each account's bus is consumed with its name:
+every notice is headed by its account, and goes only to the users that account is allowed to.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import datetime
 from bot.core.auth import Gate, Permission, allowed
 from bot.core.menu import MenuBook
 from bot.core.outbox import Deliver, Outbox, Outcome
-from bot.core.render import Renderer
+from bot.core.render import Renderer, joined
 from bot.core.reports import SuggestionBook, report_reply, suggestion_book
 from bot.messages import Outgoing, Reply
 from bot.settings import Settings, UserEntry
@@ -33,7 +36,7 @@ from mt5bridge.trading.events.models import (
     TerminalDisconnected,
     TerminalReconnected,
 )
-from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.port import TradingPort
 from reports.models import Report, ReportKind
 from reports.runs import Charts, Handed
 from storage.database import Database
@@ -62,7 +65,18 @@ Notice = Event | MarginWarning
 
 @dataclass
 class _Batch:
-    items: list[Notice] = field(default_factory=list)
+    items: list[tuple[str | None, Notice]] = field(default_factory=list)  # (account, notice)
+
+
+@dataclass
+class _Account:
+    """What the notices of one account are drawn with: its currency, its symbols' digits, its margin."""
+
+    trading: TradingPort | None
+    shown: str | None = None  # the heading of its notices; None with one account
+    currency: str = ""
+    digits: dict[str, int] = field(default_factory=dict)
+    margin_low: bool = False
 
 
 RECIPIENTS_MAX_AGE = 2.0
@@ -76,7 +90,7 @@ class Notifier:
         settings: Settings,
         db: Database,
         *,
-        trading: TradingService | None = None,
+        trading: TradingPort | None = None,
         renderer: Renderer | None = None,
         menus: MenuBook | None = None,
         suggestions: SuggestionBook | None = None,
@@ -89,13 +103,11 @@ class Notifier:
         # the chat core's book, so that a tap on a scheduled report's suggestion finds its request
         self.suggestions = suggestion_book(time.monotonic) if suggestions is None else suggestions
         self.gate = Gate(settings)
-        self.currency = ""
-        self.digits: dict[str, int] = {}
+        self._accounts: dict[str | None, _Account] = {None: _Account(trading)}
         self._senders: dict[str, Outbox] = {}
         self._buttonless: set[str] = set()
         self._channels: list[UserEntry] = []
         self._batches: dict[tuple[str, str], _Batch] = {}
-        self._margin_low = False
         self._tasks = TaskSet("notifier")
         # (users-table changes seen, when read, recipients) for trade events; see `_event_recipients`.
         self._event_users: tuple[int, float, list[UserEntry]] | None = None
@@ -127,19 +139,30 @@ class Notifier:
         """Consume the bus in a background task."""
         bus.consume(self.on_event, NOTIFY_KINDS, name="chat-notifier")
 
+    def start_account(self, bus: EventBus, name: str, shown: str, trading: TradingPort) -> None:
+        """Consume one account's bus (a front's bridge, or its own terminal among several accounts):
+        its notices are headed `shown` and go to the users allowed `name`."""
+        self._accounts[name] = _Account(trading, shown)
+
+        async def on_event(event: Event) -> None:
+            await self.on_event(event, account=name)
+
+        bus.consume(on_event, NOTIFY_KINDS, name=f"chat-notifier:{name}")
+
     async def close(self) -> None:
         """Hand on what is still batched, then stop (the outboxes deliver it; their owners close them)."""
         await self._tasks.close()
         for key in list(self._batches):
             await self._flush(key)
 
-    async def on_event(self, event: Event) -> None:
-        """One bus event: a notice for every subscribed recipient (batched)."""
-        notice = self._notice(event)
+    async def on_event(self, event: Event, *, account: str | None = None) -> None:
+        """One bus event (of `account`, on a front): a notice for every subscribed recipient (batched)."""
+        notice = self._notice(event, self._accounts[account])
         if notice is None:
             return
         for user in await self._event_recipients():
-            self._add((user.platform, user.id), notice)
+            if account is None or _may_see(user, account):
+                self._add((user.platform, user.id), (account, notice))
 
     async def _event_recipients(self) -> list[UserEntry]:
         """`_recipients()` for trade events, read again after a subscription change in this process or
@@ -152,19 +175,19 @@ class Notifier:
         self._event_users = (seen, now, found)
         return found
 
-    def _notice(self, event: Event) -> Notice | None:
+    def _notice(self, event: Event, account: _Account) -> Notice | None:
         if isinstance(event, AccountUpdate):
-            return self._margin(event)
+            return self._margin(event, account)
         if isinstance(event, TerminalDisconnected | TerminalReconnected) or event.kind in TRADE_KINDS:
             return event
         return None
 
-    def _margin(self, event: AccountUpdate) -> MarginWarning | None:
+    def _margin(self, event: AccountUpdate, account: _Account) -> MarginWarning | None:
         """Warn once when the level falls below the threshold; re-arm when it is back above."""
         threshold = self.settings.alerts.margin_level_below
         low = event.margin > 0 and threshold > 0 and event.margin_level < threshold
-        warn = low and not self._margin_low
-        self._margin_low = low
+        warn = low and not account.margin_low
+        account.margin_low = low
         if not warn:
             return None
         return MarginWarning(event.time, event.margin_level, threshold, event.equity)
@@ -176,20 +199,24 @@ class Notifier:
         *,
         skip: frozenset[tuple[str, str]] = frozenset(),
         late: datetime | None = None,
+        account: str | None = None,
     ) -> list[Handed]:
         """Hand a (scheduled) report to the outbox of every user subscribed to its kind, in their language,
         except `skip`; `late`: when it was due (a run sent after the fact says so). Each `Handed` resolves
         once its outbox has delivered it (None) or given up (the outcome)."""
         made: dict[tuple[str, bool], Reply] = {}
         handed: list[Handed] = []
+        shown = self._accounts[account].shown if account in self._accounts else account
         for user in await self._recipients(report.kind):
-            if (user.platform, user.id) in skip:
+            if (user.platform, user.id) in skip or (account is not None and not _may_see(user, account)):
                 continue
             key = (self.gate.lang(user, None), allowed(user.role, Permission.TRADE))
             if key not in made:
                 offers = self.suggestions if key[1] else None
                 png = await chart(key[0]) if callable(chart) else chart  # the chart in their language
-                made[key] = report_reply(self.renderer, key[0], report, png, offers=offers, late=late)
+                made[key] = report_reply(
+                    self.renderer, key[0], report, png, offers=offers, late=late, account=account, shown=shown
+                )
             reply = made[key]
             if user.platform in self._buttonless and self.menus is not None:
                 owner = (user.platform, user.id, user.id)
@@ -211,7 +238,7 @@ class Notifier:
         ]
         return users + self._channels
 
-    def _add(self, key: tuple[str, str], notice: Notice) -> None:
+    def _add(self, key: tuple[str, str], notice: tuple[str | None, Notice]) -> None:
         batch = self._batches.get(key)
         if batch is None:
             batch = self._batches[key] = _Batch()
@@ -227,26 +254,43 @@ class Notifier:
         if batch is None or not batch.items:
             return
         platform, user_id = key
-        await self._learn(batch.items)
         lang = self.gate.lang(self.gate.user(platform, user_id), None)
-        rendered = self.renderer.render(
-            lang, "notify", "batch", items=batch.items, digits=self.digits, currency=self.currency
-        )
+        by_account: dict[str | None, list[Notice]] = {}
+        for name, notice in batch.items:
+            by_account.setdefault(name, []).append(notice)
+        parts = []
+        for name, items in by_account.items():
+            account = self._accounts[name]
+            await _learn(account, items)
+            rendered = self.renderer.render(
+                lang, "notify", "batch", items=items, digits=account.digits, currency=account.currency
+            )
+            if account.shown is not None:
+                rendered = self.renderer.render(lang, "accounts", "heading", name=account.shown).then(
+                    rendered
+                )
+            parts.append(rendered)
         # queued, never awaited here: one platform being down must not stop the others (or the next batch)
-        self._senders[platform].post(user_id, rendered.reply(), merge=True)
+        self._senders[platform].post(user_id, joined(parts).reply(), merge=True)
 
-    async def _learn(self, items: list[Notice]) -> None:
-        """Account currency and symbol digits for rendering; without them amounts still show."""
-        if self.trading is None:
-            return
-        symbols = {_symbol_of(i) for i in items} - {""} - self.digits.keys()
-        try:
-            if not self.currency:
-                self.currency = (await self.trading.account()).currency
-            for name in symbols:
-                self.digits[name] = (await self.trading.symbol(name)).digits
-        except Exception:  # the terminal may be the very thing that is down
-            log.debug("notifier could not read currency/digits", exc_info=True)
+
+def _may_see(user: UserEntry, account: str) -> bool:
+    """A user hears of the accounts they may use (`users[].accounts`, empty: all); channels of all."""
+    return not user.accounts or account.lower() in {a.lower() for a in user.accounts}
+
+
+async def _learn(account: _Account, items: list[Notice]) -> None:
+    """Account currency and symbol digits for rendering; without them amounts still show."""
+    if account.trading is None:
+        return
+    symbols = {_symbol_of(i) for i in items} - {""} - account.digits.keys()
+    try:
+        if not account.currency:
+            account.currency = (await account.trading.account()).currency
+        for name in symbols:
+            account.digits[name] = (await account.trading.symbol(name)).digits
+    except Exception:  # the terminal may be the very thing that is down
+        log.debug("notifier could not read currency/digits", exc_info=True)
 
 
 def _symbol_of(notice: Notice) -> str:

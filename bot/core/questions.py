@@ -28,7 +28,7 @@ MAX_SYMBOLS = 6
 DEFAULT_SYMBOLS = ("XAUUSD", "EURUSD", "GBPUSD", "USDJPY", "XAGUSD", "USOIL")
 _ANSWERS_FIELD = {Need.SYMBOL: "symbol", Need.VOLUME_OR_PRICE: "volume", Need.TICKET: "target"}
 
-SymbolCheck = Callable[[Principal, set[str]], Awaitable[bool]]
+SymbolCheck = Callable[[Principal, set[str], Command], Awaitable[bool]]  # on the command's account
 
 
 def _unanswered(cmd: Command, need: Need) -> bool:
@@ -162,7 +162,7 @@ class Questions:
     async def _symbol_options(self, p: Principal, cmd: Command) -> list[str]:
         """The symbols of the user's positions first, then (for an open) the default list; allowed only."""
         side = PositionSide(cmd.side) if cmd.side and cmd.intent is not Intent.OPEN else None
-        held = [pos.symbol for pos in await self.d.trading.positions(side=side, magic=cmd.magic)]
+        held = [pos.symbol for pos in await self.d.port(cmd).positions(side=side, magic=cmd.magic)]
         names = [self._names.resolve(name) or name for name in held]
         if cmd.intent is Intent.OPEN:
             names += DEFAULT_SYMBOLS
@@ -170,13 +170,13 @@ class Questions:
         for name in dict.fromkeys(names):
             if len(options) == MAX_SYMBOLS:
                 break
-            if await self._symbols_ok(p, {name}) and await self._tradable(name):
+            if await self._symbols_ok(p, {name}, cmd) and await self._tradable(name, cmd):
                 options.append(name)
         return options
 
-    async def _tradable(self, name: str) -> bool:
+    async def _tradable(self, name: str, cmd: Command) -> bool:
         try:
-            await self.d.trading.symbol(name)
+            await self.d.port(cmd).symbol(name)
         except MT5BotError:
             return False  # not on this terminal: no button that can only fail
         return True
@@ -185,10 +185,10 @@ class Questions:
         """Which position (or, for cancel and a pending order's new price, which order)?"""
         side = PositionSide(cmd.side) if cmd.side else None
         if cmd.intent is Intent.CANCEL or (cmd.intent is Intent.MODIFY and cmd.price is not None):
-            orders = await self.d.trading.orders(symbol=cmd.symbol)
+            orders = await self.d.port(cmd).orders(symbol=cmd.symbol)
             found = [o for o in orders if _order_matches(o, side, cmd.magic)]
             return await self.ticket(p, cmd, found, ambiguous=False, edit=edit)
-        positions = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic, side=side)
+        positions = await self.d.port(cmd).positions(symbol=cmd.symbol, magic=cmd.magic, side=side)
         return await self.ticket(p, cmd, positions, ambiguous=False, edit=edit)
 
     async def ticket(
@@ -212,8 +212,8 @@ class Questions:
             for i, c in enumerate(shown)
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        digits = await self.d.digits({c.symbol for c in shown})
-        currency = (await self.d.trading.account()).currency
+        digits = await self.d.digits({c.symbol for c in shown}, cmd)
+        currency = (await self.d.port(cmd).account()).currency
         rendered = self.d.render(
             p, "trade", "ask_ticket", candidates=shown, digits=digits, currency=currency,
             ambiguous=ambiguous, intent=cmd.intent.value, orders=orders,

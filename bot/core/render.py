@@ -98,6 +98,15 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def joined(parts: list[Rendered]) -> Rendered:
+    """Messages one after another as one, a blank line between them (a section per account)."""
+    return Rendered(
+        "\n\n".join(r.text for r in parts),
+        "\n\n".join(r.html for r in parts),
+        "\n\n".join(r.markdown for r in parts),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """One message in every format: `text` plain, `html` for Telegram HTML, `markdown` MarkdownV2."""
@@ -105,6 +114,12 @@ class Rendered:
     text: str
     html: str
     markdown: str
+
+    def then(self, other: Rendered) -> Rendered:
+        """This message, a line break, then `other` (a heading or a note on top of a message)."""
+        return Rendered(
+            f"{self.text}\n{other.text}", f"{self.html}\n{other.html}", f"{self.markdown}\n{other.markdown}"
+        )
 
     def reply(
         self,

@@ -11,12 +11,13 @@ that it is no longer valid. Buttons of the old `do:<command>` form are answered 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.book import ExpiringBook
 from bot.core.confirm import new_id
 from bot.core.dialog import suggestion_action
-from bot.core.render import Rendered, Renderer
+from bot.core.render import Renderer
 from bot.messages import Button, Reply
 from mt5bridge.trading.models import CloseRequest
 from nlu import Command, Intent, Selector, Side
@@ -25,13 +26,21 @@ from reports.models import Report, SuggestedAction
 SUGGESTION_TTL_SEC = 86400.0
 
 
-class SuggestionBook(ExpiringBook[str, SuggestedAction]):
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """A suggestion's request and the account whose report suggested it (None: the only account)."""
+
+    action: SuggestedAction
+    account: str | None = None
+
+
+class SuggestionBook(ExpiringBook[str, Offered]):
     """The requests behind the suggestion buttons on offer, by id; any user who may trade can take one."""
 
-    def offer(self, action: SuggestedAction) -> str:
-        """Keep `action` for a day; the id its button carries."""
+    def offer(self, action: SuggestedAction, account: str | None = None) -> str:
+        """Keep `action` (on `account`) for a day; the id its button carries."""
         offer_id = new_id()
-        self.put(offer_id, action)
+        self.put(offer_id, Offered(action, account))
         return offer_id
 
 
@@ -39,9 +48,11 @@ def suggestion_book(clock: Callable[[], float]) -> SuggestionBook:
     return SuggestionBook(SUGGESTION_TTL_SEC, clock)
 
 
-def suggestion_command(action: SuggestedAction) -> Command:
+def suggestion_command(offered: Offered) -> Command:
     """What the confirmation and the audit record for a suggestion: the request as a command."""
+    action = offered.action
     return Command(
+        account=offered.account,
         intent=Intent.CLOSE if isinstance(action, CloseRequest) else Intent.MODIFY,
         symbol=action.symbol,
         side=Side(action.side.value) if action.side else None,
@@ -63,17 +74,19 @@ def report_reply(
     *,
     offers: SuggestionBook | None,
     late: datetime | None = None,
+    account: str | None = None,
+    shown: str | None = None,
 ) -> Reply:
     """The report in `lang`, with its chart and, given `offers`, a button per actionable suggestion;
-    `late` (when it was due) heads a report sent after the fact with a line saying so."""
+    `late` (when it was due) heads a report sent after the fact with a line saying so. `account` is
+    the account whose report it is (its suggestions act there), `shown` its name heading the report
+    when there are several."""
     rendered = renderer.render(lang, "report", report.kind.value, r=report)
+    if shown is not None:
+        rendered = renderer.render(lang, "accounts", "heading", name=shown).then(rendered)
     if late is not None:
         note = renderer.render(lang, "notify", "late", due=late.strftime("%Y-%m-%d %H:%M"))
-        rendered = Rendered(
-            f"{note.text}\n{rendered.text}",
-            f"{note.html}\n{rendered.html}",
-            f"{note.markdown}\n{rendered.markdown}",
-        )
+        rendered = note.then(rendered)
     buttons: list[list[Button]] = []
     if offers is not None:
         currency = report.account.currency
@@ -82,7 +95,7 @@ def report_reply(
                 label = renderer.render(
                     lang, "report", "suggestion_button", s=suggestion, currency=currency
                 ).text
-                action = suggestion_action(offers.offer(suggestion.action))
+                action = suggestion_action(offers.offer(suggestion.action, account))
                 buttons.append([Button(text=label[:64], action=action)])
     return Reply(
         text=rendered.text, html=rendered.html, markdown=rendered.markdown, image=chart, buttons=buttons

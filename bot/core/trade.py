@@ -19,6 +19,7 @@ from bot.core.step import Note, Step
 from bot.messages import Button
 from bot.settings import ConfirmMode
 from mt5bridge.common.errors import MT5BotError
+from mt5bridge.remote.resolve import execute_resolving
 from mt5bridge.terminal.errors import MT5Error
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import PreviewChanged, UnknownSymbol
@@ -104,13 +105,13 @@ class TradeFlow:
     def __init__(self, deps: Deps) -> None:
         self.d = deps
         self._allowed: dict[tuple[str, ...], set[str]] = {}
-        self.questions = Questions(deps, self._symbols_ok)
+        self.questions = Questions(deps, self.symbols_ok)
 
     async def start(self, p: Principal, cmd: Command, *, edit: bool = False) -> Step:
         """A trading command: refuse, ask what is missing (one thing at a time), or offer a confirmation."""
         if not p.may(Permission.TRADE):  # before any question: a viewer is never asked anything
             return denied_role(self.d, p, cmd)
-        if cmd.symbol and not await self._symbols_ok(p, {cmd.symbol}):
+        if cmd.symbol and not await self.symbols_ok(p, {cmd.symbol}, cmd):
             return self._deny_symbol(p, cmd, cmd.symbol)
         missing = [name for name in missing_fields(cmd) if name not in asked_fields(cmd)]
         if missing:
@@ -135,13 +136,13 @@ class TradeFlow:
         """A share of a holding, no side or ticket named, and the holding has both buys and sells."""
         if cmd.intent is not Intent.CLOSE or cmd.fraction is None or cmd.side or cmd.ticket:
             return False
-        held = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic)
+        held = await self.d.port(cmd).positions(symbol=cmd.symbol, magic=cmd.magic)
         return len({pos.side for pos in held}) > 1
 
     async def propose(self, p: Principal, cmd: Command, request: TradeRequest, *, edit: bool = False) -> Step:
         """Preview the request and offer it for confirmation (or run it at once in `never` mode)."""
         try:
-            preview = await self.d.trading.preview(request)
+            preview = await self.d.port(cmd).preview(request)
         except AmbiguousSelection as ambiguous:
             return await self.questions.ticket(p, cmd, ambiguous.candidates, ambiguous=True, edit=edit)
         except MT5BotError as refused:
@@ -151,7 +152,7 @@ class TradeFlow:
             )
         if p.confirm is not ConfirmMode.NEVER:
             return await self._offer(p, cmd, request, preview, edit=edit)
-        outside = await self._outside_symbols(p, preview)
+        outside = await self.outside_symbol(p, preview, cmd)
         if outside:
             return self._deny_symbol(p, cmd, outside)
         try:
@@ -170,17 +171,17 @@ class TradeFlow:
         moved: bool = False,
     ) -> Step:
         """Offer a preview for confirmation: a new confirmation id on its buttons."""
-        outside = await self._outside_symbols(p, preview)
+        outside = await self.outside_symbol(p, preview, cmd)
         if outside:
             return self._deny_symbol(p, cmd, outside)
         conf = self.d.confirmations.create(p.owner, p.role, cmd, p.raw, request, preview)
         dump = preview.model_dump(mode="json")
         pending = Note(p, "preview", Outcome.PENDING, command=cmd, preview=dump, confirmation=conf.id)
         ttl = self.d.settings.chat.confirm_ttl_sec
-        digits = await self.d.digits({leg.symbol for leg in preview.legs})
+        digits = await self.d.digits({leg.symbol for leg in preview.legs}, cmd)
         lock = cmd.ticket if cmd.intent is Intent.LOCK else None
-        rendered = self.d.render(
-            p, "trade", "preview", p=preview, ttl=ttl, digits=digits, moved=moved, lock=lock
+        rendered = self.d.render_on(
+            p, cmd, "trade", "preview", p=preview, ttl=ttl, digits=digits, moved=moved, lock=lock
         )
         buttons = self.confirm_buttons(p, conf.id)
         return Step([rendered.reply(buttons, edit=edit, confirmation_id=conf.id)], [pending])
@@ -238,8 +239,8 @@ class TradeFlow:
         """Execute under `request_id`; `PreviewChanged` (nothing sent) is the caller's to handle."""
         actor = Actor(platform=p.platform, user_id=p.user_id, chat_id=p.chat_id, role=p.role, raw_input=p.raw)
         try:
-            result = await self.d.trading.execute(
-                request, actor, request_id=request_id, confirmation=request_id, expected=preview
+            result = await execute_resolving(
+                self.d.port(cmd), request, actor, request_id=request_id, expected=preview
             )
         except PreviewChanged:
             raise
@@ -251,14 +252,15 @@ class TradeFlow:
             )  # fmt: skip
         outcome = Outcome.OK if result.ok else Outcome.FAILED
         done = Note(p, "confirm", outcome, command=cmd, confirmation=request_id)
-        digits = await self.d.digits({o.symbol for o in result.outcomes})
-        return Step([self.d.render(p, "trade", "result", r=result, digits=digits).reply(edit=edit)], [done])
+        digits = await self.d.digits({o.symbol for o in result.outcomes}, cmd)
+        rendered = self.d.render_on(p, cmd, "trade", "result", r=result, digits=digits)
+        return Step([rendered.reply(edit=edit)], [done])
 
     # --- locks and answers ----------------------------------------------------------------------
     async def _lock(self, p: Principal, cmd: Command, *, edit: bool) -> Step:
         """锁仓: one targeted position -> the opposite side, same volume, at market; several -> which?"""
         side = PositionSide(cmd.side) if cmd.side else None
-        held = await self.d.trading.positions(symbol=cmd.symbol, magic=cmd.magic, side=side)
+        held = await self.d.port(cmd).positions(symbol=cmd.symbol, magic=cmd.magic, side=side)
         selector = CoreSelector(cmd.selector) if cmd.selector else None
         chosen = select_positions(held, CloseFilter(selector=selector, ticket=cmd.ticket))
         if len(chosen) > 1:
@@ -308,30 +310,31 @@ class TradeFlow:
         return await self.answered(p, question, question.options[index], edit=True)
 
     # --- symbols and points ----------------------------------------------------------------------
-    async def _allowed_names(self, p: Principal) -> set[str]:
-        """The user's allowed symbols as given and as the broker names they resolve to."""
-        key = p.entry.allowed_symbols
+    async def _allowed_names(self, p: Principal, cmd: Command) -> set[str]:
+        """The user's allowed symbols as given and as the broker names they resolve to (per account:
+        each broker has its own names)."""
+        key = (self.d.accounts.entry(cmd).name, *p.entry.allowed_symbols)
         if key not in self._allowed:
-            names = {s.upper() for s in key}
-            for name in key:
+            names = {s.upper() for s in p.entry.allowed_symbols}
+            for name in p.entry.allowed_symbols:
                 try:
-                    names.add((await self.d.trading.symbol(name)).name.upper())
+                    names.add((await self.d.port(cmd).symbol(name)).name.upper())
                 except (UnknownSymbol, MT5Error):
                     continue  # a listed symbol this terminal lacks allows nothing more
             self._allowed[key] = names
         return self._allowed[key]
 
-    async def _symbols_ok(self, p: Principal, names: set[str]) -> bool:
+    async def symbols_ok(self, p: Principal, names: set[str], cmd: Command) -> bool:
         if not p.entry.allowed_symbols:
             return True
-        allowed = await self._allowed_names(p)
+        allowed = await self._allowed_names(p, cmd)
         return symbol_allowed(p.entry, names) or any(n.upper() in allowed for n in names)
 
-    async def _outside_symbols(self, p: Principal, preview: Preview) -> str | None:
+    async def outside_symbol(self, p: Principal, preview: Preview, cmd: Command) -> str | None:
         """The first symbol the preview would touch that the user may not trade, if any."""
         if not p.entry.allowed_symbols:
             return None
-        allowed = await self._allowed_names(p)
+        allowed = await self._allowed_names(p, cmd)
         for leg in preview.legs:
             if leg.symbol.upper() not in allowed:
                 return leg.symbol

@@ -142,7 +142,7 @@ class RemoteTrading:
         self.last_latency = time.perf_counter() - started
         return Answer(response.status, envelope if isinstance(envelope, dict) else None)
 
-    async def _read(self, path: str, params: Json | None = None) -> Any:
+    async def read(self, path: str, params: Json | None = None) -> Any:
         """A read's `data`; a failure raises the core's exception, the network `BridgeUnreachable`."""
         try:
             answer = await self.send("GET", path, params=params)
@@ -155,7 +155,7 @@ class RemoteTrading:
 
     # --- queries ---------------------------------------------------------------------------------
     async def account(self) -> Account:
-        data = await self._read("/account")
+        data = await self.read("/account")
         self._offset = int(data["server_utc_offset"])
         return convert.account(data)
 
@@ -164,18 +164,18 @@ class RemoteTrading:
     ) -> list[Position]:
         """Open positions, oldest first, filtered by symbol (aliases resolve on the bridge), magic, side."""
         found = [
-            convert.position(p) for p in await self._read("/positions", {"symbol": symbol, "magic": magic})
+            convert.position(p) for p in await self.read("/positions", {"symbol": symbol, "magic": magic})
         ]
         return [p for p in found if side is None or p.side is side]
 
     async def orders(self, *, symbol: str | None = None) -> list[Order]:
-        return [convert.order(o) for o in await self._read("/orders/pending", {"symbol": symbol})]
+        return [convert.order(o) for o in await self.read("/orders/pending", {"symbol": symbol})]
 
     async def symbols(self, group: str | None = None) -> list[SymbolSpec]:
-        return [convert.symbol(s) for s in await self._read("/symbols", {"group": group})]
+        return [convert.symbol(s) for s in await self.read("/symbols", {"group": group})]
 
     async def _symbol_detail(self, name: str) -> Json:
-        data: Json = await self._read(f"/symbol/{url_quote(name, safe='')}")
+        data: Json = await self.read(f"/symbol/{url_quote(name, safe='')}")
         return data
 
     async def symbol(self, name: str) -> SymbolSpec:
@@ -191,13 +191,13 @@ class RemoteTrading:
 
     async def window(self, period: Period) -> Window:
         """The named period's window on the bridge's calendar (its clock and timezone)."""
-        data = await self._read("/pnl", {"period": Period(period).value})
+        data = await self.read("/pnl", {"period": Period(period).value})
         self._note_offset(data["window"])
         return convert.window(data["window"])
 
     async def pnl(self, window: Window, *, symbol: str | None = None, magic: int | None = None) -> PnLReport:
         """Realized and floating P&L of the window, by symbol and magic (the bridge's `pnl`)."""
-        data = await self._read("/pnl", {**await self._range(window), "symbol": symbol, "magic": magic})
+        data = await self.read("/pnl", {**await self._range(window), "symbol": symbol, "magic": magic})
         report = convert.pnl(data)
         return PnLReport(window, report.total, report.by_symbol, report.by_magic)
 
@@ -205,7 +205,7 @@ class RemoteTrading:
         self, window: Window, *, symbol: str | None = None, magic: int | None = None
     ) -> list[Deal]:
         """The window's deals of every type, oldest first, filtered as `pnl` filters them."""
-        data = await self._read(
+        data = await self.read(
             "/history/deals", {**await self._range(window), "symbol": symbol, "magic": magic}
         )
         return [convert.deal(d) for d in data["deals"]]

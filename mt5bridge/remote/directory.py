@@ -152,4 +152,3 @@ class AccountWatch:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-

@@ -7,6 +7,12 @@ import asyncio
 import contextlib
 
 
+class _Link:
+    """One proxied connection: whether it became a WebSocket."""
+
+    websocket = False
+
+
 class LossyProxy:
     """Forwards connections to `target_port`; while `drop_answers` is set, a connection is cut as soon as
     the bridge's first answer bytes arrive (they are thrown away), so the client never sees its reply;
@@ -19,6 +25,9 @@ class LossyProxy:
         self.dropped = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def _mode(self) -> str:
+        return "drop" if self.drop_answers else "hold" if self.hold_answers else ""
 
     @property
     def url(self) -> str:
@@ -38,8 +47,11 @@ class LossyProxy:
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        mode = "drop" if self.drop_answers else "hold" if self.hold_answers else ""
-        pumps = [self._pump(client_r, up_w, ""), self._pump(up_r, client_w, mode)]
+        link = _Link()
+        pumps = [
+            self._pump(client_r, up_w, link, upstream=True),
+            self._pump(up_r, client_w, link, upstream=False),
+        ]
         tasks = [asyncio.ensure_future(p) for p in pumps]
         self._tasks.update(tasks)
         try:
@@ -51,9 +63,15 @@ class LossyProxy:
             for writer in (client_w, up_w):
                 writer.transport.abort()
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, mode: str) -> None:
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: _Link, *, upstream: bool
+    ) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await reader.read(65536):
+                if upstream and b"upgrade: websocket" in data.lower():
+                    link.websocket = True  # an event feed through the proxy is never cut: answers only
+                # decided per answer, so a kept-alive connection opened before the switch loses it too
+                mode = "" if upstream or link.websocket else self._mode()
                 if mode:
                     self.dropped += 1
                     if mode == "drop":
