@@ -1,0 +1,610 @@
+"""A front over N bridges (issue 17): chat latency through the front against a bridge alone, and the
+fan-in rate of the bridges' trade events at the front.
+
+Every service is a process of its own, started as `mt5bot serve` starts one (mt5bot/serve.py: its event
+loop, the whole app on 127.0.0.1, gc.freeze once listening) on the simulator (`realtime: false`, market
+always open, no demo history, journal not fsync'd) with its own SQLite file in a temporary directory:
+
+- N bridges `b1`..`bN` (default 10), each its own terminal;
+- `solo`, one more bridge that no front talks to: the baseline;
+- the front over `b1`..`bN` (`account.terminal: false`), with one Telegram user subscribed to notices.
+
+The benchmark process is the client. It drives the chat over HTTP (`POST /api/v1/chat` with the master
+token: an admin of every account; a button is pressed by sending its action back as text), one message at
+a time, the baseline and the front alternating so both see the same machine:
+
+- query: "持仓" on solo's own chat, "b3账户持仓" on the front's (the front asks b3 over REST);
+- trade: a preview ("买入0.01手黄金" / "b3账户买入0.01手黄金", every other round the matching close)
+  and the tap on its confirm button, each timed, and the two together;
+- fan-out: "所有账户持仓" on the front (every bridge asked at once).
+
+Fan-in, in two phases on all bridges at once, sent straight to each bridge's REST API with its own
+token: `--orders` market orders per bridge (`POST /api/v1/order/open`, `--writers` at a time per
+bridge), then one `POST /api/v1/order/close_all` per bridge (a burst of `--orders` closes each, found by
+the bridge's watcher in one or two rounds). Each bridge's trade watcher (a poll every second)
+publishes the trades on its bus, its WebSocket carries them to the front's feed for that bridge, which
+publishes them on the account's bus, which the chat notifier consumes and batches per
+`chat.notify_batch_sec` (the service's default unless `--batch`) into messages to the subscribed user.
+The services count for the benchmark (never changing what they do): each bridge the events its bus
+published by kind; the front what arrived on its per-account buses (`mt5bot.keys.ACCOUNT_BUSES`), what
+its notifier consumed, and the notices it handed to the platform (a counting `send` registered as the
+tests do). Each position opened or closed is followed by its ticket: order answered -> bridge bus ->
+front bus -> notifier, so the delays are per event (the clocks are the same machine's). "One watcher
+round" is what one bridge published at once: how long the front took from its first event on the
+bridge's bus to its last one consumed by the notifier.
+
+    .venv/bin/python benchmarks/bench_front.py                      # 10 bridges, 200 queries, 50 trades
+    .venv/bin/python benchmarks/bench_front.py --bridges 3 --queries 50 --trades 10 --orders 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import gc
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from procinfo import proc_status
+
+TOKEN = "bench-front-token-0123456789abcdef"
+WATCHER = "watcher"  # the front's Telegram user who gets the notices
+FIGURES = ("p50", "p90", "p99", "max")
+
+
+# ---------------------------------------------------------------- the services (child processes)
+
+
+def _service_raw(data: Path, name: str, *, seed: int = 0, positions: int = 100_000) -> dict[str, Any]:
+    return {
+        "server": {"host": "127.0.0.1", "port": 0},
+        "security": {"token": TOKEN, "requests_per_minute": 1_000_000},
+        "mt5": {
+            "backend": "simulator",
+            "heartbeat_interval_sec": 1.0,
+            "simulator": {
+                "seed": seed,
+                "demo_days": 0,
+                "market_hours": "always",
+                "realtime": False,
+                "journal_fsync": False,
+                "state_file": str(data / "sim-state.json"),
+            },
+        },
+        "risk": {"max_total_positions": positions, "max_daily_loss": 0},
+        "database": {"url": f"sqlite+aiosqlite:///{data}/mt5bot.db", "snapshot_interval_sec": 3600},
+        "logging": {"file": str(data / "mt5bot.log"), "level": "WARNING"},
+        "account": {"name": name},
+    }
+
+
+def _front_raw(data: Path, bridges: dict[str, str], batch: float | None) -> dict[str, Any]:
+    raw = _service_raw(data, "front")
+    raw.pop("mt5")
+    raw["account"] = {"name": "front", "terminal": False}
+    raw["accounts"] = [{"name": n, "url": url, "token": TOKEN} for n, url in bridges.items()]
+    raw["users"] = [{"platform": "telegram", "id": WATCHER, "role": "viewer", "subscribe": True}]
+    if batch is not None:
+        raw["chat"] = {"notify_batch_sec": batch}
+    return raw
+
+
+@dataclass
+class _Counts:
+    """What a service counts for the benchmark (read over its pipe)."""
+
+    kinds: Counter[str] = field(default_factory=Counter)  # bridge: its bus; front: the account buses
+    consumed: Counter[str] = field(default_factory=Counter)  # front: events its notifier consumed
+    notices: int = 0  # front: messages handed to the platform
+    chars: int = 0  # front: their text's length
+    first: float = 0.0  # time.time() of the first / last trade event counted here
+    last: float = 0.0
+    last_notice: float = 0.0
+    opened: dict[str, float] = field(default_factory=dict)  # "kind:account:ticket" -> when published
+    noticed: dict[str, float] = field(default_factory=dict)  # front: -> when the notifier consumed it
+
+
+def _stamp(counts: _Counts, account: str, event: Any, book: dict[str, float]) -> None:
+    """Note when a trade event was seen here; opens and closes by "kind:account:ticket"."""
+    now = time.time()
+    kind = str(event.kind)
+    if kind != "account_update":
+        counts.first = counts.first or now
+        counts.last = now
+    if kind == "position_opened":
+        book[f"{kind}:{account}:{event.position.ticket}"] = now
+    elif kind == "position_closed":
+        book[f"{kind}:{account}:{event.ticket}"] = now
+
+
+def _count_bus(bus: Any, counts: _Counts, account: str) -> None:
+    """Count what `bus` publishes, by kind (wraps the instance's `publish`; the bus is unchanged)."""
+    publish = bus.publish
+
+    def counting(event: Any) -> None:
+        if str(event.kind) != "tick":
+            counts.kinds[str(event.kind)] += 1
+            _stamp(counts, account, event, counts.opened)
+        publish(event)
+
+    bus.publish = counting
+
+
+def _count_notifier(notifier: Any, counts: _Counts) -> None:
+    on_event = notifier.on_event
+
+    async def counting(event: Any, *, account: str | None = None) -> None:
+        counts.consumed[str(event.kind)] += 1
+        _stamp(counts, account or "", event, counts.noticed)
+        await on_event(event, account=account)
+
+    notifier.on_event = counting  # start_account's consumers call self.on_event: they find this one
+
+
+def service_process(raw: dict[str, Any], conn: Connection) -> None:
+    """A child: one service, as `mt5bot serve` runs it, answering "stats" and "stop" on `conn`."""
+    from api.settings import EventLoop
+    from mt5bot.serve import loop_factory
+
+    with asyncio.Runner(loop_factory=loop_factory(EventLoop.AUTO)) as runner:
+        runner.run(_serve(raw, conn))
+
+
+def _instrument(app: Any, counts: _Counts, name: str) -> None:
+    """Count on a started app: a bridge's bus; a front's account buses, notifier and notices."""
+    from api.keys import BUS
+    from bot.keys import NOTIFIER
+    from bot.messages import Outgoing
+    from mt5bot.keys import ACCOUNT_BUSES
+
+    buses = app.get(ACCOUNT_BUSES)
+    if buses is None:
+        _count_bus(app[BUS], counts, name)
+        return
+
+    async def send(out: Outgoing) -> None:
+        counts.notices += 1
+        counts.chars += len(out.reply.text)
+        counts.last_notice = time.time()
+
+    app[NOTIFIER].register("telegram", send)  # as the tests do (tests/front/conftest.py)
+    _count_notifier(app[NOTIFIER], counts)
+    for account, bus in buses.items():
+        _count_bus(bus, counts, account)
+
+
+async def _serve(raw: dict[str, Any], conn: Connection) -> None:
+    from aiohttp import web
+
+    from api.keys import ACCOUNTS, HEARTBEAT
+    from mt5bot.app import create_app
+    from mt5bot.config import Settings
+    from mt5bot.logs import setup_logging
+    from mt5bridge.terminal.heartbeat import LinkState
+
+    settings = Settings.model_validate(raw)
+    setup_logging(settings)
+    app = create_app(settings)
+    counts = _Counts()
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()  # the cleanup contexts ran: the notifier, the buses and the feeds exist
+    _instrument(app, counts, settings.account.name)
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    for _ in range(0 if settings.accounts else 1000):  # a bridge: orders wait for the heartbeat's first check
+        if app[HEARTBEAT].state is LinkState.CONNECTED:
+            break
+        await asyncio.sleep(0.01)
+    gc.collect()  # as `mt5bot serve` does once it listens
+    gc.freeze()
+    conn.send(runner.addresses[0][1])
+    while await asyncio.to_thread(conn.recv) != "stop":
+        out = dict(counts.__dict__, cpu=time.process_time())
+        if settings.accounts:
+            out["feeds"] = {e.name: e.feed.status.state.value for e in app[ACCOUNTS] if e.feed is not None}
+        conn.send(out)
+    await runner.cleanup()
+    conn.send("stopped")
+
+
+@dataclass
+class Service:
+    name: str
+    proc: Any
+    conn: Connection
+    url: str = ""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def ask(self, request: str) -> Any:
+        async with self.lock:
+            self.conn.send(request)
+            return await asyncio.to_thread(self.conn.recv)
+
+
+def spawn(name: str, raw: dict[str, Any]) -> Service:
+    ctx = mp.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(target=service_process, args=(raw, theirs), name=f"bench-front:{name}")
+    proc.start()
+    theirs.close()
+    return Service(name, proc, ours)
+
+
+async def ready(service: Service, within: float = 120.0) -> None:
+    if not await asyncio.to_thread(service.conn.poll, within):
+        raise SystemExit(f"{service.name} did not start within {within:g} s")
+    try:
+        port = service.conn.recv()
+    except EOFError:
+        raise SystemExit(f"{service.name} died at start (exit code {service.proc.exitcode})") from None
+    service.url = f"http://127.0.0.1:{port}"
+
+
+async def stop(services: list[Service]) -> None:
+    for s in services:
+        if s.proc.is_alive():
+            try:
+                s.conn.send("stop")
+            except OSError:  # it died: killed below if need be
+                pass
+    for s in services:
+        await asyncio.to_thread(s.proc.join, 30)
+        if s.proc.is_alive():
+            s.proc.kill()
+
+
+# ---------------------------------------------------------------- the client
+
+
+def figures(laps: list[float]) -> dict[str, float]:
+    """p50/p90/p99/max in ms (nearest rank)."""
+    ordered = sorted(laps)
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] * 1000
+
+    return {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": ordered[-1] * 1000}
+
+
+class Chat:
+    """`POST /api/v1/chat` on one service, timed."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str) -> None:
+        self.http, self.url = http, f"{url}/api/v1/chat"
+
+    async def say(self, text: str) -> tuple[dict[str, Any], float]:
+        began = time.perf_counter()
+        async with self.http.post(self.url, json={"text": text}) as resp:
+            body = await resp.json()
+        took = time.perf_counter() - began
+        if resp.status != 200 or not body.get("success"):
+            raise SystemExit(f"POST /chat {text!r} -> {resp.status} {body}")
+        return body["data"], took
+
+
+def confirm_button(data: dict[str, Any]) -> str:
+    for button in data["buttons"]:
+        if button["action"].startswith("c:") and button["action"].endswith(":y"):
+            return str(button["action"])
+    raise SystemExit(f"no confirm button in the preview:\n{data['text']}")
+
+
+async def trade(chat: Chat, text: str) -> tuple[float, float]:
+    preview, asked = await chat.say(text)
+    result, tapped = await chat.say(confirm_button(preview))
+    if "已执行" not in result["text"]:
+        raise SystemExit(f"{text!r} was not executed:\n{result['text']}")
+    return asked, tapped
+
+
+async def alternate(
+    rounds: int, steps: dict[str, Callable[[int], Awaitable[list[float]]]]
+) -> dict[str, list[list[float]]]:
+    """Run each case's step once per round, the cases taking turns; the laps of each case."""
+    laps: dict[str, list[list[float]]] = {name: [] for name in steps}
+    for i in range(rounds):
+        for name, step in steps.items():
+            laps[name].append(await step(i))
+    return laps
+
+
+def table(title: str, rows: list[tuple[str, int, list[float]]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'':34} {'n':>5} " + " ".join(f"{f + ' ms':>9}" for f in FIGURES))
+    for label, n, laps in rows:
+        fig = figures(laps)
+        print(f"  {label:34} {n:>5} " + " ".join(f"{fig[f]:9.1f}" for f in FIGURES))
+
+
+def loadavg() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+async def latency(http: aiohttp.ClientSession, solo: Service, front: Service, target: str, a: Any) -> None:
+    alone, routed = Chat(http, solo.url), Chat(http, front.url)
+    on = f"{target}账户"
+    texts = ("买入0.01手黄金", "平仓0.01手黄金")
+    for _ in range(3):  # warm-up: templates, symbols and the HTTP connections
+        await alone.say("持仓")
+        await routed.say(f"{on}持仓")
+        everyone, _ = await routed.say("所有账户持仓")
+    # The front routes to the account named: a preview is headed by it, and with a position open there the
+    # query on it differs from the query on another (a query's answer does not name its account); the
+    # answer on all accounts has every one (none named as silent).
+    absent = [f"b{i + 1}" for i in range(a.bridges) if f"b{i + 1}" not in everyone["text"]]
+    if absent:
+        raise SystemExit(f"{absent} missing from the answer on all accounts:\n{everyone['text']}")
+    preview, _ = await routed.say(on + texts[0])
+    if target not in preview["text"]:
+        raise SystemExit(f"the front's preview is not headed by {target}:\n{preview['text']}")
+    await routed.say(confirm_button(preview))
+    held, _ = await routed.say(f"{on}持仓")
+    other = "b1" if target != "b1" else "b2"
+    empty, _ = await routed.say(f"{other}账户持仓")
+    if a.bridges > 1 and held["text"] == empty["text"]:
+        raise SystemExit(f"{on}持仓 and {other}账户持仓 answer the same on the front:\n{held['text']}")
+    await trade(alone, texts[0])
+    await trade(alone, texts[1])
+    await trade(routed, on + texts[1])
+
+    async def query(chat: Chat, text: str) -> list[float]:
+        return [(await chat.say(text))[1]]
+
+    queries = await alternate(
+        a.queries,
+        {"solo": lambda i: query(alone, "持仓"), "front": lambda i: query(routed, f"{on}持仓")},
+    )
+
+    async def round_trip(chat: Chat, prefix: str, i: int) -> list[float]:
+        asked, tapped = await trade(chat, prefix + texts[i % 2])
+        return [asked, tapped, asked + tapped]
+
+    trades = await alternate(
+        a.trades,
+        {"solo": lambda i: round_trip(alone, "", i), "front": lambda i: round_trip(routed, on, i)},
+    )
+    fanout = await alternate(a.fanout, {"front": lambda i: query(routed, "所有账户持仓")})
+    rows: list[tuple[str, int, list[float]]] = []
+    for case, label in (("solo", "bridge alone, its own /chat"), ("front", f"front -> {target}")):
+        rows.append((f"query: {label}", a.queries, [x[0] for x in queries[case]]))
+    rows.append((f"query all {a.bridges} accounts (front)", a.fanout, [x[0] for x in fanout["front"]]))
+    table(f"Chat latency over HTTP, sequential ({loadavg()})", rows)
+    rows = []
+    for i, step in enumerate(("preview", "confirm tap", "whole trade")):
+        for case, label in (("solo", "alone"), ("front", f"front -> {target}")):
+            rows.append((f"{step}: {label}", a.trades, [x[i] for x in trades[case]]))
+    table("Trade round trip (preview text, then its confirm button)", rows)
+
+
+@dataclass
+class Phase:
+    label: str
+    kind: str  # the event followed by its ticket
+    path: str  # the order route on every bridge
+    body: dict[str, Any]
+    per_bridge: int  # requests per bridge
+    writers: int  # at a time per bridge
+
+
+async def fan_in(http: aiohttp.ClientSession, bridges: list[Service], front: Service, a: Any) -> None:
+    idle0, idle_at = await front.ask("stats"), time.time()
+    await asyncio.sleep(2.0)  # the front's CPU while nothing trades: feeds' pings, probes
+    idle_stats = await front.ask("stats")
+    idle = (idle_stats["cpu"] - idle0["cpu"]) / (time.time() - idle_at)
+    n = len(bridges)
+    phases = (
+        Phase(f"{a.orders} market orders on each of {n} bridges, {a.writers} at a time per bridge",
+              "position_opened", "/order/open", {"symbol": "XAUUSD", "type": "buy", "volume": 0.01},
+              a.orders, a.writers),
+        Phase(f"one close_all on each of {n} bridges at once (a burst of {a.orders} closes per bridge)",
+              "position_closed", "/order/close_all", {}, 1, 1),
+    )  # fmt: skip
+    for phase in phases:
+        await _phase(http, bridges, front, a, phase, idle)
+
+
+async def _send(
+    http: aiohttp.ClientSession, bridges: list[Service], phase: Phase
+) -> tuple[dict[str, float], Counter[str]]:
+    """The phase's requests on every bridge at once: when each position's outcome was answered."""
+    answered: dict[str, float] = {}
+    refused: Counter[str] = Counter()
+
+    async def writer(bridge: Service, count: int) -> None:
+        url = f"{bridge.url}/api/v1{phase.path}"
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        for _ in range(count):
+            async with http.post(url, json=phase.body, headers=headers) as resp:
+                data = await resp.json()
+            if resp.status != 200 or not data.get("success"):
+                refused[f"{resp.status} {data.get('code')}"] += 1
+                continue
+            for outcome in data["data"]["outcomes"]:
+                ticket = outcome.get("ticket") or outcome["order"]
+                answered[f"{phase.kind}:{bridge.name}:{ticket}"] = time.time()
+
+    quota, extra = divmod(phase.per_bridge, phase.writers)
+    counts = [quota + (w < extra) for w in range(phase.writers)]
+    await asyncio.gather(*(writer(b, count) for b in bridges for count in counts if count))
+    return answered, refused
+
+
+async def _phase(
+    http: aiohttp.ClientSession, bridges: list[Service], front: Service, a: Any, phase: Phase, idle: float
+) -> None:
+    before = {b.name: await b.ask("stats") for b in bridges}
+    front0, front0_at = await front.ask("stats"), time.time()
+    began = time.time()
+    answered, refused = await _send(http, bridges, phase)
+    sent = time.time()
+    # Wait until the front's notifier has had an event for every position answered and every trade event
+    # the bridges published (30 s at most without news), then for its last batch to be handed on.
+    while True:
+        await asyncio.sleep(0.5)
+        after = {b.name: await b.ask("stats") for b in bridges}
+        expected = sum(_trades(s["kinds"]) - _trades(before[name]["kinds"]) for name, s in after.items())
+        front1 = await front.ask("stats")
+        consumed = _trades(front1["consumed"]) - _trades(front0["consumed"])
+        if consumed >= max(expected, len(answered)) or time.time() - max(front1["last"], sent) > 30:
+            break
+    await asyncio.sleep(max(0.0, a.batch_wait - (time.time() - front1["last"])))
+    after = {b.name: await b.ask("stats") for b in bridges}
+    front1 = await front.ask("stats")
+    print(f"\nFan-in: {phase.label} ({loadavg()})")
+    rate = len(answered) / (sent - began)
+    print(f"  orders answered        {len(answered)} in {sent - began:.2f} s ({rate:.0f}/s)"
+          + (f"; refused {dict(refused)}" if refused else ""))  # fmt: skip
+    published = sum((Counter(s["kinds"]) - Counter(before[n]["kinds"]) for n, s in after.items()), Counter())
+    consumed_kinds = Counter(front1["consumed"]) - Counter(front0["consumed"])
+    for label, counts in (
+        ("published by bridges", published),
+        ("arrived on front buses", Counter(front1["kinds"]) - Counter(front0["kinds"])),
+        ("consumed by notifier", consumed_kinds),
+    ):
+        updates = counts.get("account_update", 0)
+        print(f"  {label:22}{_trades(counts):6} trade events, {updates:4} account updates ({_kinds(counts)})")
+    stamps = (
+        answered,
+        {k: v for s in after.values() for k, v in s["opened"].items() if k in answered},
+        front1["opened"],
+        front1["noticed"],
+    )
+    chain = [k for k in answered if all(k in stamp for stamp in stamps)]
+    _rates(phase, chain, stamps[1], stamps[3], sent)
+    notices, chars = front1["notices"] - front0["notices"], front1["chars"] - front0["chars"]
+    print(f"  notices delivered      {notices} messages ({chars:,} characters) to the one subscribed user "
+          f"(chat.notify_batch_sec {a.batch_label})")  # fmt: skip
+    cpu, per = front1["cpu"] - front0["cpu"], 1e6 / max(1, _trades(consumed_kinds))
+    print(
+        f"  front process          {cpu:.2f} s CPU in {time.time() - front0_at:.1f} s (idle: {idle:.1%} of a "
+        f"core), {cpu * per:.0f} us per trade event all in; RSS {proc_status(front.proc.pid)['VmRSS']} MB"
+    )
+    if chain:
+        names = ("answered", "bridge bus", "front bus", "notifier")
+        rows = [
+            (f"{names[i]} -> {names[j]}", len(chain), [max(0.0, stamps[j][k] - stamps[i][k]) for k in chain])
+            for i, j in ((0, 1), (1, 2), (2, 3), (1, 3))
+        ]
+        table(f"  Delay of each {phase.kind} event, followed by its ticket", rows)
+    if len(chain) < len(answered):
+        print(f"  !! {len(answered) - len(chain)} of {len(answered)} positions not followed to the notifier")
+
+
+def _rates(
+    phase: Phase, chain: list[str], at_bridge: dict[str, float], at_notifier: dict[str, float], sent: float
+) -> None:
+    """The rate over the whole phase, the busiest second, and how fast one watcher round is drained: a
+    bridge publishes what its trade watcher found in one round (every second) at once."""
+    if not chain:
+        return
+    first, last = min(at_bridge[k] for k in chain), max(at_notifier[k] for k in chain)
+    times = sorted(at_notifier[k] for k in chain)
+    peak = max(bisect.bisect_right(times, t + 1.0) - i for i, t in enumerate(times))
+    rate = len(chain) / max(last - first, 1e-3)
+    print(f"  at the notifier        {rate:,.0f} {phase.kind}/s from the first "
+          f"published to the last consumed ({last - first:.2f} s), {peak} in the busiest second; the last "
+          f"{last - sent:+.2f} s after the last answer")  # fmt: skip
+    rounds: list[list[str]] = []
+    for key in sorted(chain, key=lambda k: (k.split(":")[1], at_bridge[k])):
+        prev = rounds[-1][-1] if rounds else None
+        same = prev is not None and prev.split(":")[1] == key.split(":")[1]
+        if same and prev is not None and at_bridge[key] - at_bridge[prev] < 0.05:
+            rounds[-1].append(key)
+        else:
+            rounds.append([key])
+    drains = [max(at_notifier[k] for k in r) - min(at_bridge[k] for k in r) for r in rounds]
+    sizes = [len(r) for r in rounds]
+    fig = figures(drains)
+    draining = sum(sizes) / max(sum(drains), 1e-3)
+    print(f"  one watcher round      {len(rounds)} rounds of {min(sizes)}-{max(sizes)} events (mean "
+          f"{len(chain) / len(rounds):.0f}), first published -> last consumed p50 {fig['p50']:.1f} ms, max "
+          f"{fig['max']:.1f} ms: {draining:,.0f} events/s while draining")  # fmt: skip
+
+
+def _trades(kinds: dict[str, int]) -> int:
+    return sum(n for k, n in kinds.items() if k != "account_update")
+
+
+def _kinds(kinds: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()) if k != "account_update" and n)
+
+
+async def main(a: Any) -> None:
+    print(f"start: {loadavg()}")
+    with tempfile.TemporaryDirectory(prefix="bench-front-") as tmp:
+        root = Path(tmp)
+        names = [f"b{i + 1}" for i in range(a.bridges)]
+        raws = {n: _service_raw(root / n, n, seed=i + 1) for i, n in enumerate([*names, "solo"])}
+        for n in raws:
+            (root / n).mkdir()
+        began = time.perf_counter()
+        services = {n: spawn(n, raw) for n, raw in raws.items()}
+        front: Service | None = None
+        try:
+            for s in services.values():
+                await ready(s)
+            print(f"{len(services)} bridges up in {time.perf_counter() - began:.1f} s")
+            (root / "front").mkdir()
+            bridges = {n: services[n].url for n in names}
+            front = spawn("front", _front_raw(root / "front", bridges, a.batch))
+            await ready(front)
+            for _ in range(200):
+                feeds = (await front.ask("stats"))["feeds"]
+                if all(state == "connected" for state in feeds.values()):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise SystemExit(f"the front's feeds did not all connect: {feeds}")
+            print(
+                f"front up, {len(feeds)} feeds connected, {time.perf_counter() - began:.1f} s after the start"
+            )
+            target = names[min(2, len(names) - 1)]
+            async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+                await latency(http, services["solo"], front, target, a)
+                await fan_in(http, [services[n] for n in names], front, a)
+        finally:
+            if front is not None:
+                await stop([front])  # first, so that no feed sees its bridge go
+            await stop(list(services.values()))
+    print(f"end: {loadavg()}")
+
+
+def parse() -> Any:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bridges", type=int, default=10, help="bridges behind the front (default 10)")
+    parser.add_argument("--queries", type=int, default=200, help="queries on each side (default 200)")
+    parser.add_argument("--trades", type=int, default=50, help="trade round trips on each side (default 50)")
+    parser.add_argument("--fanout", type=int, default=20, help="queries on all accounts (default 20)")
+    parser.add_argument(
+        "--orders", type=int, default=100, help="orders per bridge for the fan-in (default 100)"
+    )
+    parser.add_argument("--writers", type=int, default=4, help="concurrent orders per bridge (default 4)")
+    parser.add_argument(
+        "--batch", type=float, default=None,
+        help="the front's chat.notify_batch_sec (default: the service's own default)",
+    )  # fmt: skip
+    a = parser.parse_args()
+    if a.bridges < 1 or min(a.queries, a.trades, a.fanout, a.orders, a.writers) < 1:
+        parser.error("every count must be at least 1")
+    from bot.settings import ChatSettings
+
+    batch = ChatSettings().notify_batch_sec if a.batch is None else a.batch
+    a.batch_label = f"{batch:g} s" + (" (default)" if a.batch is None else "")
+    a.batch_wait = batch + 0.5  # the last batch is handed on this long after its first event
+    return a
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
