@@ -3,6 +3,8 @@
 The same path the service runs daily (storage/retention.py): account snapshots, audit lines and settled
 request ids before the cutoff go to `archive/<table>-<first>-<last>.jsonl.gz` (fsync'd) before they are
 deleted, with an audit line per table. Safe while the service runs. `--dry-run` only counts.
+Only the rows of this service's account (config `account.name`) are touched: several services may share
+one database.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from mt5bot.config import load_settings
 from storage.database import Database
@@ -19,11 +21,21 @@ from storage.retention import RetentionReport, apply_retention, archive_director
 from storage.settings import DatabaseSettings
 
 
-async def run_retention(settings: DatabaseSettings, days: int, *, dry_run: bool) -> RetentionReport:
-    """Open the database, apply retention once, close it."""
-    db = await Database.open(settings.url)
+async def run_retention(
+    settings: DatabaseSettings,
+    days: int,
+    *,
+    dry_run: bool,
+    account: str | None = None,
+    routed: Collection[str] = (),
+) -> RetentionReport:
+    """Open the database as `account` (config `account.name`), apply retention to that account's rows
+    (and to the audit lines written for the `routed` bridges, config `accounts`) once, close it."""
+    db = await Database.open(settings.url, account=account)
     try:
-        return await apply_retention(db.connector, archive_directory(settings), days, dry_run=dry_run)
+        return await apply_retention(
+            db.connector, archive_directory(settings), days, dry_run=dry_run, routed=routed
+        )
     finally:
         await db.close()
 
@@ -52,7 +64,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument("--days", type=int, help="override database.retention_days for this run (>= 1)")
 
     def run(args: argparse.Namespace) -> int:
-        settings = load_settings(args.config).database
+        config = load_settings(args.config)
+        settings = config.database
         days = args.days if args.days is not None else settings.retention_days
         if days is None:
             print("mt5bot: retention: database.retention_days is not set (null keeps everything); "
@@ -62,7 +75,15 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
             print("mt5bot: retention: --days must be at least 1", file=sys.stderr)
             return 2
         try:
-            report = asyncio.run(run_retention(settings, days, dry_run=args.dry_run))
+            report = asyncio.run(
+                run_retention(
+                    settings,
+                    days,
+                    dry_run=args.dry_run,
+                    account=config.account.name,
+                    routed=[bridge.name for bridge in config.accounts],
+                )
+            )
         except StorageConfigError as exc:
             print(f"mt5bot: retention: {exc}", file=sys.stderr)
             return 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 from aiohttp import web
 
@@ -26,11 +26,14 @@ FIRST_RUN_SEC = 300.0  # after start-up's own work (recovery of open claims, rep
 INTERVAL_SEC = 24 * 3600.0
 
 
-async def _daily(db: Database, settings: DatabaseSettings, days: int, first: float) -> None:
+async def _daily(
+    db: Database, settings: DatabaseSettings, days: int, first: float, routed: Collection[str] = ()
+) -> None:
     await asyncio.sleep(first)
     while True:
         try:
-            report = await apply_retention(db.connector, archive_directory(settings), days)
+            # this service's rows only (db.account), and the audit lines it wrote for its bridges
+            report = await apply_retention(db.connector, archive_directory(settings), days, routed=routed)
         except Exception:
             log.exception("retention failed; nothing was deleted that is not archived, retrying tomorrow")
         else:
@@ -48,7 +51,9 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     tasks = TaskSet("retention")
-    task = tasks.spawn(_daily(app[DATABASE], settings, settings.retention_days, FIRST_RUN_SEC), "daily")
+    routed = [bridge.name for bridge in app[SETTINGS].accounts]
+    daily = _daily(app[DATABASE], settings, settings.retention_days, FIRST_RUN_SEC, routed)
+    task = tasks.spawn(daily, "daily")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

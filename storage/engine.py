@@ -89,12 +89,18 @@ class Connector:
 
     `account` is the name of the account this service writes for (`Database.open(account=)`): every audit
     line written through this connector without an account of its own is stamped with it, including the
-    ones retention writes (it only gets the connector).
+    ones retention writes (it only gets the connector). It is also the `scope`: the rows of the tables a
+    service keeps for itself (idempotency keys, report runs, settings, snapshots; docs/storage.md).
     """
 
     def __init__(self, engine: AsyncEngine, *, account: str | None = None) -> None:
         self.engine = engine
         self.account = account
+
+    @property
+    def scope(self) -> str:
+        """The value of the `account` column of this service's own rows: its account, '' without one."""
+        return self.account or ""
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

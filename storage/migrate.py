@@ -15,12 +15,18 @@ from storage.engine import Connector
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config pointing at the packaged migrations, optionally sharing a connection."""
+def alembic_config(connection: Connection | None = None, *, account: str | None = None) -> Config:
+    """An Alembic config pointing at the packaged migrations, optionally sharing a connection.
+
+    `account` is the service running the upgrade: revision 0005 gives the rows written before it that name
+    (docs/storage.md, "Shared database").
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
         config.attributes["connection"] = connection
+    if account is not None:
+        config.attributes["account"] = account
     return config
 
 
@@ -29,8 +35,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _upgrade(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+def _upgrade(connection: Connection, account: str | None) -> None:
+    command.upgrade(alembic_config(connection, account=account), "head")
 
 
 def _current(connection: Connection) -> str | None:
@@ -40,7 +46,7 @@ def _current(connection: Connection) -> str | None:
 async def upgrade_to_head(connector: Connector) -> None:
     """Bring the schema to the newest revision in one transaction (a no-op when already there)."""
     async with connector.write() as conn:
-        await conn.run_sync(_upgrade)
+        await conn.run_sync(_upgrade, connector.account)
 
 
 async def current_revision(connector: Connector) -> str | None:

@@ -3,6 +3,10 @@
 A run is (kind, period): the daily report of 2026-12-04 is one run however often the service restarts.
 A recipient marked `sent` for a run is never sent it again; a `failed` one is tried again at most
 `MAX_ATTEMPTS` times in all (once on the next start, as the catch-up's retry).
+
+Runs and deliveries belong to the service's account (`Connector.scope`, revision 0005): services sharing
+one database each send their own reports and never see each other's runs. Subscriptions are a person's
+choice and shared by every service (docs/storage.md, "Shared database").
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ class DeliveryRecord(_Record):
 
 
 class ReportRunStore:
-    """Runs, deliveries and subscriptions."""
+    """Runs and deliveries (of this service's account), and subscriptions (shared)."""
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -52,6 +56,7 @@ class ReportRunStore:
     async def begin(self, kind: str, period: str, due_at: datetime, *, late: bool) -> ReportRun:
         """Record the run unless it exists; returns the stored run (the first start of it wins)."""
         values = {
+            "account": self._db.scope,
             "kind": kind,
             "period": period,
             "due_at": due_at,
@@ -61,43 +66,43 @@ class ReportRunStore:
         insert = (
             self._db.upsert(report_runs)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["kind", "period"])
+            .on_conflict_do_nothing(index_elements=["account", "kind", "period"])
         )
         async with self._db.write() as conn:
             await conn.execute(insert)
-            row = (
-                (
-                    await conn.execute(
-                        sa.select(report_runs).where(
-                            report_runs.c.kind == kind, report_runs.c.period == period
-                        )
-                    )
-                )
-                .mappings()
-                .one()
-            )
-        return ReportRun.model_validate(dict(row))
+            row = (await conn.execute(self._run(kind, period))).mappings().one()
+        return _run(row)
 
     async def get(self, kind: str, period: str) -> ReportRun | None:
         """The run, or None if it never started."""
-        query = sa.select(report_runs).where(report_runs.c.kind == kind, report_runs.c.period == period)
         async with self._db.read() as conn:
-            row = (await conn.execute(query)).mappings().one_or_none()
-        return None if row is None else ReportRun.model_validate(dict(row))
+            row = (await conn.execute(self._run(kind, period))).mappings().one_or_none()
+        return None if row is None else _run(row)
 
     async def latest(self) -> ReportRun | None:
         """The run started last (of any kind), or None before the first."""
-        query = sa.select(report_runs).order_by(report_runs.c.started_at.desc()).limit(1)
+        query = (
+            sa.select(report_runs)
+            .where(report_runs.c.account == self._db.scope)
+            .order_by(report_runs.c.started_at.desc())
+            .limit(1)
+        )
         async with self._db.read() as conn:
             row = (await conn.execute(query)).mappings().one_or_none()
-        return None if row is None else ReportRun.model_validate(dict(row))
+        return None if row is None else _run(row)
+
+    def _run(self, kind: str, period: str) -> sa.Select[tuple[object, ...]]:
+        t = report_runs.c
+        return sa.select(report_runs).where(t.account == self._db.scope, t.kind == kind, t.period == period)
 
     # -- deliveries --------------------------------------------------------------------------------
 
     async def deliveries(self, kind: str, period: str) -> list[DeliveryRecord]:
         """Every recipient recorded for the run."""
         query = sa.select(report_deliveries).where(
-            report_deliveries.c.kind == kind, report_deliveries.c.period == period
+            report_deliveries.c.account == self._db.scope,
+            report_deliveries.c.kind == kind,
+            report_deliveries.c.period == period,
         )
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
@@ -116,7 +121,8 @@ class ReportRunStore:
     async def record(self, kind: str, period: str, platform: str, chat_id: str, error: str | None) -> None:
         """Note one attempt's outcome for a recipient (`error` None: sent)."""
         values = {
-            "kind": kind, "period": period, "platform": platform, "chat_id": chat_id,
+            "account": self._db.scope, "kind": kind, "period": period,
+            "platform": platform, "chat_id": chat_id,
             "state": "sent" if error is None else "failed", "attempts": 1,
             "error": None if error is None else error[:256], "updated_at": datetime.now(UTC),
         }  # fmt: skip
@@ -127,7 +133,7 @@ class ReportRunStore:
             "updated_at": insert.excluded.updated_at,
             "attempts": report_deliveries.c.attempts + 1,
         }
-        keys = ["kind", "period", "platform", "chat_id"]
+        keys = ["account", "kind", "period", "platform", "chat_id"]
         async with self._db.write() as conn:
             await conn.execute(insert.on_conflict_do_update(index_elements=keys, set_=update))
 
@@ -152,3 +158,7 @@ class ReportRunStore:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return {(r["platform"], r["user_id"], r["kind"]): bool(r["subscribed"]) for r in rows}
+
+
+def _run(row: sa.RowMapping) -> ReportRun:
+    return ReportRun.model_validate({k: row[k] for k in ReportRun.model_fields})

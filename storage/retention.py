@@ -15,6 +15,10 @@ The audit log is append-only; its delete trigger is lifted for this one path onl
 transaction, and put back before that transaction commits (SQLite drops and recreates it from its own
 text; PostgreSQL disables and enables it), so no other connection ever sees the log without it. The
 first delete of each table commits with an audit line saying what was archived where.
+
+Several services may share one database: each run touches only the rows of its own account (the
+connector's, `Database.open(account=)`), plus the audit lines that name none and, on a front, the audit
+lines it wrote for the bridges it routes to (`routed`; docs/storage.md, "Shared database").
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import gzip
 import json
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -54,8 +58,21 @@ class _Source:
     time: sa.Column[Any]
     extra: Sequence[sa.ColumnElement[bool]] = ()
 
-    def older_than(self, cutoff: datetime) -> list[sa.ColumnElement[bool]]:
-        return [self.time < cutoff, *self.extra]
+    def owned(self, connector: Connector, routed: Collection[str] = ()) -> sa.ColumnElement[bool]:
+        """The rows of the service running retention (several may share the database).
+
+        Its own account's rows; for the audit log also the lines that name no account (written before
+        revision 0004, or by a service opened without a name), which belong to no other service, and the
+        lines of the accounts in `routed` (a front's bridges: it writes lines for the trades it routes).
+        """
+        account = self.table.c.account
+        if self.table is not audit_log:
+            return account == connector.scope
+        names = sorted({*routed, *([connector.account] if connector.account is not None else [])})
+        return sa.or_(account.in_(names), account.is_(None)) if names else account.is_(None)
+
+    def older_than(self, cutoff: datetime, owned: sa.ColumnElement[bool]) -> list[sa.ColumnElement[bool]]:
+        return [self.time < cutoff, owned, *self.extra]
 
 
 SOURCES = (
@@ -110,8 +127,12 @@ async def apply_retention(
     now: datetime | None = None,
     dry_run: bool = False,
     on_archived: Callable[[str, Path], None] | None = None,
+    routed: Collection[str] = (),
 ) -> RetentionReport:
-    """Archive, then delete, the rows older than `days` (see the module's docstring).
+    """Archive, then delete, this service's rows older than `days` (see the module's docstring).
+
+    `routed`: the accounts a front routes trades to (config `accounts`); the audit lines it wrote for them
+    carry their names and are archived and removed with its own.
 
     `dry_run` counts them and changes nothing. `on_archived(table, file)` is called between a table's
     archive and its deletes (tests use it to crash there).
@@ -119,36 +140,39 @@ async def apply_retention(
     cutoff = cutoff_for(days, now)
     report = RetentionReport(cutoff, dry_run)
     for source in SOURCES:
+        owned = source.owned(connector, routed)
+        where = source.older_than(cutoff, owned)
         if dry_run:
-            report.tables.append(TableResult(source.table.name, await _count(connector, source, cutoff)))
+            report.tables.append(TableResult(source.table.name, await _count(connector, source, where)))
             continue
-        archived = await _archive(connector, source, cutoff, archive_dir)
+        archived = await _archive(connector, source, where, archive_dir)
         if archived is None:
             report.tables.append(TableResult(source.table.name, 0))
             continue
         path, keys = archived
         if on_archived is not None:
             on_archived(source.table.name, path)
-        deleted = await _delete(connector, source, keys, _audit_line(source, len(keys), path, cutoff))
+        line = _audit_line(source, len(keys), path, cutoff)
+        deleted = await _delete(connector, source, keys, owned, line)
         report.tables.append(TableResult(source.table.name, len(keys), path, deleted))
     return report
 
 
-async def _count(connector: Connector, source: _Source, cutoff: datetime) -> int:
-    query = sa.select(sa.func.count()).select_from(source.table).where(*source.older_than(cutoff))
+async def _count(connector: Connector, source: _Source, where: list[sa.ColumnElement[bool]]) -> int:
+    query = sa.select(sa.func.count()).select_from(source.table).where(*where)
     async with connector.read() as conn:
         return int(await conn.scalar(query) or 0)
 
 
 # --- the archive ------------------------------------------------------------------------------------
 async def _archive(
-    connector: Connector, source: _Source, cutoff: datetime, directory: Path
+    connector: Connector, source: _Source, where: list[sa.ColumnElement[bool]], directory: Path
 ) -> tuple[Path, list[Any]] | None:
     """Write the old rows to a durable file; its path and the keys in it (None: no old rows)."""
     archive = await asyncio.to_thread(_ArchiveFile, directory, source)
     try:
         after: Any = None
-        while rows := await _page(connector, source, cutoff, after):
+        while rows := await _page(connector, source, where, after):
             await asyncio.to_thread(archive.write, rows)
             after = archive.keys[-1]
         path = await asyncio.to_thread(archive.finish)
@@ -191,8 +215,10 @@ class _ArchiveFile:
         self.partial.unlink(missing_ok=True)
 
 
-async def _page(connector: Connector, source: _Source, cutoff: datetime, after: Any) -> list[dict[str, Any]]:
-    query = sa.select(source.table).where(*source.older_than(cutoff)).order_by(source.key).limit(PAGE)
+async def _page(
+    connector: Connector, source: _Source, where: list[sa.ColumnElement[bool]], after: Any
+) -> list[dict[str, Any]]:
+    query = sa.select(source.table).where(*where).order_by(source.key).limit(PAGE)
     if after is not None:
         query = query.where(source.key > after)
     async with connector.read() as conn:
@@ -254,12 +280,15 @@ def _audit_line(source: _Source, rows: int, path: Path, cutoff: datetime) -> Aud
     )
 
 
-async def _delete(connector: Connector, source: _Source, keys: list[Any], line: AuditEntry) -> int:
-    """Delete exactly the archived keys, a batch per transaction; the first one commits the audit line."""
+async def _delete(
+    connector: Connector, source: _Source, keys: list[Any], owned: sa.ColumnElement[bool], line: AuditEntry
+) -> int:
+    """Delete exactly the archived keys (of this service's rows: a request id is unique per account only),
+    a batch per transaction; the first one commits the audit line."""
     deleted = 0
     for start in range(0, len(keys), BATCH):
         batch = keys[start : start + BATCH]
-        query = sa.delete(source.table).where(source.key.in_(batch), *source.extra)
+        query = sa.delete(source.table).where(source.key.in_(batch), owned, *source.extra)
         async with connector.write() as conn:
             if source.table is audit_log:
                 deleted += await _delete_audit_rows(conn, query)

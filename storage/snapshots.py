@@ -12,7 +12,7 @@ from storage.engine import Connector
 from storage.models import AccountSnapshot
 from storage.tables import account_snapshots
 
-_COLUMNS = [c for c in account_snapshots.c if c.name != "id"]
+_COLUMNS = [c for c in account_snapshots.c if c.name not in ("id", "account")]
 SERIES_CHUNK = 2000  # rows converted between two yields to the event loop
 
 
@@ -25,7 +25,11 @@ class BalancePoint(NamedTuple):
 
 
 class SnapshotStore:
-    """Record and query account snapshots."""
+    """Record and query account snapshots.
+
+    A snapshot is stored with the recording service's account (`Connector.scope`, revision 0005), which
+    retention goes by; reads go by `login`, the terminal account the figures are of.
+    """
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -33,7 +37,9 @@ class SnapshotStore:
     async def record(self, snap: AccountSnapshot) -> None:
         """Store one snapshot."""
         async with self._db.write() as conn:
-            await conn.execute(sa.insert(account_snapshots).values(**snap.model_dump()))
+            await conn.execute(
+                sa.insert(account_snapshots).values(**snap.model_dump(), account=self._db.scope)
+            )
 
     async def between(
         self, start: datetime, end: datetime, login: int | None = None

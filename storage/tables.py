@@ -28,6 +28,16 @@ OUTCOMES = [o.value for o in Outcome]
 ROLES = [r.value for r in Role]
 REQUEST_STATES = ["in_progress", "done"]
 
+
+def _scope() -> sa.Column[str]:
+    """The service a row belongs to (revision 0005): config `account.name`, '' for a service without one.
+
+    Several services (bridges, a front) may share one PostgreSQL; a table with this column is read and
+    written by each service for its own rows only (docs/storage.md, "Shared database").
+    """
+    return sa.Column("account", sa.String(32), primary_key=True, server_default=sa.text("''"))
+
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -61,6 +71,7 @@ audit_log = sa.Table(
 request_ids = sa.Table(
     "request_ids",
     metadata,
+    _scope(),  # the same id on two services is two requests
     sa.Column("request_id", sa.String(128), primary_key=True),
     sa.Column("fingerprint", sa.String(128), nullable=False),
     sa.Column("actor", sa.String(160), nullable=False),
@@ -87,6 +98,8 @@ account_snapshots = sa.Table(
     sa.Column("margin_level", sa.Double(), nullable=False),
     sa.Column("profit", sa.Double(), nullable=False),
     sa.Column("credit", sa.Double(), nullable=False),
+    # The service that recorded it (revision 0005), for retention; reads go by `login`.
+    sa.Column("account", sa.String(32), nullable=False, server_default=sa.text("''")),
     sa.Index(None, "login", "at"),
     sa.Index(None, "at"),
 )
@@ -108,6 +121,7 @@ users = sa.Table(
 settings = sa.Table(
     "settings",
     metadata,
+    _scope(),  # a service's own marks (trading paused, the reports' first start)
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("value", json_type()),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
@@ -133,6 +147,7 @@ report_subscriptions = sa.Table(
 report_runs = sa.Table(
     "report_runs",
     metadata,
+    _scope(),  # each service sends its own reports
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("period", sa.String(16), primary_key=True),
     sa.Column("due_at", UTCDateTime(), nullable=False),
@@ -145,6 +160,7 @@ report_runs = sa.Table(
 report_deliveries = sa.Table(
     "report_deliveries",
     metadata,
+    _scope(),
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("period", sa.String(16), primary_key=True),
     sa.Column("platform", sa.String(32), primary_key=True),

@@ -52,7 +52,10 @@ def _user(row: sa.RowMapping) -> UserRecord:
 
 
 class KeyValueStore:
-    """Runtime settings changed by admins (e.g. trading paused); values are JSON."""
+    """Runtime settings changed by admins (e.g. trading paused); values are JSON.
+
+    Each service's own (`Connector.scope`, revision 0005): services sharing a database keep their keys apart.
+    """
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -60,18 +63,23 @@ class KeyValueStore:
     async def get(self, key: str) -> JsonValue:
         """The value, or None when the key was never set."""
         async with self._db.read() as conn:
-            return await conn.scalar(sa.select(settings.c.value).where(settings.c.key == key))
+            return await conn.scalar(sa.select(settings.c.value).where(self._key(key)))
 
     async def set(self, key: str, value: JsonValue) -> None:
         """Set or replace the value."""
         if not key or len(key) > 128:
             raise ValueError("key must be 1..128 characters")
-        insert = self._db.upsert(settings).values(key=key, value=value, updated_at=datetime.now(UTC))
+        insert = self._db.upsert(settings).values(
+            account=self._db.scope, key=key, value=value, updated_at=datetime.now(UTC)
+        )
         update = {"value": insert.excluded.value, "updated_at": insert.excluded.updated_at}
         async with self._db.write() as conn:
-            await conn.execute(insert.on_conflict_do_update(index_elements=["key"], set_=update))
+            await conn.execute(insert.on_conflict_do_update(index_elements=["account", "key"], set_=update))
 
     async def delete(self, key: str) -> bool:
         """Remove the key; True if it existed."""
         async with self._db.write() as conn:
-            return (await conn.execute(sa.delete(settings).where(settings.c.key == key))).rowcount == 1
+            return (await conn.execute(sa.delete(settings).where(self._key(key)))).rowcount == 1
+
+    def _key(self, key: str) -> sa.ColumnElement[bool]:
+        return (settings.c.account == self._db.scope) & (settings.c.key == key)

@@ -1,5 +1,6 @@
 """Alembic environment. The application passes its own connection in `config.attributes["connection"]`;
-the `alembic` command line (developers only) passes `-x url=...` and gets a fresh async engine."""
+the `alembic` command line (developers only) passes `-x url=...` and gets a fresh async engine, and
+`-x account=NAME` for the service whose rows revision 0005 upgrades (the application passes its own)."""
 
 from __future__ import annotations
 

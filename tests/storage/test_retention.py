@@ -40,6 +40,7 @@ async def _request(db: Database, request_id: str, state: str, at: datetime) -> N
     async with db.connector.write() as conn:
         await conn.execute(
             sa.insert(request_ids).values(
+                account=db.connector.scope,
                 request_id=request_id,
                 fingerprint="fp",
                 actor="rest:a",
@@ -203,7 +204,7 @@ def test_retention_is_off_by_default_and_archives_beside_the_database() -> None:
 
 
 async def _filled(url: str) -> None:
-    db = await Database.open(url)
+    db = await Database.open(url, account="local")  # the service's default name, as `mt5bot retention` opens
     await _fill(db)
     await db.close()
 
