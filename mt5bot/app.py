@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -33,8 +34,16 @@ from bot.telegram.app import setup_telegram
 from bot.wecom.app import setup_wecom
 from mt5bot.backend import open_backend
 from mt5bot.config import Settings
-from mt5bot.front import accounts_context
-from mt5bot.keys import ACCOUNT_BUSES, DATABASE, REPORT_SOURCES, SETTINGS, SIMULATOR, WATCHDOG
+from mt5bot.front import accounts_context, front_schedulers
+from mt5bot.keys import (
+    ACCOUNT_BUSES,
+    DATABASE,
+    REPORT_SCHEDULERS,
+    REPORT_SOURCES,
+    SETTINGS,
+    SIMULATOR,
+    WATCHDOG,
+)  # fmt: skip
 from mt5bot.retention_task import retention_context
 from mt5bridge.common.errorcount import ErrorCounter
 from mt5bridge.simulator import Simulator, sessions
@@ -190,14 +199,15 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     """The chat core every chat adapter uses, and its notifier on the event bus(es)."""
     settings = app[SETTINGS]
     directory = app.get(ACCOUNTS)
+    llm = (
+        LLMParser(settings.llm, settings.nlu.aliases, settings.nlu.price_bands, settings.parser_accounts())
+        if settings.llm.configured
+        else None
+    )
     core = ChatCore(
-        app.get(TRADING), app[DATABASE], settings, reports=app.get(REPORTS), watchdog=app.get(WATCHDOG),
-        accounts=directory, report_sources=app.get(REPORT_SOURCES),
+        app.get(TRADING), app[DATABASE], settings, llm=llm, reports=app.get(REPORTS),
+        watchdog=app.get(WATCHDOG), accounts=directory, report_sources=app.get(REPORT_SOURCES),
     )  # fmt: skip
-    if settings.llm.configured:
-        accounts = core.deps.accounts.parser_accounts()
-        core.deps.llm = LLMParser(settings.llm, settings.nlu.aliases, settings.nlu.price_bands, accounts)
-    llm = core.deps.llm
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier
     _notify_accounts(app, notifier)
@@ -207,20 +217,26 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     )  # fmt: skip
     if BUS in app:  # the watchdog gave up / terminal back -> admins
         WatchdogNotices(settings, notifier).start(app[BUS])
-    ops = OpsWatcher(settings, app[DATABASE], notifier)  # rejections, disk, database -> admins
+    routed = tuple(b.name for b in settings.accounts)  # a front also watches what it routed to its bridges
+    ops = OpsWatcher(settings, app[DATABASE], notifier, routed=routed)  # rejections, disk, database -> admins
     ops.start()
-    scheduler = None
-    if settings.reports.enabled and REPORTS in app:
+    schedulers: list[ReportScheduler[Any]] = []
+    db = app[DATABASE]
+    if settings.reports.enabled and directory is not None:  # per account, and the consolidated one
+        schedulers = front_schedulers(directory, app[REPORT_SOURCES], settings.reports, notifier, db)
+    elif settings.reports.enabled:
         reports = app[REPORTS]
-        db = app[DATABASE]
-        scheduler = ReportScheduler(
+        one = ReportScheduler(
             reports, settings.reports, notifier.broadcast_report, reports.calendar(),
             runs=db.reports, marks=db.settings,
         )  # fmt: skip
+        schedulers = [one]
+        app[REPORT_SCHEDULER] = schedulers[0]
+    for scheduler in schedulers:
         scheduler.start(catch_up=False)  # once the chat platforms are up: _catch_up below
-        app[REPORT_SCHEDULER] = scheduler
+    app[REPORT_SCHEDULERS] = schedulers
     yield
-    if scheduler is not None:
+    for scheduler in schedulers:
         await scheduler.close()
     await ops.close()
     await notifier.close()
@@ -264,6 +280,5 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _catch_up(app: web.Application) -> None:
     """Send the reports missed while the service was down (reports/schedule.py)."""
-    scheduler = app.get(REPORT_SCHEDULER)
-    if scheduler is not None:
+    for scheduler in app.get(REPORT_SCHEDULERS, []):
         scheduler.begin_catch_up()

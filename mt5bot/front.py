@@ -14,23 +14,33 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from api.keys import ACCOUNTS, TRADING
+from bot.core.notify import Notifier
 from mt5bot.keys import ACCOUNT_BUSES, REPORT_SOURCES, SETTINGS
 from mt5bridge.remote import BridgeFeed, RemoteTrading
 from mt5bridge.remote.directory import AccountDirectory, AccountEntry, AccountWatch
 from mt5bridge.remote.feed import FeedState, FeedStatus
 from mt5bridge.trading.events import EventBus
+from reports.across import AccountsReports, AccountsRun
 from reports.chartpool import ChartPool
 from reports.keys import REPORTS
+from reports.models import Report
 from reports.remote import RemoteReports, ReportSource
+from reports.runs import Charts, Deliver, Handed
+from reports.schedule import ReportScheduler
+from reports.settings import ReportSettings
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL_SEC = 15.0
+ALL_RUNS = "*"  # the report runs of the consolidated schedule (account names cannot hold a "*")
 
 
 def _feed_changed(entry: AccountEntry, watch: AccountWatch) -> Callable[[FeedStatus], None]:
@@ -92,3 +102,53 @@ async def accounts_context(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(Exception):
         charts.close()
     await session.close()
+
+
+def front_schedulers(
+    directory: AccountDirectory,
+    sources: dict[str, ReportSource],
+    settings: ReportSettings,
+    notifier: Notifier,
+    db: Database,
+) -> list[ReportScheduler[Any]]:
+    """A front's report schedules: one per account (sent to that account's users, headed by its name)
+    and the consolidated one (to users of two accounts or more). Each bridge's runs are recorded as
+    under the bridge's name as their account, the consolidated under `*` (no account is called that);
+    the own terminal's under the front's own name, as on any service."""
+    schedulers: list[ReportScheduler[Any]] = []
+    for entry in directory:
+        source = sources[entry.name]
+        runs = db.reports if entry.remote is None else db.reports.for_account(entry.name)
+        deliver = _deliver_for(notifier, entry.name)
+        schedulers.append(
+            ReportScheduler(
+                source, settings, deliver, _calendar(source), runs=runs, marks=db.settings, scope=entry.name
+            )
+        )
+    across = AccountsReports(sources, {e.name: e.shown for e in directory})
+    calendar = _calendar(sources[directory.default.name])
+    consolidated: ReportScheduler[AccountsRun] = ReportScheduler(
+        across, settings, notifier.broadcast_consolidated, calendar, runs=db.reports.for_account(ALL_RUNS),
+        marks=db.settings, scope="all",
+    )  # fmt: skip
+    return [*schedulers, consolidated]
+
+
+def _calendar(source: ReportSource) -> tzinfo:
+    calendar = getattr(source, "calendar", None)
+    return calendar() if callable(calendar) else UTC
+
+
+def _deliver_for(notifier: Notifier, account: str) -> Deliver[Report]:
+    """The notifier's broadcast of one account's report (its users only, headed by its name)."""
+
+    async def deliver(
+        report: Report,
+        chart: bytes | Charts | None,
+        *,
+        skip: frozenset[tuple[str, str]] = frozenset(),
+        late: datetime | None = None,
+    ) -> list[Handed]:
+        return await notifier.broadcast_report(report, chart, skip=skip, late=late, account=account)
+
+    return deliver

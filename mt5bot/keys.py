@@ -5,6 +5,8 @@ The keys the front-ends read live beside them (`api/keys.py`, `bot/keys.py`, `re
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from mt5bot.config import Settings
@@ -12,6 +14,7 @@ from mt5bridge.simulator import Simulator
 from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.events import EventBus
 from reports.remote import ReportSource
+from reports.schedule import ReportScheduler
 from storage.database import Database
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,3 +23,4 @@ SIMULATOR = web.AppKey("simulator", Simulator)  # set only when the backend is t
 WATCHDOG = web.AppKey("watchdog", TerminalWatchdog)  # set only when mt5.watchdog.enabled
 ACCOUNT_BUSES = web.AppKey("account_buses", dict[str, EventBus])  # a front's: each bridge's events
 REPORT_SOURCES = web.AppKey("report_sources", dict[str, ReportSource])  # a front's: reports by account
+REPORT_SCHEDULERS = web.AppKey("report_schedulers", list[ReportScheduler[Any]])  # every schedule running

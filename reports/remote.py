@@ -8,7 +8,7 @@ figure, so the consolidated report (reports/consolidated.py) adds up the very nu
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from mt5bridge.remote.client import RemoteTrading
@@ -34,6 +34,8 @@ class ReportSource(Protocol):
 
     async def chart(self, report: Report, lang: str = "zh") -> bytes: ...
 
+    def calendar(self) -> tzinfo: ...
+
 
 class RemoteReports:
     """A bridge's reports over its REST API (`GET /api/v1/reports/{kind}`)."""
@@ -41,6 +43,11 @@ class RemoteReports:
     def __init__(self, client: RemoteTrading, charts: ChartPool | None = None) -> None:
         self.client = client
         self.charts = charts
+
+    def calendar(self) -> tzinfo:
+        """The bridge's reporting calendar: its `timezone`, else its server's offset from UTC (as last
+        read: probe the bridge first)."""
+        return self.client.timezone or timezone(timedelta(seconds=self.client.server_utc_offset))
 
     async def today(self) -> date:
         """Today on the bridge's reporting calendar (the start of its `today` window)."""

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from apscheduler.triggers.cron import CronTrigger
 
-from reports.models import Report, ReportKind
+from reports.models import ReportKind
 from reports.settings import ReportSettings
 
 MAX_RUNS = 1000  # a catch-up window holds at most this many runs (a week of minutes would be absurd)
@@ -44,13 +44,17 @@ Charts = Callable[[str], Awaitable[bytes | None]]
 """The report's chart in a language (drawn once per language, when a recipient needs it)."""
 
 
-class Deliver(Protocol):
+R = TypeVar("R")  # what a scheduled run builds: a `Report`, or the consolidated report of several accounts
+R_in = TypeVar("R_in", contravariant=True)
+
+
+class Deliver(Protocol[R_in]):
     """Send a report (and its chart) to every recipient of its kind, except `skip`; `late` is when it was
     due, for a run sent after the fact."""
 
     async def __call__(
         self,
-        report: Report,
+        report: R_in,
         chart: bytes | Charts | None,
         *,
         skip: frozenset[tuple[str, str]] = frozenset(),

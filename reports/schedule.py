@@ -18,15 +18,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Generic, Protocol
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from mt5bridge.common.tasks import TaskSet
-from reports.models import Report, ReportKind
+from reports.models import ReportKind
 from reports.periods import last_month
-from reports.runs import Charts, Deliver, Due, Handed, missed, triggers
-from reports.service import ReportService
+from reports.runs import Charts, Deliver, Due, Handed, R, missed, triggers
 from reports.settings import ReportSettings
 from storage.reportruns import ReportRunStore
 from storage.users import KeyValueStore
@@ -37,19 +37,33 @@ FIRST_START_KEY = "reports.first_start"  # runs due before the service first ran
 GRACE_SEC = {ReportKind.DAILY: 900, ReportKind.MONTHLY: 3600, ReportKind.HEDGE: 900}
 
 
-class ReportScheduler:
+class Source(Protocol[R]):
+    """What a schedule builds its runs from: one account's reports (`ReportService`, `RemoteReports`), or
+    several accounts' consolidated (`reports.consolidated_source`)."""
+
+    async def today(self) -> date: ...
+
+    async def build(
+        self, kind: ReportKind, *, day: date | None = None, month: tuple[int, int] | None = None
+    ) -> R: ...
+
+    async def chart(self, report: R, lang: str = "zh") -> bytes: ...
+
+
+class ReportScheduler(Generic[R]):
     """Cron jobs and the catch-up; a failing run is logged, never fatal."""
 
     def __init__(
         self,
-        reports: ReportService,
+        reports: Source[R],
         settings: ReportSettings,
-        deliver: Deliver,
+        deliver: Deliver[R],
         timezone: tzinfo,
         *,
         runs: ReportRunStore | None = None,
         marks: KeyValueStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        scope: str = "",
     ) -> None:
         self.reports = reports
         self.settings = settings
@@ -58,6 +72,8 @@ class ReportScheduler:
         self.runs = runs
         self.marks = marks
         self.clock = clock
+        self.scope = scope  # whose runs (a front's account, "all"): in the job ids and the log
+        self._suffix = f"@{scope}" if scope else ""
         self.scheduler = AsyncIOScheduler(timezone=timezone)
         self._running: set[tuple[ReportKind, str]] = set()
         self._tasks = TaskSet("reports")
@@ -67,7 +83,8 @@ class ReportScheduler:
         inside the running loop; the service starts it once every chat platform is registered)."""
         for kind, trigger in triggers(self.settings, self.timezone).items():
             self.scheduler.add_job(
-                self.fire, trigger, args=[kind], id=f"report-{kind.value}", coalesce=True, max_instances=1,
+                self.fire, trigger, args=[kind], id=f"report-{kind.value}{self._suffix}",
+                coalesce=True, max_instances=1,
                 misfire_grace_time=GRACE_SEC[kind],
             )  # fmt: skip
         self.scheduler.start()
@@ -149,7 +166,7 @@ class ReportScheduler:
             )
         except Exception:
             # the terminal may be down at report time: log it, keep the schedule
-            log.exception("scheduled %s report %s failed", run.kind.value, run.period)
+            log.exception("scheduled %s%s report %s failed", run.kind.value, self._suffix, run.period)
             return 0
         finally:
             self._running.discard(key)
@@ -161,7 +178,7 @@ class ReportScheduler:
         )  # fmt: skip
         return len(handed)
 
-    def _charts(self, report: Report) -> Charts:
+    def _charts(self, report: R) -> Charts:
         """The report's chart per language, each drawn once, when first asked for."""
         drawn: dict[str, bytes] = {}
 
@@ -172,7 +189,7 @@ class ReportScheduler:
 
         return chart
 
-    async def _build(self, run: Due) -> Report:
+    async def _build(self, run: Due) -> R:
         if run.kind is ReportKind.MONTHLY:
             year, month = run.period.split("-")
             return await self.reports.build(run.kind, month=(int(year), int(month)))

@@ -48,15 +48,21 @@ class DeliveryRecord(_Record):
 class ReportRunStore:
     """Runs and deliveries (of this service's account), and subscriptions (shared)."""
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, *, scope: str | None = None) -> None:
         self._db = connector
+        self._scope = connector.scope if scope is None else scope
+
+    def for_account(self, scope: str) -> ReportRunStore:
+        """The runs and deliveries of another scope in the same database: a front keeps each of its
+        bridges' scheduled runs under the bridge's name (and the consolidated ones under `*<own name>`)."""
+        return ReportRunStore(self._db, scope=scope)
 
     # -- runs ------------------------------------------------------------------------------------
 
     async def begin(self, kind: str, period: str, due_at: datetime, *, late: bool) -> ReportRun:
         """Record the run unless it exists; returns the stored run (the first start of it wins)."""
         values = {
-            "account": self._db.scope,
+            "account": self._scope,
             "kind": kind,
             "period": period,
             "due_at": due_at,
@@ -83,7 +89,7 @@ class ReportRunStore:
         """The run started last (of any kind), or None before the first."""
         query = (
             sa.select(report_runs)
-            .where(report_runs.c.account == self._db.scope)
+            .where(report_runs.c.account == self._scope)
             .order_by(report_runs.c.started_at.desc())
             .limit(1)
         )
@@ -93,14 +99,14 @@ class ReportRunStore:
 
     def _run(self, kind: str, period: str) -> sa.Select[tuple[object, ...]]:
         t = report_runs.c
-        return sa.select(report_runs).where(t.account == self._db.scope, t.kind == kind, t.period == period)
+        return sa.select(report_runs).where(t.account == self._scope, t.kind == kind, t.period == period)
 
     # -- deliveries --------------------------------------------------------------------------------
 
     async def deliveries(self, kind: str, period: str) -> list[DeliveryRecord]:
         """Every recipient recorded for the run."""
         query = sa.select(report_deliveries).where(
-            report_deliveries.c.account == self._db.scope,
+            report_deliveries.c.account == self._scope,
             report_deliveries.c.kind == kind,
             report_deliveries.c.period == period,
         )
@@ -121,7 +127,7 @@ class ReportRunStore:
     async def record(self, kind: str, period: str, platform: str, chat_id: str, error: str | None) -> None:
         """Note one attempt's outcome for a recipient (`error` None: sent)."""
         values = {
-            "account": self._db.scope, "kind": kind, "period": period,
+            "account": self._scope, "kind": kind, "period": period,
             "platform": platform, "chat_id": chat_id,
             "state": "sent" if error is None else "failed", "attempts": 1,
             "error": None if error is None else error[:256], "updated_at": datetime.now(UTC),

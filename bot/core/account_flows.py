@@ -18,14 +18,14 @@ from bot.core.commands import Commands
 from bot.core.context import Deps
 from bot.core.dialog import account_action
 from bot.core.render import Rendered, joined
+from bot.core.reports import consolidated_reply
 from bot.core.step import Note, Step
 from bot.messages import Button, Reply
 from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.remote.directory import AccountEntry
 from nlu import Command, Intent, Report
 from nlu.lexicon import lexicon
-from reports.consolidated import consolidate
-from reports.models import Report as ReportModel
+from reports.across import AccountsReports
 from reports.models import ReportKind
 from storage.models import Outcome
 
@@ -51,6 +51,7 @@ class AccountFlows:
     def __init__(self, deps: Deps, commands: Commands) -> None:
         self.d = deps
         self.commands = commands
+        self._names = lexicon(deps.settings.nlu.aliases)
 
     def refused(self, p: Principal, exc: AccountNotYours, cmd: Command | None = None) -> Step:
         """A name that is not one of the user's accounts: the same words whether or not it exists."""
@@ -129,26 +130,14 @@ class AccountFlows:
     async def _consolidated(self, p: Principal, cmd: Command, mine: list[AccountEntry]) -> Reply:
         """The consolidated report of the accounts that answered, the others named."""
         kind = ReportKind((cmd.report or Report.DAILY).value)
+        sources = {e.name: self.d.reports_of(cmd.model_copy(update={"account": e.name})) for e in mine}
+        across = AccountsReports(sources, {e.name: e.shown for e in mine}, timeout=ALL_TIMEOUT_SEC)
+        run = await across.build(kind, magic=cmd.magic)
+        return consolidated_reply(self.d.renderer, p.lang, run, canonical=self.canonical)
 
-        async def build(entry: AccountEntry) -> ReportModel:
-            source = self.d.reports_of(cmd.model_copy(update={"account": entry.name}))
-            return await asyncio.wait_for(source.build(kind, magic=cmd.magic), ALL_TIMEOUT_SEC)
-
-        built = await asyncio.gather(*(build(e) for e in mine), return_exceptions=True)
-        reports = {e.name: r for e, r in zip(mine, built, strict=True) if not isinstance(r, BaseException)}
-        for entry, result in zip(mine, built, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, MT5BotError | TimeoutError):
-                log.error("report of account %s failed", entry.name, exc_info=result)
-        silent = [e.shown for e in mine if e.name not in reports]
-        parts: list[Rendered] = []
-        if reports:
-            labels = {e.name: e.shown for e in mine}
-            canonical = lexicon(self.d.settings.nlu.aliases).resolve
-            merged = consolidate(reports, labels=labels, canonical=lambda n: canonical(n) or n)
-            parts.append(self.d.render(p, "report", "consolidated", c=merged))
-        if silent:
-            parts.append(self.d.render(p, "accounts", "unreachable", names=silent))
-        return joined(parts).reply()
+    def canonical(self, name: str) -> str:
+        """A broker's symbol name as the name shared across brokers (XAUUSD.m -> XAUUSD)."""
+        return self._names.resolve(name) or name
 
 
 def _rendered(reply: Reply) -> Rendered:

@@ -23,7 +23,7 @@ from bot.core.auth import Gate, Permission, allowed
 from bot.core.menu import MenuBook
 from bot.core.outbox import Deliver, Outbox, Outcome
 from bot.core.render import Renderer, joined
-from bot.core.reports import SuggestionBook, report_reply, suggestion_book
+from bot.core.reports import SuggestionBook, consolidated_reply, report_reply, suggestion_book
 from bot.messages import Outgoing, Reply
 from bot.settings import Settings, UserEntry
 from mt5bridge.common.tasks import TaskSet
@@ -37,6 +37,8 @@ from mt5bridge.trading.events.models import (
     TerminalReconnected,
 )
 from mt5bridge.trading.port import TradingPort
+from nlu.lexicon import lexicon
+from reports.across import AccountsRun
 from reports.models import Report, ReportKind
 from reports.runs import Charts, Handed
 from storage.database import Database
@@ -103,6 +105,8 @@ class Notifier:
         # the chat core's book, so that a tap on a scheduled report's suggestion finds its request
         self.suggestions = suggestion_book(time.monotonic) if suggestions is None else suggestions
         self.gate = Gate(settings)
+        names = lexicon(settings.nlu.aliases)
+        self.canonical: Callable[[str], str] = lambda name: names.resolve(name) or name  # XAUUSD.m -> XAUUSD
         self._accounts: dict[str | None, _Account] = {None: _Account(trading)}
         self._senders: dict[str, Outbox] = {}
         self._buttonless: set[str] = set()
@@ -222,6 +226,33 @@ class Notifier:
                 owner = (user.platform, user.id, user.id)
                 [reply] = self.menus.offer(owner, [reply], self.renderer, key[0])
             futures = self._senders[user.platform].post(user.id, reply)
+            handed.append(Handed(user.platform, user.id, asyncio.ensure_future(_outcome(futures))))
+        return handed
+
+    async def broadcast_consolidated(
+        self,
+        report: AccountsRun,
+        chart: bytes | Charts | None,
+        *,
+        skip: frozenset[tuple[str, str]] = frozenset(),
+        late: datetime | None = None,
+    ) -> list[Handed]:
+        """The consolidated report of a front's scheduled run to every subscriber of its kind who may see
+        two accounts or more, over the accounts they may see (no chart: each account's report has one)."""
+        names = [name for name in self._accounts if name is not None]
+        made: dict[tuple[str, tuple[str, ...]], Reply] = {}
+        handed: list[Handed] = []
+        run = report
+        for user in await self._recipients(run.kind):
+            mine = tuple(name for name in names if _may_see(user, name))
+            if (user.platform, user.id) in skip or len(mine) < 2:
+                continue
+            key = (self.gate.lang(user, None), mine)
+            if key not in made:
+                made[key] = consolidated_reply(
+                    self.renderer, key[0], run, accounts=list(mine), canonical=self.canonical, late=late
+                )
+            futures = self._senders[user.platform].post(user.id, made[key])
             handed.append(Handed(user.platform, user.id, asyncio.ensure_future(_outcome(futures))))
         return handed
 

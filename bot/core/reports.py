@@ -17,10 +17,11 @@ from datetime import datetime
 from bot.core.book import ExpiringBook
 from bot.core.confirm import new_id
 from bot.core.dialog import suggestion_action
-from bot.core.render import Renderer
+from bot.core.render import Rendered, Renderer, joined
 from bot.messages import Button, Reply
 from mt5bridge.trading.models import CloseRequest
 from nlu import Command, Intent, Selector, Side
+from reports.across import AccountsRun
 from reports.models import Report, SuggestedAction
 
 SUGGESTION_TTL_SEC = 86400.0
@@ -100,3 +101,25 @@ def report_reply(
     return Reply(
         text=rendered.text, html=rendered.html, markdown=rendered.markdown, image=chart, buttons=buttons
     )
+
+
+def consolidated_reply(
+    renderer: Renderer,
+    lang: str,
+    run: AccountsRun,
+    *,
+    accounts: list[str] | None = None,
+    canonical: Callable[[str], str] = str,
+    late: datetime | None = None,
+) -> Reply:
+    """The consolidated report of `accounts` (default all) in `lang`, the silent accounts named."""
+    parts: list[Rendered] = []
+    if late is not None:
+        parts.append(renderer.render(lang, "notify", "late", due=late.strftime("%Y-%m-%d %H:%M")))
+    merged = run.consolidated(accounts, canonical)
+    if merged is not None:
+        parts.append(renderer.render(lang, "report", "consolidated", c=merged))
+    silent = run.silent_of(accounts)
+    if silent:
+        parts.append(renderer.render(lang, "accounts", "unreachable", names=silent))
+    return joined(parts).reply()

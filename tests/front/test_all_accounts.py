@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mt5bot.keys import DATABASE
+from mt5bot.keys import DATABASE, REPORT_SCHEDULERS
 from reports.consolidated import consolidate
 from reports.models import ReportKind
 from reports.remote import RemoteReports
@@ -90,3 +90,30 @@ async def test_a_consolidated_report_names_the_accounts_that_did_not_answer(fron
     await front.bridges["gamma"].runner.cleanup()
     (reply,) = await front.say("alice", "所有账户日报")
     assert "gamma" in reply.text.split("\n")[-1]
+
+
+async def test_scheduled_reports_go_per_account_to_its_users_plus_the_consolidated_one(front: Front) -> None:
+    await front.open_on("alpha")
+    await front.open_on("beta", "EURUSD", 0.2)
+    schedulers = front.app[REPORT_SCHEDULERS]
+    assert len(schedulers) == 4  # alpha, beta, gamma and the consolidated
+    for scheduler in schedulers:
+        await scheduler.fire(ReportKind.DAILY)
+        await scheduler.drain()
+    by_user: dict[str, list[str]] = {}
+    for out in front.sent:
+        if "日报" in out.reply.text:  # the reports, not the notices of the two opens
+            by_user.setdefault(out.chat_id, []).append(out.reply.text)
+    alice = by_user["alice"]
+    assert sum("账户：" in t for t in alice) == 3  # one per account, each headed
+    assert sum("所有账户" in t for t in alice) == 1
+    bob = by_user["bob"]
+    assert len(bob) == 1 and "IC实盘" in bob[0]  # his one account; no consolidated view of one account
+    runs = front.app[DATABASE].reports.for_account("beta")  # each bridge's runs under its name
+    assert await runs.get("daily", (await schedulers[1].reports.today()).isoformat()) is not None
+    # a second firing of the same run sends nothing again
+    count = sum("日报" in out.reply.text for out in front.sent)
+    for scheduler in schedulers:
+        await scheduler.fire(ReportKind.DAILY)
+        await scheduler.drain()
+    assert sum("日报" in out.reply.text for out in front.sent) == count
