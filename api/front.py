@@ -46,7 +46,8 @@ _ASKED = web.RequestKey("account_asked", tuple)  # the `account` values the URL 
 # The service's own routes: never routed to an account, no `account` parameter. The chat is the front's
 # own: its chat core reads the account from the message ("IC实盘 平仓黄金") and the user's settings.
 _OWN_ROUTES = frozenset(
-    BASE + p for p in ("/health", "/openapi.json", "/auth/login", "/accounts", "/chat", "/chat/confirm")
+    BASE + p
+    for p in ("/health", "/openapi.json", "/auth/login", "/accounts", "/chat", "/chat/confirm", "/parse")
 )
 # Routes whose handler needs more than the security gate checks: on a bridge they run under the front's
 # token (its admin), so the front checks the caller's role for them itself before relaying.

@@ -112,6 +112,12 @@ class Settings(Section):
                 )
         return self
 
+    def parser_accounts(self) -> dict[str, list[str]] | None:
+        """What the parser reads as account names (name -> its label); None with one account."""
+        own = [(self.account.name, self.account.label)] if self.account.terminal else []
+        pairs = own + [(b.name, b.label) for b in self.accounts]
+        return {name: [label] if label else [] for name, label in pairs} if len(pairs) > 1 else None
+
     def account_names(self) -> list[str]:
         """Every account in order: the own terminal's first (when it has one), then the bridges."""
         own = [self.account.name] if self.account.terminal else []

@@ -34,10 +34,11 @@ async def _run_llm(
     settings: LLMSettings,
     aliases: dict[str, tuple[str, ...]],
     bands: dict[str, tuple[float, float]],
+    accounts: dict[str, list[str]] | None,
 ) -> None:
     from nlu.llm import LLMParser  # imported here: openai is slow to import and only --llm needs it
 
-    parser = LLMParser(settings, aliases, bands)
+    parser = LLMParser(settings, aliases, bands, accounts)
     try:
         for message in _messages(text):
             print(_dump(await parser.parse(message)), flush=True)
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     """Parse the message(s) and print one JSON command per message."""
     settings = load_settings(args.config)
     aliases = settings.nlu.aliases
+    accounts = settings.parser_accounts()  # the configured accounts' names and labels (several only)
     if args.llm:
         if not settings.llm.configured:
             print(
@@ -56,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        asyncio.run(_run_llm(args.text, settings.llm, aliases, settings.nlu.price_bands))
+        asyncio.run(_run_llm(args.text, settings.llm, aliases, settings.nlu.price_bands, accounts))
         return 0
     for message in _messages(args.text):
-        print(_dump(parse(message, aliases, settings.nlu.price_bands)), flush=True)
+        print(_dump(parse(message, aliases, settings.nlu.price_bands, accounts)), flush=True)
     return 0
 
 

@@ -102,9 +102,30 @@ class Deps:
     def reply(self, p: Principal, file: str, macro: str, /, **context: object) -> Reply:
         return self.render(p, file, macro, **context).reply()
 
-    def error(self, p: Principal, exc: MT5BotError, *, edit: bool = False) -> Reply:
-        """A refusal or failure, in the user's words: by its code, else by its kind."""
-        return self.error_text(p, exc).reply(edit=edit)
+    def error(
+        self, p: Principal, exc: MT5BotError, *, edit: bool = False, cmd: Command | None = None
+    ) -> Reply:
+        """A refusal or failure, in the user's words: by its code, else by its kind; headed by the
+        account of `cmd` when there are several."""
+        rendered = self.error_text(p, exc)
+        shown = self.shown(cmd)
+        if shown is not None:
+            rendered = self.render(p, "accounts", "heading", name=shown).then(rendered)
+        return rendered.reply(edit=edit)
+
+    def headed(self, p: Principal, cmd: Command, reply: Reply) -> Reply:
+        """`reply` headed by the command's account when there are several (unchanged with one)."""
+        shown = self.shown(cmd)
+        if shown is None:
+            return reply
+        heading = self.render(p, "accounts", "heading", name=shown)
+        return reply.model_copy(
+            update={
+                "text": f"{heading.text}\n{reply.text}",
+                "html": None if reply.html is None else f"{heading.html}\n{reply.html}",
+                "markdown": None if reply.markdown is None else f"{heading.markdown}\n{reply.markdown}",
+            }
+        )
 
     def error_text(self, p: Principal, exc: MT5BotError) -> Rendered:
         macro = TEMPLATE_OF_KIND[exc.kind]

@@ -215,7 +215,13 @@ class ChatCore:
         """A query: on its account, or a section per account for all of them."""
         if cmd.account == ALL:
             return await self.accounts.query_all(p, cmd)
-        return Step([await self.commands.query(p, cmd)])
+        try:
+            answer = await self.commands.query(p, cmd)
+        except MT5BotError as refused:  # named here, so the user sees which account said no
+            note = Note(p, "query", Outcome.REFUSED, command=cmd, error_code=str(refused.code))
+            return Step([self.deps.error(p, refused, cmd=cmd)], [note])
+        # with several accounts an answer says whose it is (a report heads itself: report_reply)
+        return Step([answer if cmd.intent is Intent.REPORT else self.deps.headed(p, cmd, answer)])
 
     def _not_text(self, p: Principal, msg: Incoming, parsed: list[Note]) -> Step | None:
         """A press of an action we do not know, or a message we cannot read: a short explanation."""

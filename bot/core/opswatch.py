@@ -46,10 +46,19 @@ class OpsWatcher:
     """`start()` checks periodically, `close()` stops; `check_once()` runs one round (tests call it)."""
 
     def __init__(
-        self, settings: Settings, db: Database, notifier: Notifier, *, data: Path | None = None
+        self,
+        settings: Settings,
+        db: Database,
+        notifier: Notifier,
+        *,
+        data: Path | None = None,
+        routed: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
         self.db = db
+        # whose lines count: this service's, and on a front its bridges' (its chat lines for the trades it
+        # routed, and the bridges' own lines when they share its database)
+        self.accounts = frozenset({db.account or "", *routed})
         self.notifier = notifier
         self.data = data or data_dir(db)
         alerts = settings.alerts
@@ -85,10 +94,11 @@ class OpsWatcher:
 
     async def _rejected(self) -> list[OpsAlert]:
         try:
-            # this service's own lines: other services sharing the database report theirs (docs/storage.md)
-            entries = await self.db.audit.recent(
-                limit=AUDIT_BATCH, since=self._since, account=self.db.account
-            )
+            # this service's own lines (and its bridges'): other services sharing the database report theirs
+            account = None if len(self.accounts) > 1 else self.db.account
+            entries = await self.db.audit.recent(limit=AUDIT_BATCH, since=self._since, account=account)
+            if account is None:
+                entries = [e for e in entries if (e.account or "") in self.accounts]
         except Exception:  # the database check below says so; the rejections wait for the next round
             log.debug("could not read the audit log for rejections", exc_info=True)
             return []

@@ -130,8 +130,8 @@ class Questions:
         buttons = [[Button(text=label(p.lang, f"{side}_positions" if closing else side),
                            action=option_action(question.id, i))
                     for i, side in enumerate(question.options)]]  # fmt: skip
-        rendered = self.d.render(
-            p, "trade", "ask_side", symbol=cmd.symbol, volume=cmd.volume, closing=closing
+        rendered = self.d.render_on(
+            p, cmd, "trade", "ask_side", symbol=cmd.symbol, volume=cmd.volume, closing=closing
         )
         return Step([rendered.reply(buttons, edit=edit)], [note])
 
@@ -143,8 +143,8 @@ class Questions:
         buttons = [[Button(text=self.d.render(p, "labels", f"as_{o}", number=number).text,
                            action=option_action(question.id, i))
                     for i, o in enumerate(options)]]  # fmt: skip
-        rendered = self.d.render(
-            p, "trade", "ask_volume_or_price", number=number, symbol=cmd.symbol,
+        rendered = self.d.render_on(
+            p, cmd, "trade", "ask_volume_or_price", number=number, symbol=cmd.symbol,
             side=cmd.side.value if cmd.side else None,
         )  # fmt: skip
         return Step([rendered.reply(buttons, edit=edit)], [note])
@@ -156,7 +156,7 @@ class Questions:
         question, note = self._put(p, QuestionKind.SYMBOL, cmd, options)
         buttons = [Button(text=name, action=option_action(question.id, i)) for i, name in enumerate(options)]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-        rendered = self.d.render(p, "trade", "ask_symbol", intent=cmd.intent.value)
+        rendered = self.d.render_on(p, cmd, "trade", "ask_symbol", intent=cmd.intent.value)
         return Step([rendered.reply(rows, edit=edit)], [note])
 
     async def _symbol_options(self, p: Principal, cmd: Command) -> list[str]:
@@ -214,8 +214,8 @@ class Questions:
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
         digits = await self.d.digits({c.symbol for c in shown}, cmd)
         currency = (await self.d.port(cmd).account()).currency
-        rendered = self.d.render(
-            p, "trade", "ask_ticket", candidates=shown, digits=digits, currency=currency,
+        rendered = self.d.render_on(
+            p, cmd, "trade", "ask_ticket", candidates=shown, digits=digits, currency=currency,
             ambiguous=ambiguous, intent=cmd.intent.value, orders=orders,
         )  # fmt: skip
         return Step([rendered.reply(rows, edit=edit)], [note])

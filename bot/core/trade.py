@@ -147,7 +147,7 @@ class TradeFlow:
             return await self.questions.ticket(p, cmd, ambiguous.candidates, ambiguous=True, edit=edit)
         except MT5BotError as refused:
             return Step(
-                [self.d.error(p, refused, edit=edit)],
+                [self.d.error(p, refused, edit=edit, cmd=cmd)],
                 [Note(p, "preview", Outcome.REFUSED, command=cmd, error_code=str(refused.code))],
             )
         if p.confirm is not ConfirmMode.NEVER:
@@ -246,7 +246,7 @@ class TradeFlow:
             raise
         except MT5BotError as refused:
             return Step(
-                [self.d.error(p, refused, edit=edit)],
+                [self.d.error(p, refused, edit=edit, cmd=cmd)],
                 [Note(p, "confirm", Outcome.REFUSED, command=cmd, confirmation=request_id,
                       error_code=str(refused.code))],
             )  # fmt: skip

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.front.conftest import Front, confirm_of
+from pathlib import Path
+
+import aiohttp
+
+from mt5bot.keys import SIMULATOR
+from tests.api.conftest import TOKEN, Api
+from tests.front.conftest import Front, confirm_of, start_front
 
 
 async def test_a_named_account_trades_there_and_only_there(front: Front) -> None:
@@ -80,3 +86,51 @@ async def test_viewer_cannot_trade_on_any_account(front: Front) -> None:
     (everywhere,) = await front.say("vic", "所有账户平仓黄金")
     assert not everywhere.buttons
     assert all(front.positions(name) == 0 for name in ("alpha", "beta", "gamma"))
+
+
+async def test_a_question_keeps_the_account_the_message_named(front: Front) -> None:
+    first = await front.open_on("beta")
+    second = await front.open_on("beta")
+    await front.open_on("alpha")  # the default account's position must not be offered
+    (ask,) = await front.say("alice", "IC实盘 平仓")
+    options = [b.action for row in ask.buttons for b in row]
+    assert len(options) == 2, ask.text  # beta's two positions, not alpha's
+    assert f"#{first}" in ask.text and f"#{second}" in ask.text and "IC实盘" in ask.text
+    preview = await front.tap("alice", options[0])
+    assert "IC实盘" in preview[0].text
+    await front.tap("alice", confirm_of(preview))
+    assert front.positions("beta") == 1 and front.positions("alpha") == 1
+
+
+async def test_a_front_with_its_own_terminal_counts_it_as_one_more_account(
+    tmp_path: Path, bridges: dict[str, Api]
+) -> None:
+    front = await start_front(
+        tmp_path / "front", {"beta": bridges["beta"]}, account={"name": "home", "terminal": True},
+        users=[{"platform": "telegram", "id": "alice", "role": "trader"}],
+    )  # fmt: skip
+    try:
+        assert front.directory.names == ["home", "beta"]
+        replies = await front.say("alice", "买入0.01手黄金")  # the first account: the own terminal
+        assert "home" in replies[0].text
+        await front.tap("alice", confirm_of(replies))
+        assert front.app[SIMULATOR].positions_total() == 1 and front.positions("beta") == 0
+        replies = await front.say("alice", "IC实盘 买入0.01手黄金")
+        await front.tap("alice", confirm_of(replies))
+        assert front.positions("beta") == 1 and front.app[SIMULATOR].positions_total() == 1
+        (both,) = await front.say("alice", "所有账户持仓")
+        assert "home" in both.text and "IC实盘" in both.text
+    finally:
+        await front.runner.cleanup()
+
+
+async def test_the_fronts_rest_chat_and_parser_know_every_account(front: Front) -> None:
+    site = front.runner.addresses[0]
+    url = f"http://{site[0]}:{site[1]}/api/v1"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        async with http.post(url + "/parse", json={"text": "IC实盘 平仓黄金"}) as resp:
+            parsed = (await resp.json())["data"]
+        assert parsed["account"] == "beta" and parsed["intent"] == "close"
+        async with http.post(url + "/chat", json={"text": "gamma账户持仓"}) as resp:
+            answer = (await resp.json())["data"]
+        assert answer["text"].startswith("🏦 账户：gamma")  # a query on one account says whose it is

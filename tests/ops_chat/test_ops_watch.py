@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from mt5bridge.terminal.errors import TradeRejected
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import OpenRequest
 from mt5bridge.trading.settings import AlertSettings
+from storage.models import AuditEntry, Outcome
 from tests.bot.core_stand import SETUP, Stand, running_stand
 
 LOTS_OF_DISK_MB = 1e12  # more free space than any disk has: the check must say "low"
@@ -139,3 +141,26 @@ async def test_a_database_that_refuses_writes_is_told_and_its_recovery_too(watch
     texts = [o.reply.text for o in await watched.delivered()]
     assert "数据库无法写入" in texts[0]
     assert "数据库已恢复写入" in texts[-1]
+
+
+async def test_a_front_counts_its_bridges_rejections_and_not_other_services(watched: Watched) -> None:
+    """On a database shared with other services, a front watches its own lines and its bridges'."""
+    db = watched.stand.core.db
+    settings = watched.stand.settings.model_copy(
+        update={"alerts": AlertSettings(rejections_repeat=3, rejections_window_min=10, disk_free_below_mb=0)}
+    )
+    watcher = OpsWatcher(settings, db, watched.notifier, routed=("beta",))
+
+    async def rejected(account: str, count: int) -> None:
+        for _ in range(count):
+            entry = AuditEntry(
+                at=datetime.now(UTC), platform="rest", user_id="tok", action="order.open",
+                outcome=Outcome.REJECTED, retcode=10027, account=account,
+            )  # fmt: skip
+            await db.audit.append(entry)
+
+    await rejected("other-service", 5)  # not this front's: its own service reports it
+    assert await watcher.check_once() == []
+    await rejected("beta", 3)  # a bridge of this front
+    [alert] = await watcher.check_once()
+    assert (alert.retcode, alert.count) == (10027, 3)
