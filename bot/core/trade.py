@@ -126,10 +126,7 @@ class TradeFlow:
         try:
             request = to_request(cmd)
         except Unsupported as unsupported:
-            return Step(
-                [self.d.reply(p, "trade", "unsupported", what=unsupported.what)],
-                [Note(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)],
-            )
+            return unsupported_step(self.d, p, cmd, unsupported)
         return await self.propose(p, cmd, request, edit=edit)
 
     async def _hedged_share(self, cmd: Command) -> bool:
@@ -346,6 +343,14 @@ class TradeFlow:
             [self.d.reply(p, "access", "symbol_not_allowed", symbol=symbol, allowed=allowed)],
             [Note(p, "trade", Outcome.DENIED, command=cmd, error_code="symbol_not_allowed")],
         )
+
+
+def unsupported_step(d: Deps, p: Principal, cmd: Command, unsupported: Unsupported) -> Step:
+    """A command that cannot become a request doing exactly what was said: explained and audited."""
+    return Step(
+        [d.reply(p, "trade", "unsupported", what=unsupported.what)],
+        [Note(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)],
+    )
 
 
 def denied_role(d: Deps, p: Principal, cmd: Command) -> Step:

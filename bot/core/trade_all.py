@@ -18,7 +18,14 @@ from bot.core.context import Deps
 from bot.core.questions import next_need
 from bot.core.render import Rendered, joined
 from bot.core.step import Note, Step
-from bot.core.trade import TradeFlow, Unsupported, denied_role, missing_fields, to_request
+from bot.core.trade import (
+    TradeFlow,
+    Unsupported,
+    denied_role,
+    missing_fields,
+    to_request,
+    unsupported_step,
+)
 from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.remote.directory import AccountEntry
 from mt5bridge.remote.errors import BridgeUnreachable
@@ -59,10 +66,7 @@ class AllAccountsTrade:
         try:
             request = to_request(cmd)
         except Unsupported as unsupported:
-            return Step(
-                [self.d.reply(p, "trade", "unsupported", what=unsupported.what)],
-                [Note(p, "trade", Outcome.REFUSED, command=cmd, error_code=unsupported.what)],
-            )
+            return unsupported_step(self.d, p, cmd, unsupported)
         mine = self.d.accounts.mine(p.entry)
         parts = list(await asyncio.gather(*(self._part(p, cmd, request, e) for e in mine)))
         if not any(part.preview for part in parts):
