@@ -8,7 +8,7 @@
 3. parse: text through the offline parser (the LLM when configured);
 4. run the flow: queries answered at once (commands.py), trading commands always confirmed
    (trade.py); each flow returns a `Step` (step.py): replies plus notes of what to audit;
-5. audit, once, here, from the notes (flows never write the audit log);
+5. audit, once, here, from the notes (flows never write the audit log; audit.py writes the lines);
 6. render: on a platform without buttons, the buttons become a numbered menu (menu.py).
 """
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 
 from bot.account_tools import ServiceAccountTools
 from bot.core.account_flows import AccountFlows
 from bot.core.accounts import AccountBook, AccountNotYours
+from bot.core.audit import write_line, write_notes
 from bot.core.auth import Gate, Permission, Principal
 from bot.core.commands import Commands, Slash, parse_slash, strip_bot_name
 from bot.core.confirm import Confirmation, ConfirmationBook, ConfirmState, Verdict
@@ -47,7 +47,7 @@ from nlu.llm import LLMParser, needs_llm
 from reports.remote import ReportSource
 from reports.service import ReportService
 from storage.database import Database
-from storage.models import AuditEntry, Outcome
+from storage.models import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class ChatCore:
                 log.exception("chat core failed on a message from %s:%s", msg.platform, msg.user_id)
                 step = Step([self.deps.reply(p, "errors", "internal")])
             # 5. audit, once, at the edge
-            await self._audit([*parsed, *step.notes])
+            await write_notes(self.deps.db, [*parsed, *step.notes])
             replies = step.replies
         # 6. render: on a platform without buttons, buttons become a numbered menu
         if msg.buttons or not replies:
@@ -233,45 +233,9 @@ class ChatCore:
             return Step([self.deps.reply(p, "errors", "media", kind=kind)])
         return None
 
-    async def _audit(self, notes: list[Note]) -> None:
-        """Write the chat-level audit lines a message produced, in order: the one writer for known
-        users (unknown users' refusals and untouched expiries are written by `_write`, below)."""
-        for note in notes:
-            p = note.p
-            command = note.command.model_dump(mode="json", exclude_none=True) if note.command else None
-            # the account acted on (a front's bridge); none named: the database's own name (this service)
-            account = note.command.account if note.command and note.command.account != ALL else None
-            entry = AuditEntry(
-                at=datetime.now(UTC), platform=p.platform, user_id=p.user_id, chat_id=p.chat_id,
-                role=p.entry.role.value, action=f"chat.{note.action}", raw_input=p.raw, command=command,
-                preview=note.preview, confirmation=note.confirmation, outcome=note.outcome,
-                error_code=note.error_code, account=account,
-            )  # fmt: skip
-            await self.deps.db.audit.append(entry)
-
-    async def _write(
-        self,
-        platform: str,
-        user_id: str,
-        chat_id: str | None,
-        role: str | None,
-        action: str,
-        outcome: Outcome,
-        *,
-        raw: str,
-        confirmation: str | None = None,
-        error_code: str | None = None,
-    ) -> None:
-        entry = AuditEntry(
-            at=datetime.now(UTC), platform=platform, user_id=user_id, chat_id=chat_id, role=role,
-            action=f"chat.{action}", raw_input=raw, confirmation=confirmation, outcome=outcome,
-            error_code=error_code,
-        )  # fmt: skip
-        await self.deps.db.audit.append(entry)
-
     async def _refuse(self, msg: Incoming, raw: str) -> list[Reply]:
-        await self._write(
-            msg.platform, msg.user_id, msg.chat_id, None, "message", Outcome.DENIED,
+        await write_line(
+            self.deps.db, msg.platform, msg.user_id, msg.chat_id, None, "message", Outcome.DENIED,
             raw=raw[:500], error_code="unknown_user",
         )  # fmt: skip
         if not self.deps.gate.first_refusal(msg.platform, msg.user_id):
@@ -287,8 +251,8 @@ class ChatCore:
         for conf in self.deps.confirmations.sweep():
             platform, chat_id, user_id = conf.owner
             entry = self.deps.gate.user(platform, user_id)
-            await self._write(
-                platform, user_id, chat_id, entry.role.value if entry else None, "confirm",
+            await write_line(
+                self.deps.db, platform, user_id, chat_id, entry.role.value if entry else None, "confirm",
                 Outcome.EXPIRED, raw=conf.raw, confirmation=conf.id,
             )  # fmt: skip
 
