@@ -332,6 +332,10 @@ class ChatCore:
         if offered is None:
             return Step([self.deps.render(p, "trade", "unknown_action").reply()])
         cmd = suggestion_command(offered)
+        try:  # a suggestion acts on the account whose report made it: only for users of that account
+            cmd = self.deps.accounts.resolve(p, cmd)
+        except AccountNotYours as refused:
+            return self.accounts.refused(p, refused, cmd)
         taken = Note(p, "suggestion", Outcome.OK, command=cmd)
         step = denied_role(self.deps, p, cmd) if not p.may(Permission.TRADE) else None
         if step is None:

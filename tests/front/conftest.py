@@ -86,7 +86,9 @@ class Front:
         request = OpenRequest(symbol=symbol, side=PositionSide.BUY, volume=volume)
         result = await self.core(name).execute(request, SETUP)
         assert result.ok, result
-        return result.outcomes[0].order
+        ticket = result.outcomes[0].order
+        assert ticket is not None
+        return ticket
 
 
 def confirm_of(replies: list[Reply]) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 import aiohttp
 
 from mt5bot.keys import SIMULATOR
+from mt5bridge.trading.models import CloseRequest
+from mt5bridge.trading.selectors import Selector
 from tests.api.conftest import TOKEN, Api
 from tests.front.conftest import Front, confirm_of, start_front
 
@@ -134,3 +136,15 @@ async def test_the_fronts_rest_chat_and_parser_know_every_account(front: Front) 
         async with http.post(url + "/chat", json={"text": "gamma账户持仓"}) as resp:
             answer = (await resp.json())["data"]
         assert answer["text"].startswith("🏦 账户：gamma")  # a query on one account says whose it is
+
+
+async def test_a_suggestion_acts_on_its_reports_account_and_only_for_its_users(front: Front) -> None:
+    await front.open_on("alpha")
+    action = CloseRequest(symbol="XAUUSD", selector=Selector.EARLIEST)
+    offer = front.chat.deps.suggestions.offer(action, account="alpha")
+    (refused,) = await front.tap("bob", f"s:{offer}")  # bob may not use alpha
+    assert not refused.buttons and front.positions("alpha") == 1
+    preview = await front.tap("alice", f"s:{offer}")
+    assert "alpha" in preview[0].text
+    await front.tap("alice", confirm_of(preview))
+    assert front.positions("alpha") == 0
