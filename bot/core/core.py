@@ -373,7 +373,9 @@ class ChatCore:
 
     async def _free_form(self, p: Principal, text: str) -> Reply:
         if self.deps.llm is not None:
-            answer = await self.deps.llm.answer(text, ServiceAccountTools(self.deps.trading))
+            # the facts of the account this user is on in this chat (their switched or default one)
+            tools = ServiceAccountTools(self.deps.accounts.current(p).port)
+            answer = await self.deps.llm.answer(text, tools)
             if answer:
                 return self.deps.reply(p, "query", "answer", text=answer)
         # Not understood: say so in the language the message was written in, unless the user chose one.
