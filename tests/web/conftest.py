@@ -9,7 +9,7 @@ Fixtures and helpers (tests are plain synchronous functions, `def test_...`, not
   Settings can be overridden per test with `service_factory(**overrides)` (same overrides as `start_api`).
 * `browser` — a headless Chromium WebDriver whose language is en-US, viewport 1280x900 (the window's
   inside: screenshots are 1280x900). One Chromium per language serves the whole session (a start takes
-  ~0.4 s, a clean-up between tests ~0.05 s): between tests its cookies, cache and every origin's storage
+  ~0.4 s, the clean-up between tests ~0.1 s): between tests its cookies, cache and every origin's storage
   are cleared, extra windows closed, and it is left on about:blank.
 * `browser_factory(lang="zh-CN")` — the session's Chromium for another language (`--lang`, the
   `intl.accept_languages` preference and a CDP locale override): `navigator.language` is `lang`, the
