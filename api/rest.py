@@ -14,6 +14,7 @@ from aiohttp.typedefs import Middleware
 from api import (
     envelope,
     routes_account,
+    routes_auth,
     routes_chat,
     routes_market,
     routes_reports,
@@ -72,6 +73,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_chat.ENDPOINTS,
     *routes_reports.ENDPOINTS,
     *routes_status.ENDPOINTS,
+    *routes_auth.ENDPOINTS,
 )
 
 

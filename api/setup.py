@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import front, rest, security, ws
+from api.dashboard import setup_dashboard
 from api.keys import SECURITY, SERVER
 from api.security import security_middlewares
 from api.settings import SecuritySettings, ServerSettings
@@ -22,3 +23,4 @@ def setup_api(app: web.Application, server: ServerSettings, security_settings: S
     ws.setup_routes(app)
     security.setup_routes(app, security_settings)
     front.setup_routes(app)
+    setup_dashboard(app)

@@ -14,7 +14,7 @@ import orjson
 from aiohttp import web
 
 from api.keys import BUS, CLIENT, SECURITY, SERVER, TRADING, WS_CONNECTIONS
-from api.security.auth import authenticate, bearer
+from api.security.auth import SUBPROTOCOL, authenticate, bearer, offered
 from api.tls import server_ssl_context
 from api.ws_conn import CLOSE_GOING_AWAY, Connection
 from api.ws_protocol import Channel, encode, event_data, text_frame, tick_data
@@ -105,15 +105,16 @@ class WsHub:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """GET /api/v1/ws: authenticate, upgrade, serve until the client leaves."""
-        token = request.query.get("token") or bearer(request.headers.get("Authorization"))
+        token = request.query.get("token") or bearer(request.headers.get("Authorization")) or offered(request)
         principal = authenticate(self.app[SECURITY], token) if token else None
         if principal is None:
             return _refusal(401, "unauthorized", "missing or invalid token")
         if len(self.connections) >= self.options.max_connections:
             return _refusal(503, "too_many_connections", "too many WebSocket connections")
         ws = web.WebSocketResponse(
-            autoping=False, compress=False, max_msg_size=self.options.max_message_bytes
-        )
+            autoping=False, compress=False, max_msg_size=self.options.max_message_bytes,
+            protocols=(SUBPROTOCOL,),
+        )  # fmt: skip
         if not ws.can_prepare(request).ok:
             return _refusal(400, "bad_request", "expected a WebSocket upgrade")
         transport = request.transport

@@ -157,3 +157,20 @@ def authenticate(security: SecuritySettings, token: str | None) -> Principal | N
     For the WebSocket handshake; the REST middleware keeps one `Authenticator` per app instead.
     """
     return Authenticator(security).authenticate(token)
+
+
+# A browser cannot set headers on a WebSocket, and a token in the URL may end in logs or history: the
+# dashboard offers the subprotocols `mt5bot` and `bearer.<token>`; the server selects `mt5bot`, never
+# echoing the token.
+SUBPROTOCOL = "mt5bot"
+_BEARER_PROTOCOL = "bearer."
+
+
+def offered(request: web.Request) -> str | None:
+    """The token a client offered as the subprotocol `bearer.<token>` (Sec-WebSocket-Protocol)."""
+    for value in request.headers.getall("Sec-WebSocket-Protocol", ()):
+        for item in value.split(","):
+            item = item.strip()
+            if item.startswith(_BEARER_PROTOCOL) and len(item) > len(_BEARER_PROTOCOL):
+                return item[len(_BEARER_PROTOCOL) :]
+    return None

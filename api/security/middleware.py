@@ -13,7 +13,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, LooseHeaders
 
 from api.jsonio import UnreadableBody, read_raw
-from api.security.auth import NO_TOKEN_MESSAGE, PRINCIPAL, Authenticator, bearer
+from api.security.auth import NO_TOKEN_MESSAGE, PRINCIPAL, Authenticator, bearer, offered
 from api.security.ipfilter import IpPolicy
 from api.security.ratelimit import RateLimiter, retry_after_header
 from api.security.refusals import RefusalLog, loggable_path
@@ -30,6 +30,11 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/docs"),
         ("HEAD", "/docs"),
         ("POST", "/api/v1/auth/login"),
+        # the dashboard's page and files (api/dashboard): no secret in them; they ask for a token
+        ("GET", "/"),
+        ("HEAD", "/"),
+        ("GET", "/ui"),
+        ("HEAD", "/ui"),
     }
 )
 # Routes that authenticate themselves: Telegram's webhook comes from Telegram's servers (never on the
@@ -112,7 +117,9 @@ class Guard:
 
     def _ws_guesses(self, request: web.Request) -> web.Response | None:
         """The WebSocket code checks its own token; failed handshakes still spend the address budget."""
-        token = request.query.get("token") or bearer(request.headers.get(hdrs.AUTHORIZATION))
+        token = (
+            request.query.get("token") or bearer(request.headers.get(hdrs.AUTHORIZATION)) or offered(request)
+        )
         if self.auth.authenticate(token) is not None:
             return None
         return self._limit((self._address(request)[0],))

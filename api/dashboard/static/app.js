@@ -1,0 +1,88 @@
+// The dashboard's shell: sign-in, navigation, language, and the one WebSocket every view listens to.
+import { call, live, session, signIn } from "./api.js";
+import { lang, setLang, t, translate } from "./i18n.js";
+import { Overview } from "./overview.js";
+import { Positions } from "./positions.js";
+import { el } from "./dom.js";
+
+const VIEWS = { overview: Overview, positions: Positions };
+const view = document.getElementById("view");
+const state = { me: null, view: null, link: null, account: null, positions: null, connected: null };
+
+
+function signInForm(message = "") {
+  document.getElementById("top").hidden = true;
+  const input = el("input", { type: "password", id: "token", autocomplete: "off", required: true });
+  const error = el("p", { class: "error", id: "signin-error" }, message);
+  const form = el("form", { class: "signin", id: "signin" },
+    el("h1", { "data-i18n": "signin.title" }),
+    el("label", { htmlFor: "token", "data-i18n": "signin.token" }), input,
+    el("button", { type: "submit", id: "signin-go", "data-i18n": "signin.go" }),
+    el("p", { class: "hint", "data-i18n": "signin.hint" }), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      state.me = await signIn(input.value.trim());
+      start();
+    } catch (problem) {
+      error.textContent = problem.status === 401 || problem.status === 403 ? t("signin.bad") : t("signin.down");
+    }
+  });
+  view.replaceChildren(form);
+  translate(form);
+  input.focus();
+}
+
+function showLink() {
+  const link = document.getElementById("link");
+  const parts = [];
+  if (state.connected !== null) parts.push(t(state.connected ? "link.up" : "link.down"));
+  parts.push(t(state.live ? "link.live" : "link.lost"));
+  link.textContent = parts.join(" · ");
+  link.className = "link " + (state.live && state.connected !== false ? "ok" : "bad");
+}
+
+function route() {
+  const name = (location.hash || "#overview").slice(1);
+  const View = VIEWS[name] || Overview;
+  state.view?.close?.();
+  state.view = new View(view, state);
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("on", a.dataset.view === name);
+}
+
+async function start() {
+  const top = document.getElementById("top");
+  top.hidden = false;
+  document.getElementById("who").textContent = `${state.me.subject} · ${t("role." + state.me.role)}`;
+  document.body.dataset.role = state.me.role;
+  translate();
+  state.link?.close();
+  state.link = live(["account", "positions"], (channel, data) => {
+    if (channel === "account") state.account = data;
+    if (channel === "positions") state.positions = data;
+    state.view?.update?.(channel, data);
+  }, (up) => { state.live = up; showLink(); });
+  call("GET", "/health").then((health) => { state.connected = health.mt5_connected; showLink(); }).catch(() => {});
+  route();
+}
+
+document.getElementById("lang").addEventListener("change", (event) => {
+  setLang(event.target.value);
+  translate();
+  if (state.me) start(); else signInForm();
+});
+document.getElementById("signout").addEventListener("click", () => {
+  session.token = null;
+  state.link?.close();
+  state.me = null;
+  signInForm();
+});
+window.addEventListener("hashchange", () => state.me && route());
+
+setLang(lang);
+document.getElementById("lang").value = lang;
+if (session.token) {
+  call("GET", "/auth/me").then((me) => { state.me = me; start(); }).catch(() => { session.token = null; signInForm(); });
+} else {
+  signInForm();
+}

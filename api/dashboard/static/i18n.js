@@ -1,0 +1,73 @@
+// Words of the dashboard in each language; the browser's language decides unless the user chose one.
+const WORDS = {
+  en: {
+    "nav.overview": "Overview", "nav.positions": "Positions", signout: "Sign out",
+    "signin.title": "Sign in", "signin.token": "API token", "signin.go": "Sign in",
+    "signin.hint": "The service's security.token, or its read-only token. It is kept in this tab only.",
+    "signin.bad": "This token was refused.", "signin.down": "The service did not answer.",
+    "link.up": "terminal connected", "link.down": "terminal disconnected", "link.live": "live", "link.lost": "reconnecting…",
+    "ov.balance": "Balance", "ov.equity": "Equity", "ov.margin": "Margin", "ov.free": "Free margin",
+    "ov.level": "Margin level", "ov.floating": "Floating P&L", "ov.today": "Today's realized P&L",
+    "ov.account": "Account", "role.viewer": "read-only", "role.trader": "trader", "role.admin": "admin",
+    "pos.filter": "Filter symbol, EA or ticket", "pos.by_symbol": "By symbol", "pos.by_ea": "By EA",
+    "pos.none": "No open positions.", "pos.ticket": "Ticket", "pos.symbol": "Symbol", "pos.side": "Side",
+    "pos.volume": "Lots", "pos.open": "Open", "pos.price": "Price", "pos.sl": "SL", "pos.tp": "TP",
+    "pos.profit": "Profit", "pos.ea": "EA", "pos.close": "Close", "pos.net": "net", "pos.locked": "locked",
+    "pos.count": "positions", "manual": "manual", "buy": "buy", "sell": "sell",
+    "pv.title": "Confirm: close", "pv.estimated": "Estimated P&L", "pv.confirm": "Confirm", "pv.cancel": "Cancel",
+    "pv.done": "Closed", "pv.failed": "Not done", "pv.busy": "Sending…",
+  },
+  zh: {
+    "nav.overview": "总览", "nav.positions": "持仓", signout: "退出",
+    "signin.title": "登录", "signin.token": "API 令牌", "signin.go": "登录",
+    "signin.hint": "服务的 security.token 或只读令牌，只保存在这个标签页里。",
+    "signin.bad": "这个令牌被拒绝了。", "signin.down": "服务没有响应。",
+    "link.up": "终端已连接", "link.down": "终端未连接", "link.live": "实时", "link.lost": "重新连接中…",
+    "ov.balance": "余额", "ov.equity": "净值", "ov.margin": "保证金", "ov.free": "可用保证金",
+    "ov.level": "保证金水平", "ov.floating": "浮动盈亏", "ov.today": "今日已实现盈亏",
+    "ov.account": "账户", "role.viewer": "只读", "role.trader": "交易员", "role.admin": "管理员",
+    "pos.filter": "按品种、EA 或单号筛选", "pos.by_symbol": "按品种", "pos.by_ea": "按 EA",
+    "pos.none": "当前没有持仓。", "pos.ticket": "单号", "pos.symbol": "品种", "pos.side": "方向",
+    "pos.volume": "手数", "pos.open": "开仓价", "pos.price": "现价", "pos.sl": "止损", "pos.tp": "止盈",
+    "pos.profit": "盈亏", "pos.ea": "EA", "pos.close": "平仓", "pos.net": "净", "pos.locked": "锁仓",
+    "pos.count": "笔", "manual": "手动", "buy": "买", "sell": "卖",
+    "pv.title": "请确认：平仓", "pv.estimated": "预计盈亏", "pv.confirm": "确认", "pv.cancel": "取消",
+    "pv.done": "已平仓", "pv.failed": "未完成", "pv.busy": "发送中…",
+  },
+};
+
+const KEY = "mt5bot.lang";
+
+export function browserLang() {
+  return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+export let lang = localStorage.getItem(KEY) || browserLang();
+
+export function setLang(value) {
+  lang = value === "zh" ? "zh" : "en";
+  localStorage.setItem(KEY, lang);
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+
+export function t(key) {
+  return WORDS[lang][key] ?? WORDS.en[key] ?? key;
+}
+
+/** Fill every element with data-i18n (text) or data-i18n-placeholder below `root`. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+export function money(value, currency = "") {
+  const text = Number(value ?? 0).toLocaleString(lang === "zh" ? "zh-CN" : "en-US", {
+    minimumFractionDigits: 2, maximumFractionDigits: 2,
+  });
+  return currency ? `${text} ${currency}` : text;
+}
+
+export function signed(value) {
+  const n = Number(value ?? 0);
+  return (n > 0 ? "+" : "") + money(n);
+}
