@@ -7,7 +7,7 @@ import { el } from "./dom.js";
 
 const VIEWS = { overview: Overview, positions: Positions };
 const view = document.getElementById("view");
-const state = { me: null, view: null, link: null, account: null, positions: null, connected: null };
+const state = { me: null, view: null, link: null, account: null, positions: null, connected: null, frames: {} };
 
 
 function signInForm(message = "") {
@@ -57,7 +57,9 @@ async function start() {
   document.body.dataset.role = state.me.role;
   translate();
   state.link?.close();
-  state.link = live(["account", "positions"], (channel, data) => {
+  state.link = live(["account", "positions", "trades"], (channel, data) => {
+    state.frames[channel] = (state.frames[channel] || 0) + 1;  // read by the browser tests and benchmark
+    document.body.dataset.frames = JSON.stringify(state.frames);
     if (channel === "account") state.account = data;
     if (channel === "positions") state.positions = data;
     state.view?.update?.(channel, data);

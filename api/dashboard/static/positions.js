@@ -49,6 +49,11 @@ export class Positions {
     else call("GET", "/positions").then((found) => { this.positions ??= found; this.draw(); }).catch(() => {});
   }
 
+  /** One REST read after the user's own action: the list shows it at once, before the live update. */
+  refresh() {
+    call("GET", "/positions").then((found) => this.update("positions", found)).catch(() => {});
+  }
+
   update(channel, data) {
     if (channel !== "positions") return;
     const started = performance.now();
@@ -97,7 +102,7 @@ export class Positions {
         const act = el("td");
         if (trade) {
           const button = el("button", { type: "button", class: "close", "data-ticket": String(p.ticket) }, t("pos.close"));
-          button.addEventListener("click", () => closeFlow(p));
+          button.addEventListener("click", () => closeFlow(p, () => this.refresh()));
           act.append(button);
         }
         tbody.append(el("tr", { "data-ticket": String(p.ticket) }, ...cells, act));
@@ -109,7 +114,7 @@ export class Positions {
 }
 
 /** Preview the close, show it in the modal; only the second click sends it, with that preview. */
-async function closeFlow(position) {
+async function closeFlow(position, done) {
   const modal = document.getElementById("modal");
   let preview;
   try {
@@ -136,6 +141,7 @@ async function closeFlow(position) {
         key: newKey(), body: { ticket: position.ticket, expected_preview: preview },
       });
       toast(`${result.ok ? t("pv.done") : t("pv.failed")} #${position.ticket}`, !result.ok);
+      done();
     } catch (problem) {
       toast(problem.message, true);
     }
