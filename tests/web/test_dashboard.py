@@ -176,3 +176,27 @@ def test_the_dashboard_is_not_reachable_around_the_gate(service: LiveService) ->
     with pytest.raises(urllib.error.HTTPError) as refused:
         rest(service, "GET", "/positions", token="")
     assert refused.value.code == 401
+
+
+def test_a_pending_order_is_cancelled_only_at_the_second_click(
+    browser: webdriver.Chrome, service: LiveService, tmp_path: Path
+) -> None:
+    ask = service.call(service.sim.symbol_info_tick, "EURUSD").ask
+    placed = rest(
+        primed(service), "POST", "/order/open",
+        {"symbol": "EURUSD", "type": "buy_limit", "volume": 0.03, "price": round(ask - 0.01, 5)},
+    )  # fmt: skip
+    ticket = placed["outcomes"][0]["order"]
+    sign_in(browser, service)
+    browser.get(service.url + "/#orders")
+    row = f"#orders tr[data-ticket='{ticket}']"
+    wait(browser, lambda b: "EURUSD" in b.find_element(By.CSS_SELECTOR, row).text)
+    shot(browser, tmp_path, "orders")
+    browser.find_element(By.CSS_SELECTOR, f"{row} button.cancel").click()
+    dialog = wait(browser, lambda b: b.find_element(By.ID, "preview"))
+    assert f"#{ticket}" in dialog.text
+    assert service.call(service.sim.orders_total) == 1  # the preview cancelled nothing
+    browser.find_element(By.ID, "pv-confirm").click()
+    wait(browser, lambda b: service.call(service.sim.orders_total) == 0)
+    wait(browser, lambda b: b.find_elements(By.ID, "ord-none"))
+    shot(browser, tmp_path, "orders-cancelled")

@@ -3,9 +3,10 @@ import { call, live, session, signIn } from "./api.js";
 import { lang, setLang, t, translate } from "./i18n.js";
 import { Overview } from "./overview.js";
 import { Positions } from "./positions.js";
+import { Orders } from "./orders.js";
 import { el } from "./dom.js";
 
-const VIEWS = { overview: Overview, positions: Positions };
+const VIEWS = { overview: Overview, positions: Positions, orders: Orders };
 const view = document.getElementById("view");
 const state = { me: null, view: null, link: null, account: null, positions: null, connected: null, frames: {} };
 

@@ -1,7 +1,11 @@
 // Words of the dashboard in each language; the browser's language decides unless the user chose one.
 const WORDS = {
   en: {
-    "nav.overview": "Overview", "nav.positions": "Positions", signout: "Sign out",
+    "nav.overview": "Overview", "nav.positions": "Positions", "nav.orders": "Orders", signout: "Sign out",
+    "ord.none": "No pending orders.", "ord.type": "Type", "ord.price": "Order price", "ord.cancel": "Cancel order",
+    "type.buy_limit": "Buy limit", "type.sell_limit": "Sell limit", "type.buy_stop": "Buy stop",
+    "type.sell_stop": "Sell stop", "type.buy_stop_limit": "Buy stop limit", "type.sell_stop_limit": "Sell stop limit",
+    "ord.title": "Confirm: cancel order",
     "signin.title": "Sign in", "signin.token": "API token", "signin.go": "Sign in",
     "signin.hint": "The service's security.token, or its read-only token. It is kept in this tab only.",
     "signin.bad": "This token was refused.", "signin.down": "The service did not answer.",
@@ -18,7 +22,11 @@ const WORDS = {
     "pv.done": "Closed", "pv.failed": "Not done", "pv.busy": "Sending…",
   },
   zh: {
-    "nav.overview": "总览", "nav.positions": "持仓", signout: "退出",
+    "nav.overview": "总览", "nav.positions": "持仓", "nav.orders": "挂单", signout: "退出",
+    "ord.none": "当前没有挂单。", "ord.type": "类型", "ord.price": "挂单价", "ord.cancel": "撤单",
+    "type.buy_limit": "限价买入", "type.sell_limit": "限价卖出", "type.buy_stop": "突破买入",
+    "type.sell_stop": "突破卖出", "type.buy_stop_limit": "止损限价买入", "type.sell_stop_limit": "止损限价卖出",
+    "ord.title": "请确认：撤单",
     "signin.title": "登录", "signin.token": "API 令牌", "signin.go": "登录",
     "signin.hint": "服务的 security.token 或只读令牌，只保存在这个标签页里。",
     "signin.bad": "这个令牌被拒绝了。", "signin.down": "服务没有响应。",

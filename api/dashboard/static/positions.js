@@ -1,9 +1,10 @@
 // Positions: grouped by symbol or by EA with net and locked lots, sorted and filtered, live from the
 // WebSocket's `positions` channel. Closing goes through the same preview and confirmation as REST and
-// chat: a modal shows the preview, a second click sends it (with the preview it confirmed).
-import { call, newKey } from "./api.js";
-import { money, signed, t } from "./i18n.js";
+// chat (confirm.js).
+import { call } from "./api.js";
+import { signed, t } from "./i18n.js";
 import { el } from "./dom.js";
+import { confirmFlow } from "./confirm.js";
 
 const COLUMNS = [
   ["ticket", "pos.ticket"], ["symbol", "pos.symbol"], ["type", "pos.side"], ["volume", "pos.volume"],
@@ -102,7 +103,7 @@ export class Positions {
         const act = el("td");
         if (trade) {
           const button = el("button", { type: "button", class: "close", "data-ticket": String(p.ticket) }, t("pos.close"));
-          button.addEventListener("click", () => closeFlow(p, () => this.refresh()));
+          button.addEventListener("click", () => confirmFlow("close", { ticket: p.ticket }, t("pv.title"), () => this.refresh()));
           act.append(button);
         }
         tbody.append(el("tr", { "data-ticket": String(p.ticket) }, ...cells, act));
@@ -112,50 +113,3 @@ export class Positions {
     this.body.replaceChildren(table);
   }
 }
-
-/** Preview the close, show it in the modal; only the second click sends it, with that preview. */
-async function closeFlow(position, done) {
-  const modal = document.getElementById("modal");
-  let preview;
-  try {
-    preview = await call("POST", "/order/preview", { body: { action: "close", ticket: position.ticket } });
-  } catch (problem) {
-    toast(problem.message, true);
-    return;
-  }
-  const confirm = el("button", { type: "button", id: "pv-confirm", class: "danger" }, t("pv.confirm"));
-  const cancel = el("button", { type: "button", id: "pv-cancel" }, t("pv.cancel"));
-  const legs = preview.legs.map((leg) => el("li", {},
-    `#${leg.ticket} ${leg.symbol} ${t(leg.side)} ${lots(leg.volume)} @ ${leg.price} (${signed(leg.estimated_profit)})`));
-  modal.replaceChildren(el("div", { class: "dialog", id: "preview" },
-    el("h3", {}, `${t("pv.title")} ${preview.symbol || ""}`), el("ul", {}, ...legs),
-    el("p", {}, `${t("pv.estimated")}: ${signed(preview.estimated_profit)} ${preview.currency || ""}`),
-    el("div", { class: "actions" }, cancel, confirm)));
-  modal.hidden = false;
-  cancel.addEventListener("click", () => { modal.hidden = true; });
-  confirm.addEventListener("click", async () => {
-    confirm.disabled = true;
-    confirm.textContent = t("pv.busy");
-    try {
-      const result = await call("POST", "/order/close", {
-        key: newKey(), body: { ticket: position.ticket, expected_preview: preview },
-      });
-      toast(`${result.ok ? t("pv.done") : t("pv.failed")} #${position.ticket}`, !result.ok);
-      done();
-    } catch (problem) {
-      toast(problem.message, true);
-    }
-    modal.hidden = true;
-  });
-}
-
-export function toast(text, bad = false) {
-  const box = document.getElementById("toast");
-  box.textContent = text;
-  box.className = "toast" + (bad ? " bad" : "");
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
-
-export { money };
