@@ -89,6 +89,29 @@ async def test_tp_hit_and_manual_close(sim: Simulator, client: MT5Client, watche
     assert manual.profit == await exit_money(client, by_hand.order)
 
 
+async def test_a_position_opened_and_closed_between_two_rounds_is_reported_closed(
+    sim: Simulator, client: MT5Client, watcher: TradeWatcher
+) -> None:
+    """A scalp inside one round is in neither snapshot; its deals still make it one closed event."""
+    await watcher.poll_once()
+    opened = sim.send_as(market(volume=0.3, side=C.ORDER_TYPE_SELL, magic=7), C.DEAL_REASON_EXPERT)
+    assert opened is not None
+    tick = await client.tick("EURUSD")
+    sim.set_price("EURUSD", tick.bid - 0.001)  # the sell gains
+    closing = market(volume=0.3, position=opened.order, magic=7)
+    assert sim.send_as(closing, C.DEAL_REASON_EXPERT) is not None
+    events = trade_events(await watcher.poll_once())
+    assert [type(e) for e in events] == [PositionClosed]
+    closed = events[0]
+    assert isinstance(closed, PositionClosed)
+    assert (closed.ticket, closed.symbol, closed.side, closed.volume, closed.magic) == (
+        opened.order, "EURUSD", M.PositionSide.SELL, 0.3, 7,
+    )  # fmt: skip
+    assert closed.reason is CloseReason.EXPERT
+    assert closed.profit == await exit_money(client, opened.order) and closed.profit > 0
+    assert trade_events(await watcher.poll_once()) == []  # reported once
+
+
 async def test_positions_by_hand_and_by_an_ea_are_reported_with_their_magic(
     sim: Simulator, client: MT5Client, watcher: TradeWatcher
 ) -> None:

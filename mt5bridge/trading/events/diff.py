@@ -49,14 +49,16 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class DealIndex:
-    """New trade deals grouped for look-up: exits by position id, all by order ticket."""
+    """New trade deals grouped for look-up: exits and entries by position id, all by order ticket."""
 
     exits: dict[int, list[M.Deal]]
     by_order: dict[int, list[M.Deal]]
+    entries: dict[int, list[M.Deal]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, deals: Iterable[M.Deal]) -> DealIndex:
         exits: dict[int, list[M.Deal]] = defaultdict(list)
+        entries: dict[int, list[M.Deal]] = defaultdict(list)
         by_order: dict[int, list[M.Deal]] = defaultdict(list)
         for deal in sorted(deals, key=lambda d: (d.time_msc, d.ticket)):
             if deal.type not in TRADE_DEALS:
@@ -64,7 +66,9 @@ class DealIndex:
             by_order[deal.order].append(deal)
             if deal.entry in EXIT_ENTRIES:
                 exits[deal.position_id].append(deal)
-        return cls(dict(exits), dict(by_order))
+            elif deal.entry is M.DealEntry.IN:
+                entries[deal.position_id].append(deal)
+        return cls(dict(exits), dict(by_order), dict(entries))
 
 
 def changed_positions(old: Snapshot, new: Snapshot) -> list[M.Position]:
@@ -128,6 +132,27 @@ def position_events(old: Snapshot, new: Snapshot, deals: DealIndex, now: datetim
     events.extend(
         PositionOpened(time=p.time, position=p) for t, p in new.positions.items() if t not in old.positions
     )
+    return events
+
+
+def round_trips(old: Snapshot, new: Snapshot, deals: DealIndex, now: datetime) -> list[Event]:
+    """Positions opened and closed between two snapshots (a scalp inside one round): in neither snapshot,
+    known only by their new entry and exit deals. Each is reported as closed, with its price, profit and
+    reason, so a quick round trip is never silent."""
+    known = {p.identifier for p in old.positions.values()} | {p.identifier for p in new.positions.values()}
+    events: list[Event] = []
+    for identifier, exits in deals.exits.items():
+        entries = deals.entries.get(identifier)
+        if identifier in known or not entries:
+            continue  # still open (reduced), or opened before these deals: the snapshots tell it
+        first = entries[0]
+        price, money, reason, when = _closing(exits, now)
+        side = M.PositionSide.BUY if first.type is M.DealType.BUY else M.PositionSide.SELL
+        events.append(closure_type(reason)(
+            time=when, ticket=identifier, symbol=first.symbol, side=side,
+            volume=round(sum(d.volume for d in entries), 8), price=price, profit=money, reason=reason,
+            magic=first.magic,
+        ))  # fmt: skip
     return events
 
 

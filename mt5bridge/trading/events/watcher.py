@@ -27,6 +27,7 @@ from mt5bridge.trading.events.diff import (
     gone_orders,
     order_events,
     position_events,
+    round_trips,
 )
 from mt5bridge.trading.events.models import AccountUpdate, Event
 
@@ -97,6 +98,7 @@ class TradeWatcher(Poller):
         account = await self.client.account()
         now = datetime.now(UTC)
         events = order_events(old, new, deals, history, now) + position_events(old, new, deals, now)
+        events += round_trips(old, new, deals, now)  # opened and closed since the last round
         events += self._account_event(account, publish=False)
         # Commit only now: an exception above leaves the previous state for the next round.
         for deal in fresh:
