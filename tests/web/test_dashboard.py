@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -45,6 +46,19 @@ def rest(service: LiveService, method: str, path: str, body: Any = None, token: 
 
 def wait(browser: webdriver.Chrome, condition: Callable[[webdriver.Chrome], Any]) -> Any:
     return WebDriverWait(browser, WAIT, poll_frequency=0.05).until(condition)
+
+
+def click(browser: webdriver.Chrome, css: str) -> None:
+    """Click what `css` finds, again if a live redraw replaced it between the finding and the click."""
+
+    def attempt(b: webdriver.Chrome) -> bool:
+        try:
+            b.find_element(By.CSS_SELECTOR, css).click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    wait(browser, attempt)
 
 
 def text(browser: webdriver.Chrome, element_id: str) -> str:
@@ -117,14 +131,14 @@ def test_closing_shows_the_preview_and_nothing_closes_before_the_second_click(
     wait(browser, lambda b: "0.05" in b.find_element(By.CSS_SELECTOR, row).text)
     assert "EURUSD" in browser.find_element(By.CSS_SELECTOR, row).text
     shot(browser, tmp_path, "positions")
-    browser.find_element(By.CSS_SELECTOR, f"{row} button.close").click()
+    click(browser, f"{row} button.close")
     dialog = wait(browser, lambda b: b.find_element(By.ID, "preview"))
     assert f"#{ticket}" in dialog.text and "EURUSD" in dialog.text
     shot(browser, tmp_path, "preview")
     assert service.call(service.sim.positions_total) == 1  # the preview sent nothing
     browser.find_element(By.ID, "pv-cancel").click()
     assert service.call(service.sim.positions_total) == 1  # nor did cancelling
-    browser.find_element(By.CSS_SELECTOR, f"{row} button.close").click()  # the live list redraws: found again
+    click(browser, f"{row} button.close")  # the live list redraws: found again
     wait(browser, lambda b: b.find_element(By.ID, "preview"))
     browser.find_element(By.ID, "pv-confirm").click()
     wait(browser, lambda b: service.call(service.sim.positions_total) == 0)
@@ -192,7 +206,7 @@ def test_a_pending_order_is_cancelled_only_at_the_second_click(
     row = f"#orders tr[data-ticket='{ticket}']"
     wait(browser, lambda b: "EURUSD" in b.find_element(By.CSS_SELECTOR, row).text)
     shot(browser, tmp_path, "orders")
-    browser.find_element(By.CSS_SELECTOR, f"{row} button.cancel").click()
+    click(browser, f"{row} button.cancel")
     dialog = wait(browser, lambda b: b.find_element(By.ID, "preview"))
     assert f"#{ticket}" in dialog.text
     assert service.call(service.sim.orders_total) == 1  # the preview cancelled nothing
