@@ -136,11 +136,11 @@ def test_closing_shows_the_preview_and_nothing_closes_before_the_second_click(
     assert f"#{ticket}" in dialog.text and "EURUSD" in dialog.text
     shot(browser, tmp_path, "preview")
     assert service.call(service.sim.positions_total) == 1  # the preview sent nothing
-    browser.find_element(By.ID, "pv-cancel").click()
+    click(browser, "#pv-cancel")
     assert service.call(service.sim.positions_total) == 1  # nor did cancelling
     click(browser, f"{row} button.close")  # the live list redraws: found again
     wait(browser, lambda b: b.find_element(By.ID, "preview"))
-    browser.find_element(By.ID, "pv-confirm").click()
+    click(browser, "#pv-confirm")
     wait(browser, lambda b: service.call(service.sim.positions_total) == 0)
     wait(browser, lambda b: "#" + str(ticket) in text(b, "toast"))  # the result is shown
     wait(browser, lambda b: b.find_elements(By.ID, "pos-none"))  # and the list no longer has it
@@ -210,7 +210,7 @@ def test_a_pending_order_is_cancelled_only_at_the_second_click(
     dialog = wait(browser, lambda b: b.find_element(By.ID, "preview"))
     assert f"#{ticket}" in dialog.text
     assert service.call(service.sim.orders_total) == 1  # the preview cancelled nothing
-    browser.find_element(By.ID, "pv-confirm").click()
+    click(browser, "#pv-confirm")
     wait(browser, lambda b: service.call(service.sim.orders_total) == 0)
     wait(browser, lambda b: b.find_elements(By.ID, "ord-none"))
     shot(browser, tmp_path, "orders-cancelled")

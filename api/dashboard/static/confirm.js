@@ -25,7 +25,8 @@ export async function confirmFlow(action, body, title, done) {
   }
   modal.replaceChildren(el("div", { class: "dialog", id: "preview" }, ...parts, el("div", { class: "actions" }, cancel, confirm)));
   modal.hidden = false;
-  cancel.addEventListener("click", () => { modal.hidden = true; });
+  const shut = () => { modal.hidden = true; modal.replaceChildren(); };  // no stale dialog left behind
+  cancel.addEventListener("click", shut);
   confirm.addEventListener("click", async () => {
     confirm.disabled = true;
     confirm.textContent = t("pv.busy");
@@ -36,7 +37,7 @@ export async function confirmFlow(action, body, title, done) {
     } catch (problem) {
       toast(problem.message, true);
     }
-    modal.hidden = true;
+    shut();
   });
 }
 
