@@ -26,6 +26,7 @@ from bot.settings import ChatSettings, UserEntry
 from bot.telegram.settings import TelegramSettings
 from bot.wecom.settings import WeComSettings
 from mt5bridge.common.settings_base import ConfigError, Section
+from mt5bridge.remote.directory import parser_words
 from mt5bridge.remote.settings import BridgeSettings, OwnAccountSettings
 from mt5bridge.simulator.settings import SimulatorSettings
 from mt5bridge.terminal.settings import MT5Settings
@@ -112,16 +113,19 @@ class Settings(Section):
                 )
         return self
 
-    def parser_accounts(self) -> dict[str, list[str]] | None:
-        """What the parser reads as account names (name -> its label); None with one account."""
+    def _accounts(self) -> list[tuple[str, str | None]]:
+        """Every account's (name, label) in order: the own terminal's first (when it has one), then the
+        bridges."""
         own = [(self.account.name, self.account.label)] if self.account.terminal else []
-        pairs = own + [(b.name, b.label) for b in self.accounts]
-        return {name: [label] if label else [] for name, label in pairs} if len(pairs) > 1 else None
+        return own + [(b.name, b.label) for b in self.accounts]
+
+    def parser_accounts(self) -> dict[str, list[str]] | None:
+        """What the parser reads as account names (`parser_words`); None with one account."""
+        return parser_words(self._accounts())
 
     def account_names(self) -> list[str]:
-        """Every account in order: the own terminal's first (when it has one), then the bridges."""
-        own = [self.account.name] if self.account.terminal else []
-        return own + [b.name for b in self.accounts]
+        """Every account's name in order: the own terminal's first (when it has one), then the bridges."""
+        return [name for name, _ in self._accounts()]
 
     @field_validator("timezone")
     @classmethod

@@ -15,7 +15,7 @@ from bot.core.auth import Principal
 from bot.core.confirm import Owner
 from bot.settings import UserEntry
 from mt5bridge.common.errors import ErrorKind, MT5BotError
-from mt5bridge.remote.directory import ALL, AccountDirectory, AccountEntry
+from mt5bridge.remote.directory import ALL, AccountDirectory, AccountEntry, parser_words
 from nlu import Command
 
 
@@ -46,11 +46,8 @@ class AccountBook:
         return self.directory.several
 
     def parser_accounts(self) -> dict[str, list[str]] | None:
-        """What the parser reads as account names: name -> label; None with one account (nothing to
-        name, and every message parses as it always did)."""
-        if not self.several:
-            return None
-        return {e.name: [e.label] if e.label else [] for e in self.directory}
+        """What the parser reads as account names (`parser_words` of the directory)."""
+        return parser_words((e.name, e.label) for e in self.directory)
 
     def mine(self, user: UserEntry) -> list[AccountEntry]:
         """The user's accounts, in configured order."""

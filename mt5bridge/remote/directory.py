@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from mt5bridge.common.errors import ErrorKind, MT5BotError
@@ -103,6 +103,13 @@ class AccountDirectory:
     def labels(self) -> dict[str, str]:
         """Name -> label, for the accounts that have one (the parser reads labels as names)."""
         return {e.name: e.label for e in self.entries if e.label}
+
+
+def parser_words(accounts: Iterable[tuple[str, str | None]]) -> dict[str, list[str]] | None:
+    """What the parser reads as account names, from (name, label) pairs: name -> its label; None with one
+    account (nothing to name, and every message parses as it always did)."""
+    pairs = list(accounts)
+    return {name: [label] if label else [] for name, label in pairs} if len(pairs) > 1 else None
 
 
 class AccountWatch:
