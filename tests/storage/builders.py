@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from storage import AccountSnapshot, AuditEntry, Outcome, Role, UserRecord
+from mt5bridge.simulator import Simulator
+from mt5bridge.terminal.client import MT5Client
+from mt5bridge.trading.service import TradingService
+from mt5bridge.trading.settings import RiskSettings
+from storage import AccountSnapshot, AuditEntry, Database, Outcome, Role, UserRecord
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -65,3 +72,34 @@ def user(user_id: str = "1001", **overrides: Any) -> UserRecord:
     }
     fields.update(overrides)
     return UserRecord(**fields)
+
+
+@dataclass
+class BridgeCore:
+    """One bridge's trading core on a shared database: its simulator, client and database."""
+
+    service: TradingService
+    sim: Simulator
+    client: MT5Client
+    db: Database
+
+
+@asynccontextmanager
+async def two_bridges(url: str, schema: str | None) -> AsyncIterator[dict[str, BridgeCore]]:
+    """Bridges `ic-live` and `demo`, a simulator each, both on the database at `url` (and `schema`)."""
+    cores: dict[str, BridgeCore] = {}
+    try:
+        for account in ("ic-live", "demo"):
+            sim = Simulator(
+                seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7
+            )
+            client = MT5Client(sim, call_timeout=10)
+            assert await client.connect()
+            db = await Database.open(url, schema=schema, account=account)
+            service = TradingService(client, db, RiskSettings(max_daily_loss=0))
+            cores[account] = BridgeCore(service, sim, client, db)
+        yield cores
+    finally:
+        for core in cores.values():
+            await core.db.close()
+            await core.client.close()

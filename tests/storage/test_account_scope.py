@@ -18,12 +18,8 @@ from alembic import command
 from sqlalchemy import inspect
 
 from mt5bridge.common.roles import Role
-from mt5bridge.simulator import Simulator
-from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.models import Actor, OpenRequest
-from mt5bridge.trading.service import TradingService
-from mt5bridge.trading.settings import RiskSettings
 from storage import Database
 from storage.engine import Connector, create_engine
 from storage.migrate import alembic_config, current_revision, head_revision
@@ -31,7 +27,7 @@ from storage.models import ClaimState
 from storage.requests import RequestStore
 from storage.retention import apply_retention
 from storage.tables import request_ids
-from tests.storage.builders import T0, entry, snapshot
+from tests.storage.builders import T0, entry, snapshot, two_bridges
 from tests.storage.conftest import Target
 
 ACTOR = Actor(platform="test", user_id="alice", role=Role.TRADER, raw_input="test")
@@ -58,19 +54,10 @@ async def two(target: Target) -> AsyncIterator[tuple[Database, Database]]:
 async def test_the_trading_cores_of_two_accounts_each_execute_the_same_request_id(target: Target) -> None:
     """Two bridges (a simulator each) on one database, the same request id on both: a position on EACH (no
     replay of the other account's answer, no conflict); a repeat on one replays its own answer only."""
-    cores: dict[str, tuple[TradingService, Simulator, MT5Client, Database]] = {}
-    try:
-        for account in ("ic-live", "demo"):
-            sim = Simulator(
-                seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7
-            )
-            client = MT5Client(sim, call_timeout=10)
-            assert await client.connect()
-            db = await _open(target, account)
-            cores[account] = (TradingService(client, db, RiskSettings(max_daily_loss=0)), sim, client, db)
+    async with two_bridges(target.url, target.schema) as cores:
         request = OpenRequest(symbol="EURUSD", side=PositionSide.BUY, volume=0.1)
-        live, live_sim, _, live_db = cores["ic-live"]
-        demo, demo_sim, _, demo_db = cores["demo"]
+        live, live_sim, live_db = cores["ic-live"].service, cores["ic-live"].sim, cores["ic-live"].db
+        demo, demo_sim, demo_db = cores["demo"].service, cores["demo"].sim, cores["demo"].db
 
         first = await live.execute(request, ACTOR, request_id="shared-1")
         other = await demo.execute(request, ACTOR, request_id="shared-1")
@@ -88,10 +75,6 @@ async def test_the_trading_cores_of_two_accounts_each_execute_the_same_request_i
         assert third.ok and not third.replayed
         live_lines = await live_db.audit.for_request("shared-1", account="ic-live")
         demo_lines = await demo_db.audit.for_request("shared-1", account="demo")
-    finally:
-        for _, _, client, db in cores.values():
-            await db.close()
-            await client.close()
     assert [e.outcome for e in live_lines] == ["ok"]
     assert [e.outcome for e in demo_lines] == ["ok"]
 

@@ -20,13 +20,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
 from mt5bridge.common.roles import Role
-from mt5bridge.simulator import Simulator
-from mt5bridge.terminal.client import MT5Client
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.errors import InvalidOrder
 from mt5bridge.trading.models import Actor, OpenRequest
-from mt5bridge.trading.service import TradingService
-from mt5bridge.trading.settings import RiskSettings
 from storage import Database
 from storage.audit import AuditLog
 from storage.backup import backup_sqlite
@@ -34,7 +30,7 @@ from storage.engine import Connector, create_engine
 from storage.migrate import alembic_config, current_revision, head_revision
 from storage.requests import RequestStore
 from storage.retention import apply_retention
-from tests.storage.builders import T0, entry
+from tests.storage.builders import T0, entry, two_bridges
 from tests.storage.conftest import Target, sqlite_url
 
 ACCOUNTS = ("ic-live", "demo", None)
@@ -201,18 +197,9 @@ async def test_retention_lines_carry_the_account_and_archives_keep_the_column(
 async def test_the_trading_core_audits_under_its_database_account(target: Target) -> None:
     """Two bridges (a simulator each) on one database: each core's audit lines carry its own account."""
     actor = Actor(platform="test", user_id="alice", role=Role.TRADER, raw_input="test")
-    cores: dict[str, tuple[TradingService, MT5Client, Database]] = {}
-    try:
-        for account in ("ic-live", "demo"):
-            sim = Simulator(
-                seed=1, start=datetime(2026, 11, 25, 10, 0), market_hours="always", history_days=7
-            )
-            client = MT5Client(sim, call_timeout=10)
-            assert await client.connect()
-            db = await _open(target, account)
-            cores[account] = (TradingService(client, db, RiskSettings(max_daily_loss=0)), client, db)
-        live, _, db = cores["ic-live"]
-        demo = cores["demo"][0]
+    async with two_bridges(target.url, target.schema) as cores:
+        live, db = cores["ic-live"].service, cores["ic-live"].db
+        demo = cores["demo"].service
         opened = await live.execute(OpenRequest(symbol="EURUSD", side=PositionSide.BUY, volume=0.1), actor,
                                     request_id="live-1")  # fmt: skip
         assert opened.ok
@@ -223,10 +210,6 @@ async def test_the_trading_core_audits_under_its_database_account(target: Target
                                request_id="demo-2")  # fmt: skip
         [live_line] = await db.audit.recent(account="ic-live")
         demo_lines = await db.audit.recent(account="demo")
-    finally:
-        for _, client, db in cores.values():
-            await db.close()
-            await client.close()
     assert (live_line.request_id, live_line.outcome, live_line.account) == ("live-1", "ok", "ic-live")
     assert [(e.request_id, e.outcome) for e in demo_lines] == [("demo-2", "refused"), ("demo-1", "ok")]
 
