@@ -4,9 +4,12 @@ import { lang, setLang, t, translate } from "./i18n.js";
 import { Overview } from "./overview.js";
 import { Positions } from "./positions.js";
 import { Orders } from "./orders.js";
+import { Chart } from "./chart.js";
+import { Pnl } from "./pnl.js";
+import { Audit } from "./audit.js";
 import { el } from "./dom.js";
 
-const VIEWS = { overview: Overview, positions: Positions, orders: Orders };
+const VIEWS = { overview: Overview, positions: Positions, orders: Orders, chart: Chart, pnl: Pnl, audit: Audit };
 const view = document.getElementById("view");
 const state = { me: null, view: null, link: null, account: null, positions: null, connected: null, frames: {} };
 

@@ -1,7 +1,8 @@
 // Words of the dashboard in each language; the browser's language decides unless the user chose one.
 const WORDS = {
   en: {
-    "nav.overview": "Overview", "nav.positions": "Positions", "nav.orders": "Orders", signout: "Sign out",
+    "nav.overview": "Overview", "nav.positions": "Positions", "nav.orders": "Orders", "nav.chart": "Chart",
+    "nav.pnl": "P&L", "nav.audit": "Audit log", signout: "Sign out",
     "ord.none": "No pending orders.", "ord.type": "Type", "ord.price": "Order price", "ord.cancel": "Cancel order",
     "type.buy_limit": "Buy limit", "type.sell_limit": "Sell limit", "type.buy_stop": "Buy stop",
     "type.sell_stop": "Sell stop", "type.buy_stop_limit": "Buy stop limit", "type.sell_stop_limit": "Sell stop limit",
@@ -22,7 +23,8 @@ const WORDS = {
     "pv.done": "Closed", "pv.failed": "Not done", "pv.busy": "Sending…",
   },
   zh: {
-    "nav.overview": "总览", "nav.positions": "持仓", "nav.orders": "挂单", signout: "退出",
+    "nav.overview": "总览", "nav.positions": "持仓", "nav.orders": "挂单", "nav.chart": "图表",
+    "nav.pnl": "盈亏", "nav.audit": "审计日志", signout: "退出",
     "ord.none": "当前没有挂单。", "ord.type": "类型", "ord.price": "挂单价", "ord.cancel": "撤单",
     "type.buy_limit": "限价买入", "type.sell_limit": "限价卖出", "type.buy_stop": "突破买入",
     "type.sell_stop": "突破卖出", "type.buy_stop_limit": "止损限价买入", "type.sell_stop_limit": "止损限价卖出",
@@ -45,6 +47,11 @@ const WORDS = {
 };
 
 const KEY = "mt5bot.lang";
+
+/** A view's own words, `{en: {...}, zh: {...}}`, added to the table (each view module keeps its words). */
+export function words(table) {
+  for (const [language, entries] of Object.entries(table)) Object.assign(WORDS[language], entries);
+}
 
 export function browserLang() {
   return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
