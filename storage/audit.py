@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.engine import Connector
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Outcome
 from storage.tables import audit_log
 from storage.writer import SqliteWriter, execute
 
@@ -45,20 +45,33 @@ class AuditLog:
         platform: str | None = None,
         since: datetime | None = None,
         account: str | None = None,
+        action: str | None = None,
+        outcome: Outcome | None = None,
+        until: datetime | None = None,
+        before: int | None = None,
     ) -> list[AuditEntry]:
-        """Newest first; `actor` matches `user_id`, `platform` narrows it, `since` is inclusive, `account`
-        keeps the lines of that account only (lines written without a name never match one)."""
+        """Newest first (by id, the order lines were committed in); every filter given must hold.
+
+        `actor` matches `user_id`; `platform`, `action` and `outcome` match exactly; `since` is inclusive and
+        `until` exclusive; `before` keeps the lines older than that id (the next page after a page whose last
+        line had that id); `account` keeps the lines of that account only (lines written without a name
+        never match one).
+        """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-        if account is not None:
-            query = query.where(audit_log.c.account == account)
-        if actor is not None:
-            query = query.where(audit_log.c.user_id == actor)
-        if platform is not None:
-            query = query.where(audit_log.c.platform == platform)
-        if since is not None:
-            query = query.where(audit_log.c.at >= since)
+        c = audit_log.c
+        wanted = [
+            c.account == account if account is not None else None,
+            c.user_id == actor if actor is not None else None,
+            c.platform == platform if platform is not None else None,
+            c.action == action if action is not None else None,
+            c.outcome == outcome.value if outcome is not None else None,
+            c.at >= since if since is not None else None,
+            c.at < until if until is not None else None,
+            c.id < before if before is not None else None,
+        ]
+        query = sa.select(audit_log).where(*(w for w in wanted if w is not None))
+        query = query.order_by(c.id.desc()).limit(limit)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [AuditEntry.model_validate(dict(row)) for row in rows]
