@@ -57,6 +57,21 @@ _LANG = (
 )
 
 
+class EaNameOut(BaseModel):
+    """One EA as the reports name it (`reports.ea_names`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    magic: int
+    name: str
+
+
+async def ea_names(request: web.Request) -> web.Response:
+    """GET /eas: the configured EA names, by magic number (smallest first)."""
+    names = request.app[REPORTS].settings.reports.ea_names
+    return ok([EaNameOut(magic=m, name=n).model_dump() for m, n in sorted(names.items())])
+
+
 class DayChartQuery(DayQuery):
     lang: Literal["zh", "en"] = Field("zh", description=_LANG)
 
@@ -108,6 +123,18 @@ def _pair(
 
 
 ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/eas",
+        ea_names,
+        "EA names by magic number",
+        "reports",
+        EaNameOut,
+        True,
+        errors=(),
+        description="`reports.ea_names` from the configuration: what the reports, the chat and the "
+        "dashboard call each EA. Magic numbers without a name are not listed.",
+    ),
     *_pair(ReportKind.DAILY, DayQuery, DayChartQuery, "Daily"),
     *_pair(ReportKind.MONTHLY, MonthQuery, MonthChartQuery, "Monthly"),
     *_pair(ReportKind.HEDGE, DayQuery, DayChartQuery, "Hedge"),

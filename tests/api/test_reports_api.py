@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -11,7 +12,7 @@ from mt5bot.keys import DATABASE
 from mt5bridge.terminal import constants as C
 from reports.fonts import cjk_font
 from storage.models import AccountSnapshot
-from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api
+from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api, start_api
 from tests.api.rest_helpers import call, error, market, ok_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -185,3 +186,16 @@ async def test_the_monthly_report_carries_the_accounts_equity_curve(api: Api) ->
     assert curve["gaps"], "the downtime is a gap, not a straight line"
     assert ok_data(*await call(api, "GET", "/reports/monthly?magic=7"))["equity"] is None  # an EA's: none
     assert ok_data(*await call(api, "GET", "/reports/daily"))["equity"] is None
+
+
+async def test_ea_names_are_listed_by_magic_for_any_token(tmp_path: Path) -> None:
+    api = await start_api(tmp_path, reports={"ea_names": {20001: "Gold grid", 7: "Scalper"}})
+    try:
+        named = ok_data(*await call(api, "GET", "/eas", token=READ_ONLY_TOKEN))
+        assert named == [{"magic": 7, "name": "Scalper"}, {"magic": 20001, "name": "Gold grid"}]
+    finally:
+        await api.runner.cleanup()
+
+
+async def test_no_ea_names_configured_lists_none(api: Api) -> None:
+    assert ok_data(*await call(api, "GET", "/eas")) == []

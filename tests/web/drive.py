@@ -73,3 +73,13 @@ def sign_in(browser: webdriver.Chrome, service: LiveService, token: str = TOKEN)
 
 def money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def text_of(browser: webdriver.Chrome, css: str) -> str:
+    """The text of what `css` finds, or "" when nothing does or a live redraw replaced it meanwhile (for
+    use inside `wait`)."""
+    try:
+        found = browser.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""

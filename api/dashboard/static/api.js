@@ -51,23 +51,27 @@ export function newKey() {
 /**
  * The service's WebSocket with the given channels; `on(channel, data)` gets every message, `state(up)`
  * the link. The token travels as the subprotocol `bearer.<token>`, never in the URL. Reconnects with
- * backoff; `close()` ends it.
+ * backoff and subscribes again; `ticks(symbols)` sets the symbols whose ticks come (the views' live
+ * prices), `close()` ends it.
  */
 export function live(channels, on, state) {
   let socket = null;
   let delay = 500;
   let closed = false;
+  let ticks = new Set();
+  const send = (message) => { if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); };
   const open = () => {
     const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}/ws`;
     socket = new WebSocket(url, ["mt5bot", `bearer.${session.token}`]);
     socket.onopen = () => {
       delay = 500;
       state(true);
-      for (const channel of channels) socket.send(JSON.stringify({ action: "subscribe", channel }));
+      for (const channel of channels) send({ action: "subscribe", channel });
+      if (ticks.size) send({ action: "subscribe", channel: "ticks", symbols: [...ticks] });
     };
     socket.onmessage = (message) => {
       const frame = JSON.parse(message.data);
-      if (frame.channel === "ping") socket.send(JSON.stringify({ action: "pong" }));
+      if (frame.channel === "ping") send({ action: "pong" });
       else on(frame.channel, frame.data);
     };
     socket.onclose = () => {
@@ -78,5 +82,15 @@ export function live(channels, on, state) {
     };
   };
   open();
-  return { close() { closed = true; socket?.close(); } };
+  return {
+    close() { closed = true; socket?.close(); },
+    ticks(symbols) {
+      const wanted = new Set(symbols);
+      const gone = [...ticks].filter((s) => !wanted.has(s));
+      const added = [...wanted].filter((s) => !ticks.has(s));
+      ticks = wanted;
+      if (gone.length) send({ action: "unsubscribe", channel: "ticks", symbols: gone });
+      if (added.length) send({ action: "subscribe", channel: "ticks", symbols: added });
+    },
+  };
 }

@@ -50,6 +50,7 @@ function route() {
   const name = (location.hash || "#overview").slice(1);
   const View = VIEWS[name] || Overview;
   state.view?.close?.();
+  state.link?.ticks([]);  // a view subscribes the ticks it shows
   state.view = new View(view, state);
   for (const a of document.querySelectorAll("nav a")) a.classList.toggle("on", a.dataset.view === name);
 }
@@ -63,7 +64,7 @@ async function start() {
   state.link?.close();
   state.link = live(["account", "positions", "trades"], (channel, data) => {
     state.frames[channel] = (state.frames[channel] || 0) + 1;  // read by the browser tests and benchmark
-    document.body.dataset.frames = JSON.stringify(state.frames);
+    if (channel !== "ticks") document.body.dataset.frames = JSON.stringify(state.frames);
     if (channel === "account") state.account = data;
     if (channel === "positions") state.positions = data;
     state.view?.update?.(channel, data);

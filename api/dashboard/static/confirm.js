@@ -16,13 +16,12 @@ export async function confirmFlow(action, body, title, done) {
   }
   const confirm = el("button", { type: "button", id: "pv-confirm", class: "danger" }, t("pv.confirm"));
   const cancel = el("button", { type: "button", id: "pv-cancel" }, t("pv.cancel"));
-  const legs = preview.legs.map((leg) => el("li", {},
-    `#${leg.ticket ?? "-"} ${leg.symbol} ${leg.side ? t(leg.side) : ""} ${Number(leg.volume).toFixed(2)}`
-    + (leg.price ? ` @ ${leg.price}` : "") + (leg.estimated_profit ? ` (${signed(leg.estimated_profit)})` : "")));
+  const legs = preview.legs.map((leg) => el("li", {}, describe(action, leg)));
   const parts = [el("h3", {}, `${title} ${preview.symbol || ""}`), el("ul", {}, ...legs)];
   if (action === "close") {
     parts.push(el("p", {}, `${t("pv.estimated")}: ${signed(preview.estimated_profit)} ${preview.currency || ""}`));
   }
+  if (preview.warnings?.length) parts.push(el("ul", { class: "warn" }, ...preview.warnings.map((w) => el("li", {}, w))));
   modal.replaceChildren(el("div", { class: "dialog", id: "preview" }, ...parts, el("div", { class: "actions" }, cancel, confirm)));
   modal.hidden = false;
   const shut = () => { modal.hidden = true; modal.replaceChildren(); };  // no stale dialog left behind
@@ -32,13 +31,25 @@ export async function confirmFlow(action, body, title, done) {
     confirm.textContent = t("pv.busy");
     try {
       const result = await call("POST", `/order/${action}`, { key: newKey(), body: { ...body, expected_preview: preview } });
-      toast(`${result.ok ? t("pv.done") : t("pv.failed")} #${body.ticket ?? ""}`, !result.ok);
+      toast(`${result.ok ? t(`pv.done.${action}`) : t("pv.failed")} #${body.ticket ?? ""}`, !result.ok);
       done();
     } catch (problem) {
       toast(problem.message, true);
     }
     shut();
   });
+}
+
+/** One leg as the trader reads it: what, how much, at what price; for a change, the new SL and TP. */
+function describe(action, leg) {
+  let text = `#${leg.ticket ?? "-"} ${leg.symbol} ${leg.side ? t(leg.side) : ""} ${Number(leg.volume).toFixed(2)}`;
+  if (action === "modify") {
+    text += ` · ${t("pos.sl")} ${leg.sl || "–"} · ${t("pos.tp")} ${leg.tp || "–"}`;
+  } else {
+    if (leg.price) text += ` @ ${leg.price}`;
+    if (leg.estimated_profit) text += ` (${signed(leg.estimated_profit)})`;
+  }
+  return text;
 }
 
 export function toast(text, bad = false) {

@@ -17,10 +17,10 @@ const WORDS = {
     "pos.filter": "Filter symbol, EA or ticket", "pos.by_symbol": "By symbol", "pos.by_ea": "By EA",
     "pos.none": "No open positions.", "pos.ticket": "Ticket", "pos.symbol": "Symbol", "pos.side": "Side",
     "pos.volume": "Lots", "pos.open": "Open", "pos.price": "Price", "pos.sl": "SL", "pos.tp": "TP",
-    "pos.profit": "Profit", "pos.ea": "EA", "pos.close": "Close", "pos.net": "net", "pos.locked": "locked",
+    "pos.profit": "Profit", "pos.ea": "EA", "pos.close": "Close", "pos.edit": "SL/TP, part", "pos.net": "net", "pos.locked": "locked",
     "pos.count": "positions", "manual": "manual", "buy": "buy", "sell": "sell",
     "pv.title": "Confirm: close", "pv.estimated": "Estimated P&L", "pv.confirm": "Confirm", "pv.cancel": "Cancel",
-    "pv.done": "Closed", "pv.failed": "Not done", "pv.busy": "Sending…",
+    "pv.done.close": "Closed", "pv.done.modify": "Changed", "pv.done.cancel": "Cancelled", "pv.failed": "Not done", "pv.busy": "Sending…",
   },
   zh: {
     "nav.overview": "总览", "nav.positions": "持仓", "nav.orders": "挂单", "nav.chart": "图表",
@@ -39,10 +39,10 @@ const WORDS = {
     "pos.filter": "按品种、EA 或单号筛选", "pos.by_symbol": "按品种", "pos.by_ea": "按 EA",
     "pos.none": "当前没有持仓。", "pos.ticket": "单号", "pos.symbol": "品种", "pos.side": "方向",
     "pos.volume": "手数", "pos.open": "开仓价", "pos.price": "现价", "pos.sl": "止损", "pos.tp": "止盈",
-    "pos.profit": "盈亏", "pos.ea": "EA", "pos.close": "平仓", "pos.net": "净", "pos.locked": "锁仓",
+    "pos.profit": "盈亏", "pos.ea": "EA", "pos.close": "平仓", "pos.edit": "止损止盈/部分", "pos.net": "净", "pos.locked": "锁仓",
     "pos.count": "笔", "manual": "手动", "buy": "买", "sell": "卖",
     "pv.title": "请确认：平仓", "pv.estimated": "预计盈亏", "pv.confirm": "确认", "pv.cancel": "取消",
-    "pv.done": "已平仓", "pv.failed": "未完成", "pv.busy": "发送中…",
+    "pv.done.close": "已平仓", "pv.done.modify": "已修改", "pv.done.cancel": "已撤单", "pv.failed": "未完成", "pv.busy": "发送中…",
   },
 };
 

@@ -1,10 +1,13 @@
-// Positions: grouped by symbol or by EA with net and locked lots, sorted and filtered, live from the
-// WebSocket's `positions` channel. Closing goes through the same preview and confirmation as REST and
-// chat (confirm.js).
+// Positions: grouped by symbol or by EA (named by `reports.ea_names`) with net and locked lots, sorted and
+// filtered. The list comes from the WebSocket's `positions` channel; prices and profit move with the
+// `ticks` of the symbols shown (live.js), cell by cell. Close, partial close and SL/TP changes go through
+// the same preview and confirmation as REST and chat (confirm.js, position_edit.js).
 import { call } from "./api.js";
 import { signed, t } from "./i18n.js";
 import { el } from "./dom.js";
 import { confirmFlow } from "./confirm.js";
+import { editPosition } from "./position_edit.js";
+import { LiveProfit } from "./live.js";
 
 const COLUMNS = [
   ["ticket", "pos.ticket"], ["symbol", "pos.symbol"], ["type", "pos.side"], ["volume", "pos.volume"],
@@ -24,9 +27,14 @@ export function groupsOf(positions, by) {
   return [...groups.entries()].map(([key, items]) => {
     const buy = items.filter((p) => p.type === "buy").reduce((s, p) => s + p.volume, 0);
     const sell = items.filter((p) => p.type === "sell").reduce((s, p) => s + p.volume, 0);
-    const profit = items.reduce((s, p) => s + p.profit + (p.swap || 0), 0);
-    return { key, items, net: buy - sell, locked: Math.min(buy, sell), profit };
+    return { key, items, net: buy - sell, locked: Math.min(buy, sell) };
   });
+}
+
+/** What the dashboard calls an EA: its configured name, or its magic number; magic 0 is manual trading. */
+export function eaLabel(magic, names) {
+  if (!magic) return t("manual");
+  return names[magic] ? `${names[magic]} (${magic})` : `EA ${magic}`;
 }
 
 export class Positions {
@@ -36,6 +44,7 @@ export class Positions {
     this.sort = { key: "ticket", down: false };
     this.filter = "";
     this.names = {};
+    this.live = new LiveProfit((symbol) => this.moved(symbol));
     this.filterBox = el("input", { type: "search", id: "pos-filter", placeholder: t("pos.filter") });
     this.filterBox.addEventListener("input", () => { this.filter = this.filterBox.value.trim().toLowerCase(); this.draw(); });
     const bySymbol = el("button", { type: "button", id: "by-symbol" }, t("pos.by_symbol"));
@@ -45,10 +54,15 @@ export class Positions {
     this.summary = el("p", { id: "pos-summary", class: "muted" });
     this.body = el("div", { id: "positions" });
     root.replaceChildren(el("div", { class: "tools" }, this.filterBox, bySymbol, byEa, this.summary), this.body);
-    this.positions = state.positions;
-    if (this.positions) this.draw();
-    else call("GET", "/positions").then((found) => { this.positions ??= found; this.draw(); }).catch(() => {});
+    call("GET", "/eas").then((eas) => {
+      this.names = Object.fromEntries(eas.map((ea) => [ea.magic, ea.name]));
+      if (this.positions) this.draw();
+    }).catch(() => {});
+    if (state.positions) this.show(state.positions);
+    else call("GET", "/positions").then((found) => { if (!this.positions) this.show(found); }).catch(() => {});
   }
+
+  close() { this.closed = true; }
 
   /** One REST read after the user's own action: the list shows it at once, before the live update. */
   refresh() {
@@ -56,17 +70,26 @@ export class Positions {
   }
 
   update(channel, data) {
+    if (channel === "ticks") { this.live.tick(data); return; }
     if (channel !== "positions") return;
     const started = performance.now();
-    this.positions = data;
-    this.draw();
+    this.show(data);
     document.body.dataset.lastUpdateMs = (performance.now() - started).toFixed(1);
+  }
+
+  show(positions) {
+    if (this.closed) return;
+    this.positions = positions;
+    this.live.track(positions);
+    this.state.link?.ticks(this.live.symbols());
+    this.draw();
   }
 
   visible() {
     const f = this.filter;
     const rows = (this.positions || []).filter((p) => !f || p.symbol.toLowerCase().includes(f)
-      || String(p.ticket).includes(f) || String(p.magic).includes(f) || (p.comment || "").toLowerCase().includes(f));
+      || String(p.ticket).includes(f) || String(p.magic).includes(f) || (p.comment || "").toLowerCase().includes(f)
+      || (this.names[p.magic] || "").toLowerCase().includes(f));
     const { key, down } = this.sort;
     rows.sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0) * (down ? -1 : 1));
     return rows;
@@ -74,6 +97,8 @@ export class Positions {
 
   draw() {
     const rows = this.visible();
+    this.cells = new Map();  // ticket -> its price and profit cells, for the ticks
+    this.heads = [];
     this.summary.textContent = `${rows.length} ${t("pos.count")}`;
     if (!rows.length) {
       this.body.replaceChildren(el("p", { class: "muted", id: "pos-none" }, t("pos.none")));
@@ -88,28 +113,60 @@ export class Positions {
       return th;
     }), el("th"));
     const table = el("table", { class: "grid" }, el("thead", {}, head));
-    const trade = this.state.me?.can_trade;
     for (const group of groupsOf(rows, this.by)) {
-      const label = this.by === "ea" ? (group.key === "0" ? t("manual") : `EA ${group.key}`) : group.key;
+      const label = this.by === "ea" ? eaLabel(Number(group.key), this.names) : group.key;
+      const cell = el("td", { colSpan: COLUMNS.length + 1 });
       const tbody = el("tbody", { "data-group": group.key });
-      tbody.append(el("tr", { class: "group" }, el("td", { colSpan: COLUMNS.length + 1 },
-        `${label} · ${group.items.length} · ${t("pos.net")} ${lots(group.net)} · ${t("pos.locked")} ${lots(group.locked)} · ${signed(group.profit)}`)));
-      for (const p of group.items) {
-        const cells = [
-          p.ticket, p.symbol, t(p.type), lots(p.volume), p.price_open, p.current_price, p.sl || "–", p.tp || "–",
-        ].map((v) => el("td", {}, String(v)));
-        cells.push(el("td", { class: p.profit < 0 ? "neg" : "pos" }, signed(p.profit)));
-        cells.push(el("td", {}, p.magic ? String(p.magic) : t("manual")));
-        const act = el("td");
-        if (trade) {
-          const button = el("button", { type: "button", class: "close", "data-ticket": String(p.ticket) }, t("pos.close"));
-          button.addEventListener("click", () => confirmFlow("close", { ticket: p.ticket }, t("pv.title"), () => this.refresh()));
-          act.append(button);
-        }
-        tbody.append(el("tr", { "data-ticket": String(p.ticket) }, ...cells, act));
-      }
+      tbody.append(el("tr", { class: "group" }, cell));
+      this.heads.push({ cell, group, label });
+      for (const p of group.items) tbody.append(this.row(p));
       table.append(tbody);
     }
     this.body.replaceChildren(table);
+    this.paintHeads();
+  }
+
+  row(p) {
+    const price = el("td", { class: "price" }, String(this.live.price(p)));
+    const profit = el("td", { class: "profit" });
+    this.cells.set(p.ticket, { price, profit, p });
+    this.paint(p);
+    const cells = [p.ticket, p.symbol, t(p.type), lots(p.volume), p.price_open].map((v) => el("td", {}, String(v)));
+    cells.push(price, ...[p.sl || "–", p.tp || "–"].map((v) => el("td", {}, String(v))), profit,
+      el("td", { class: "ea" }, eaLabel(p.magic, this.names)));
+    const act = el("td", { class: "act" });
+    if (this.state.me?.can_trade) {
+      const close = el("button", { type: "button", class: "close", "data-ticket": String(p.ticket) }, t("pos.close"));
+      close.addEventListener("click", () => confirmFlow("close", { ticket: p.ticket }, t("pv.title"), () => this.refresh()));
+      const edit = el("button", { type: "button", class: "edit", "data-ticket": String(p.ticket) }, t("pos.edit"));
+      edit.addEventListener("click", () => editPosition(p, () => this.refresh()));
+      act.append(edit, close);
+    }
+    return el("tr", { "data-ticket": String(p.ticket) }, ...cells, act);
+  }
+
+  paint(p) {
+    const cells = this.cells.get(p.ticket);
+    const value = this.live.profit(p);
+    cells.price.textContent = String(this.live.price(p));
+    cells.profit.textContent = signed(value);
+    cells.profit.className = "profit " + (value < 0 ? "neg" : "pos");
+  }
+
+  paintHeads() {
+    for (const { cell, group, label } of this.heads) {
+      const profit = group.items.reduce((s, p) => s + this.live.profit(p) + (p.swap || 0), 0);
+      cell.textContent = `${label} · ${group.items.length} · ${t("pos.net")} ${lots(group.net)} · `
+        + `${t("pos.locked")} ${lots(group.locked)} · ${signed(profit)}`;
+    }
+  }
+
+  /** A tick moved `symbol`: repaint its rows' price and profit and the group totals, nothing else. */
+  moved(symbol) {
+    if (!this.cells) return;
+    const started = performance.now();
+    for (const { p } of this.cells.values()) if (p.symbol === symbol) this.paint(p);
+    this.paintHeads();
+    document.body.dataset.lastTickMs = (performance.now() - started).toFixed(1);
   }
 }
