@@ -1,5 +1,6 @@
 """The chart view in a real browser: the bars REST answers, and exactly the open position's open price, SL
-and TP and the pending order's price as lines, which follow the positions live (tests/web/conftest.py).
+and TP and the pending order's price as lines, which follow the positions live, and the ticks opening a new
+bar (tests/web/conftest.py).
 
 The view writes what it drew to `document.body.dataset.chart` (JSON), which these tests read."""
 
@@ -90,6 +91,9 @@ def test_the_chart_draws_the_bars_and_the_trade_levels_and_follows_them_live(
     rest(service, "POST", "/order/close", {"ticket": ticket})
     wait(browser, lambda b: drawn(b)["lines"] == [{"kind": "order", "ticket": order_ticket, "price": limit}])
     shot(browser, tmp_path, "chart-closed")
+    service.call(service.sim.advance, 15 * 60)  # into the next M15 bar: its ticks open it on the chart
+    newest = rest(service, "GET", f"/rates/{SYMBOL}?tf=m15&count=1")["rates"][-1]["time"]
+    wait(browser, lambda b: (drawn(b)["bars"], drawn(b)["last"]) == (BARS + 1, newest))
     blocked = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
     assert blocked == []  # nothing the chart does is refused by the page's policy
     browser.get(service.url + "/#overview")  # leaving the view removes the chart and its summary
