@@ -75,10 +75,13 @@ export function translate(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
 }
 
+const formats = {};  // one Intl.NumberFormat per language: building one per number costs ~20x its use
+
 export function money(value, currency = "") {
-  const text = Number(value ?? 0).toLocaleString(lang === "zh" ? "zh-CN" : "en-US", {
+  formats[lang] ||= new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-US", {
     minimumFractionDigits: 2, maximumFractionDigits: 2,
   });
+  const text = formats[lang].format(Number(value ?? 0));
   return currency ? `${text} ${currency}` : text;
 }
 

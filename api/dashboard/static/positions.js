@@ -8,6 +8,7 @@ import { el } from "./dom.js";
 import { confirmFlow } from "./confirm.js";
 import { editPosition } from "./position_edit.js";
 import { LiveProfit } from "./live.js";
+import { lap } from "./timing.js";
 
 const COLUMNS = [
   ["ticket", "pos.ticket"], ["symbol", "pos.symbol"], ["type", "pos.side"], ["volume", "pos.volume"],
@@ -54,8 +55,11 @@ export class Positions {
     this.summary = el("p", { id: "pos-summary", class: "muted" });
     this.body = el("div", { id: "positions" });
     root.replaceChildren(el("div", { class: "tools" }, this.filterBox, bySymbol, byEa, this.summary), this.body);
+    this.built = new Map();  // ticket -> {key, tr, cells}: rows reused while what they show is unchanged
     call("GET", "/eas").then((eas) => {
       this.names = Object.fromEntries(eas.map((ea) => [ea.magic, ea.name]));
+      this.built.clear();
+      this.table = null;
       if (this.positions) this.draw();
     }).catch(() => {});
     if (state.positions) this.show(state.positions);
@@ -74,7 +78,7 @@ export class Positions {
     if (channel !== "positions") return;
     const started = performance.now();
     this.show(data);
-    document.body.dataset.lastUpdateMs = (performance.now() - started).toFixed(1);
+    document.body.dataset.lastUpdateMs = lap("positions-list", started).toFixed(1);
   }
 
   show(positions) {
@@ -96,15 +100,58 @@ export class Positions {
   }
 
   draw() {
+    const started = performance.now();
+    this.render();
+    lap("positions-draw", started);
+  }
+
+  render() {
     const rows = this.visible();
     this.cells = new Map();  // ticket -> its price and profit cells, for the ticks
     this.heads = [];
     this.summary.textContent = `${rows.length} ${t("pos.count")}`;
     if (!rows.length) {
+      this.table = null;
       this.body.replaceChildren(el("p", { class: "muted", id: "pos-none" }, t("pos.none")));
       return;
     }
-    const head = el("tr", {}, ...COLUMNS.map(([key, label]) => {
+    // A new list mostly moves one row: the table and each group's body are kept, and only a group whose
+    // rows changed is refilled (a thousand positions otherwise cost a whole table's layout per change).
+    const shape = `${this.by}|${this.sort.key}|${this.sort.down}`;
+    if (!this.table || this.shape !== shape) {
+      this.table = el("table", { class: "grid" }, el("thead", {}, this.header()));
+      this.bodies = new Map();
+      this.shape = shape;
+    }
+    const order = [];
+    for (const group of groupsOf(rows, this.by)) {
+      const label = this.by === "ea" ? eaLabel(Number(group.key), this.names) : group.key;
+      let body = this.bodies.get(group.key);
+      if (!body) {
+        const cell = el("td", { colSpan: COLUMNS.length + 1 });
+        body = { node: el("tbody", { "data-group": group.key }, el("tr", { class: "group" }, cell)), cell };
+        this.bodies.set(group.key, body);
+      }
+      this.heads.push({ cell: body.cell, group, label });
+      const trs = group.items.map((p) => this.row(p));
+      const now = body.node.rows;
+      if (now.length - 1 !== trs.length || trs.some((tr, i) => now[i + 1] !== tr)) {
+        body.node.replaceChildren(now[0], ...trs);
+      }
+      order.push(body.node);
+    }
+    for (const [key, body] of this.bodies) if (!order.includes(body.node)) this.bodies.delete(key);
+    const bodies = this.table.tBodies;
+    if (bodies.length !== order.length || order.some((node, i) => bodies[i] !== node)) {
+      this.table.replaceChildren(this.table.tHead, ...order);
+    }
+    if (this.body.firstChild !== this.table) this.body.replaceChildren(this.table);
+    this.paintHeads();
+    for (const ticket of this.built.keys()) if (!this.cells.has(ticket)) this.built.delete(ticket);
+  }
+
+  header() {
+    return el("tr", {}, ...COLUMNS.map(([key, label]) => {
       const th = el("th", { "data-key": key }, t(label) + (this.sort.key === key ? (this.sort.down ? " ▼" : " ▲") : ""));
       th.addEventListener("click", () => {
         this.sort = { key, down: this.sort.key === key ? !this.sort.down : false };
@@ -112,21 +159,24 @@ export class Positions {
       });
       return th;
     }), el("th"));
-    const table = el("table", { class: "grid" }, el("thead", {}, head));
-    for (const group of groupsOf(rows, this.by)) {
-      const label = this.by === "ea" ? eaLabel(Number(group.key), this.names) : group.key;
-      const cell = el("td", { colSpan: COLUMNS.length + 1 });
-      const tbody = el("tbody", { "data-group": group.key });
-      tbody.append(el("tr", { class: "group" }, cell));
-      this.heads.push({ cell, group, label });
-      for (const p of group.items) tbody.append(this.row(p));
-      table.append(tbody);
-    }
-    this.body.replaceChildren(table);
-    this.paintHeads();
   }
 
+  /** The row of `p`: the one built before when its fixed cells would read the same, else a new one. */
   row(p) {
+    const key = [p.symbol, p.type, p.volume, p.price_open, p.sl, p.tp, p.magic].join("|");
+    const old = this.built.get(p.ticket);
+    if (old?.key === key) {
+      old.cells.p = p;
+      this.cells.set(p.ticket, old.cells);
+      this.paint(p);
+      return old.tr;
+    }
+    const tr = this.build(p);
+    this.built.set(p.ticket, { key, tr, cells: this.cells.get(p.ticket) });
+    return tr;
+  }
+
+  build(p) {
     const price = el("td", { class: "price" }, String(this.live.price(p)));
     const profit = el("td", { class: "profit" });
     this.cells.set(p.ticket, { price, profit, p });
@@ -148,9 +198,13 @@ export class Positions {
   paint(p) {
     const cells = this.cells.get(p.ticket);
     const value = this.live.profit(p);
-    cells.price.textContent = String(this.live.price(p));
-    cells.profit.textContent = signed(value);
-    cells.profit.className = "profit " + (value < 0 ? "neg" : "pos");
+    const price = String(this.live.price(p));
+    if (cells.price.textContent !== price) cells.price.textContent = price;  // untouched cells: no relayout
+    const profit = signed(value);
+    if (cells.profit.textContent !== profit) {
+      cells.profit.textContent = profit;
+      cells.profit.className = "profit " + (value < 0 ? "neg" : "pos");
+    }
   }
 
   paintHeads() {
@@ -167,6 +221,6 @@ export class Positions {
     const started = performance.now();
     for (const { p } of this.cells.values()) if (p.symbol === symbol) this.paint(p);
     this.paintHeads();
-    document.body.dataset.lastTickMs = (performance.now() - started).toFixed(1);
+    document.body.dataset.lastTickMs = lap("positions-tick", started).toFixed(1);
   }
 }
