@@ -30,7 +30,7 @@ from api.envelope import ApiError
 from api.jsonio import fail
 from api.keys import SECURITY, WS_CONNECTIONS
 from api.routing import BASE
-from api.security.auth import authenticate, bearer
+from api.security.auth import SUBPROTOCOL, authenticate, bearer, offered
 from mt5bridge.remote.client import IDEMPOTENCY_HEADER, RemoteTrading
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,13 @@ async def _relay(request: web.Request, account: str, answer: aiohttp.ClientRespo
 async def relay_ws(request: web.Request, account: str, remote: RemoteTrading) -> web.StreamResponse:
     """`/api/v1/ws` of a bridge: the caller's token checked here (any role may subscribe, as on the
     service's own socket), then text and binary frames relayed both ways until either side closes."""
-    token = request.query.get("token") or bearer(request.headers.get(hdrs.AUTHORIZATION))
+    token = request.query.get("token") or bearer(request.headers.get(hdrs.AUTHORIZATION)) or offered(request)
     if (authenticate(request.app[SECURITY], token) if token else None) is None:
         return fail(401, "unauthorized", "missing or invalid token")
-    ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=_WS_MAX_MESSAGE)
+    # the dashboard's token comes as a subprotocol: the same one is selected as on the service's own socket
+    ws = web.WebSocketResponse(
+        autoping=True, compress=False, max_msg_size=_WS_MAX_MESSAGE, protocols=(SUBPROTOCOL,)
+    )
     if not ws.can_prepare(request).ok:
         return fail(400, "bad_request", "expected a WebSocket upgrade")
     try:

@@ -87,3 +87,21 @@ async def test_tokens_and_names_are_checked_before_the_upgrade(front: Front) -> 
         async with http.ws_connect(_ws_url(front, f"account=A&token={TOKEN}")) as local:  # its own terminal
             await local.send_json({"action": "subscribe", "channel": "account"})
             assert (await _until_channel(local, "ack"))["data"]["channel"] == "account"
+
+
+async def test_a_browser_offering_its_token_as_a_subprotocol_gets_the_relay(front: Front) -> None:
+    """The dashboard cannot send headers on a WebSocket: its token comes as `bearer.<token>` and the front
+    selects `mt5bot`, as the service's own socket does (a browser drops a socket whose protocol is unset)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(_ws_url(front, "account=b"), protocols=("mt5bot", f"bearer.{READ_ONLY_TOKEN}")) as ws,
+    ):
+        assert ws.protocol == "mt5bot"
+        await ws.send_json({"action": "subscribe", "channel": "account", "id": 1})
+        assert (await _until_channel(ws, "account"))["data"]["balance"] > 0
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(
+                _ws_url(front, "account=b"), protocols=("mt5bot", "bearer.wrong-token-0123")
+            )
+        assert refused.value.status == 401
