@@ -7,6 +7,7 @@ Fixtures and helpers (tests are plain synchronous functions, `def test_...`, not
   function or a coroutine function) on the service's event loop and returns its result, for reaching into
   the app or the simulator (`service.call(service.sim.account_info)`); `service.api` is the `Api`.
   Settings can be overridden per test with `service_factory(**overrides)` (same overrides as `start_api`).
+* `front_service` — a front acting on two accounts, its own terminal `a` and a bridge `b`: (front, bridge).
 * `browser` — a headless Chromium WebDriver whose language is en-US, viewport 1280x900 (the window's
   inside: screenshots are 1280x900). One Chromium per language serves the whole session (a start takes
   ~0.4 s, the clean-up between tests ~0.1 s): between tests its cookies, cache and every origin's storage
@@ -45,6 +46,7 @@ from selenium.webdriver.chrome.service import Service
 
 from mt5bridge.simulator import Simulator
 from tests.api.conftest import READ_ONLY_TOKEN, TOKEN, Api, start_api
+from tests.front_api.conftest import BRIDGE_B, start_front
 
 __all__ = ["READ_ONLY_TOKEN", "TOKEN", "LiveService", "shot", "start_chromium"]
 
@@ -254,6 +256,26 @@ def service_factory(tmp_path: Path) -> Iterator[Callable[..., LiveService]]:
     for worker, api in reversed(started):
         try:
             worker.run(api.runner.cleanup())
+        finally:
+            worker.stop()
+
+
+@pytest.fixture
+def front_service(tmp_path: Path) -> Iterator[tuple[LiveService, LiveService]]:
+    """A front (its own terminal is account `a`) and one bridge `b` (tests/front_api/conftest.py), both
+    served from one loop thread: (front, bridge)."""
+    worker = _LoopThread()
+    started: list[Api] = []
+    try:
+        bridge = worker.run(start_api(tmp_path / "b", mt5={"simulator": BRIDGE_B}))
+        started.append(bridge)
+        front = worker.run(start_front(tmp_path, {"b": bridge.url}, feeds=("b",))).api
+        started.append(front)
+        yield LiveService(front, worker.loop), LiveService(bridge, worker.loop)
+    finally:
+        try:
+            for api in reversed(started):
+                worker.run(api.runner.cleanup())
         finally:
             worker.stop()
 

@@ -1,11 +1,26 @@
 // The REST API and the WebSocket, under the token this tab signed in with (sessionStorage, never a URL).
 const TOKEN = "mt5bot.token";
+const ACCOUNT = "mt5bot.account";
 const BASE = "/api/v1";
+// The service's own routes, never an account's (api/front.py): no `account` goes with them.
+const OWN = /^\/(health|auth\/|accounts|chat|parse)/;
 
-export const session = {
-  get token() { return sessionStorage.getItem(TOKEN); },
-  set token(value) { value ? sessionStorage.setItem(TOKEN, value) : sessionStorage.removeItem(TOKEN); },
-};
+function kept(key) {
+  return {
+    get() { return sessionStorage.getItem(key); },
+    set(value) { value ? sessionStorage.setItem(key, value) : sessionStorage.removeItem(key); },
+  };
+}
+
+/** This tab's token and, on a service with several accounts, the account it shows. */
+export const session = Object.defineProperties({}, { token: kept(TOKEN), account: kept(ACCOUNT) });
+
+/** `path` with this tab's account, when one is chosen and the route is an account's. */
+function routed(path) {
+  const account = session.account;
+  if (!account || OWN.test(path)) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}account=${encodeURIComponent(account)}`;
+}
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -21,7 +36,7 @@ export async function call(method, path, { body, token = session.token, key } = 
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
-  const response = await fetch(BASE + path, {
+  const response = await fetch(BASE + routed(path), {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json().catch(() => null);
@@ -61,7 +76,7 @@ export function live(channels, on, state) {
   let ticks = new Set();
   const send = (message) => { if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); };
   const open = () => {
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}/ws`;
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}${routed("/ws")}`;
     socket = new WebSocket(url, ["mt5bot", `bearer.${session.token}`]);
     socket.onopen = () => {
       delay = 500;

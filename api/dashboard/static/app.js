@@ -58,7 +58,7 @@ function route() {
 async function start() {
   const top = document.getElementById("top");
   top.hidden = false;
-  document.getElementById("who").textContent = `${state.me.subject} · ${t("role." + state.me.role)}`;
+  document.getElementById("who").textContent = `${t("role." + state.me.role)} · ${state.me.subject}`;
   document.body.dataset.role = state.me.role;
   translate();
   state.link?.close();
@@ -69,8 +69,24 @@ async function start() {
     if (channel === "positions") state.positions = data;
     state.view?.update?.(channel, data);
   }, (up) => { state.live = up; showLink(); });
-  call("GET", "/health").then((health) => { state.connected = health.mt5_connected; showLink(); }).catch(() => {});
+  call("GET", "/accounts").then(showAccounts).catch(() => showAccounts([]));
   route();
+}
+
+/** A service acting on several accounts (a front, docs/accounts.md): choose the one the pages show. */
+function showAccounts(accounts) {
+  const select = document.getElementById("account");
+  select.hidden = accounts.length < 2;
+  if (select.hidden) {
+    call("GET", "/health").then((health) => { state.connected = health.mt5_connected; showLink(); }).catch(() => {});
+    return;
+  }
+  const chosen = accounts.find((a) => a.name === session.account) || accounts.find((a) => a.default);
+  select.replaceChildren(...accounts.map((a) => el("option", { value: a.name }, a.label ? `${a.label} (${a.name})` : a.name)));
+  select.value = chosen.name;
+  // the header's terminal state is the chosen account's, not the front's own
+  state.connected = chosen.mt5_connected ?? state.connected;
+  showLink();
 }
 
 document.getElementById("lang").addEventListener("change", (event) => {
@@ -78,8 +94,14 @@ document.getElementById("lang").addEventListener("change", (event) => {
   translate();
   if (state.me) start(); else signInForm();
 });
+document.getElementById("account").addEventListener("change", (event) => {
+  session.account = event.target.value;
+  state.account = state.positions = null;  // the last account's figures are not this one's
+  start();
+});
 document.getElementById("signout").addEventListener("click", () => {
   session.token = null;
+  session.account = null;
   state.link?.close();
   state.me = null;
   signInForm();
