@@ -10,7 +10,8 @@ keeps working on the default one. Two middlewares carry it (docs/api.md, "REST o
   on the app (`api.keys.ACCOUNTS`, a single-account service) it accepts only the service's own name; with
   one it resolves the name (absent: the first account) and runs the local terminal's routes as today or
   relays the request to the account's bridge (`api/front_proxy.py`), once the caller's role allows the
-  route: a viewer's token on the front never trades through the front's token on a bridge.
+  route: a viewer's token on the front never trades through the front's token on a bridge. `/audit` is
+  never relayed: the front reads its own audit log, `account` filtering it (`named_account`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ _OWN_ROUTES = frozenset(
 # Routes whose handler needs more than the security gate checks: on a bridge they run under the front's
 # token (its admin), so the front checks the caller's role for them itself before relaying.
 _ADMIN_ROUTES = frozenset({("GET", BASE + "/status")})
+# Routes the front serves itself whatever account is named: its audit log holds the lines it wrote for each
+# account it routed to, and `account` filters them (the handler reads the name with `named_account`).
+_SERVED_HERE = frozenset({BASE + "/audit"})
 
 
 class AccountStatusOut(BaseModel):
@@ -166,6 +170,16 @@ def _asked_name(request: web.Request) -> str | None:
     return str(asked[0])
 
 
+def named_account(request: web.Request) -> str | None:
+    """The account `?account=` named, spelt as configured; None when it named none. The router has
+    already refused a name that is no account."""
+    name = _asked_name(request)
+    if name is None:
+        return None
+    directory: AccountDirectory | None = request.app.get(ACCOUNTS)
+    return own_account(request.app).name if directory is None else directory.get(name).name
+
+
 def _unknown(name: str, known: list[str]) -> ApiError:
     return ApiError(400, "unknown_account", UnknownAccount(name, known).message, accounts=known)
 
@@ -198,7 +212,7 @@ async def account_router(request: web.Request, handler: Handler) -> web.StreamRe
         entry = directory.get(name) if name is not None else directory.default
     except UnknownAccount:
         raise _unknown(name or "", directory.names) from None
-    if entry.remote is None:
+    if entry.remote is None or route in _SERVED_HERE:
         return await handler(request)
     if route == front_proxy.WS_ROUTE:
         return await front_proxy.relay_ws(request, entry.name, entry.remote)

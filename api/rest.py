@@ -14,6 +14,7 @@ from aiohttp.typedefs import Middleware
 from api import (
     envelope,
     routes_account,
+    routes_audit,
     routes_auth,
     routes_chat,
     routes_market,
@@ -73,6 +74,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *routes_chat.ENDPOINTS,
     *routes_reports.ENDPOINTS,
     *routes_status.ENDPOINTS,
+    *routes_audit.ENDPOINTS,
     *routes_auth.ENDPOINTS,
 )
 
