@@ -31,7 +31,8 @@ export async function confirmFlow(action, body, title, done) {
     confirm.textContent = t("pv.busy");
     try {
       const result = await call("POST", `/order/${action}`, { key: newKey(), body: { ...body, expected_preview: preview } });
-      toast(`${result.ok ? t(`pv.done.${action}`) : t("pv.failed")} #${body.ticket ?? ""}`, !result.ok);
+      const tickets = body.ticket ? [body.ticket] : preview.legs.map((leg) => leg.ticket).filter(Boolean);
+      toast(`${result.ok ? t(`pv.done.${action}`) : t("pv.failed")} #${tickets.join(", #")}`, !result.ok);
       done();
     } catch (problem) {
       toast(problem.message, true);
