@@ -36,3 +36,38 @@ class ReportKind(StrEnum):
     DAILY = "daily"
     MONTHLY = "monthly"
     HEDGE = "hedge"
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class RuleKind(StrEnum):
+    BREAK_EVEN = "break_even"
+    TRAILING = "trailing"
+    STAGED_TP = "staged_tp"
+    EQUITY_GUARD = "equity_guard"
+    PROFIT_LOCK = "profit_lock"
+
+
+# How far in profit a position is: points of the symbol, money (profit + swap, account currency), or
+# multiples of its initial risk (docs/rules.md).
+class ProfitUnit(StrEnum):
+    POINTS = "points"
+    MONEY = "money"
+    RISK = "risk"
+
+
+# How a trailing stop keeps its distance: fixed points, k x ATR, or beyond the last N candles (docs/rules.md).
+class TrailMode(StrEnum):
+    POINTS = "points"
+    ATR = "atr"
+    CANDLES = "candles"
+
+
+# What an equity drawdown is measured from (docs/rules.md).
+class Reference(StrEnum):
+    DAY_START = "day_start"
+    PEAK = "peak"
+    FIXED = "fixed"

@@ -1,0 +1,53 @@
+"""A confirmed trade-management rule as the bridge keeps it: its spec, its state, what it tracks.
+
+The spec (what to do, on which positions) is `mt5bridge.common.rulespec.RuleSpec`; docs/rules.md says what
+each tracked figure means and when it is set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mt5bridge.common.rulespec import RuleSpec
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleState(StrEnum):
+    """waiting: its trigger has not been reached; active: it is acting (a trail following the price);
+    done: nothing left to do (every stage closed, its positions gone); paused: stopped after failures or
+    by an admin, acting on nothing until resumed; removed: deleted by a user (kept for the audit)."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    DONE = "done"
+    PAUSED = "paused"
+    REMOVED = "removed"
+
+
+class Rule(_Model):
+    """A confirmed rule as the bridge keeps it (storage), with what it tracks while it runs."""
+
+    id: int
+    spec: RuleSpec
+    state: RuleState = RuleState.WAITING
+    created_at: AwareDatetime
+    created_by: str = Field(min_length=1, max_length=128)  # platform:user_id
+    updated_at: AwareDatetime | None = None
+    # Tracked figures, per position where they are per position (ticket -> value).
+    base_volume: float | None = None  # STAGED_TP: lots the scope held when the rule was confirmed
+    stages_done: int = 0  # STAGED_TP: stages executed
+    initial_risk: dict[int, float] = Field(
+        default_factory=dict
+    )  # RISK triggers: entry-to-SL distance at first sight
+    peak: float | None = None  # EQUITY_GUARD (PEAK): highest equity; PROFIT_LOCK: highest floating profit
+    warned: bool = False  # EQUITY_GUARD: the warning went out (once per reference period)
+    failures: int = 0  # consecutive failed actions; at the limit the rule is paused
+    last_error: str | None = None
+    paused_reason: str | None = None
+    day: date | None = None  # EQUITY_GUARD (DAY_START): the reporting day the reference belongs to
