@@ -91,6 +91,9 @@ function axes(s, t0, t1, low, high) {
 
 function paths(parts, s, key, steps) {
   return parts.map((run) => {
+    if (run.length === 1) {  // one snapshot (a service just started): a dot, since a path of one point is invisible
+      return svg("circle", { class: `dot ${key}`, cx: s.x(run[0].t).toFixed(1), cy: s.y(run[0][key]).toFixed(1), r: "3" });
+    }
     let d = `M${s.x(run[0].t).toFixed(1)},${s.y(run[0][key]).toFixed(1)}`;
     for (const p of run.slice(1)) {
       const x = s.x(p.t).toFixed(1);
