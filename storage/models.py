@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic_core import to_jsonable_python
 
 from mt5bridge.common.roles import Role
+from mt5bridge.common.rulespec import RuleSpec
+from mt5bridge.common.vocab import RuleKind
 
 JsonObject = dict[str, JsonValue]
 
@@ -18,6 +24,10 @@ class _Record(BaseModel):
 
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+def _to_utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
 
 
 class Outcome(StrEnum):
@@ -120,3 +130,80 @@ class UserRecord(_Record):
     lang: str | None = Field(default=None, max_length=16)
     subscribed: bool = False
     allowed_symbols: list[str] = Field(default_factory=list)
+
+
+# --- trade-management rules (issue 19) -----------------------------------------------------------------
+# The states of `mt5bridge.trading.rules.models.RuleState` (storage sits below the trading core and cannot
+# import it; tests/storage/test_rules_store.py holds the two equal). docs/rules.md says what each means.
+RULE_STATES = ("waiting", "active", "done", "paused", "removed")
+# The rules the bridge runs (`RuleStore.active`): not done and not removed.
+ACTIVE_RULE_STATES = ("waiting", "active", "paused")
+RULE_REMOVED = "removed"
+RULE_BY_MAX = 128  # created_by / removed_by: platform:user_id, as `Rule.created_by`
+# A stored rule's own columns; every other field of a `Rule` is a tracked figure (`RuleRecord.tracked`).
+_RULE_COLUMNS = ("id", "spec", "state", "created_at", "created_by", "updated_at")
+_NOT_TRACKED = frozenset((*_RULE_COLUMNS, "removed_by", "version", "tracked", "kind", "account"))
+
+
+class RuleRecord(_Record):
+    """A trade-management rule as the `rules` table holds it, for this service's account.
+
+    The spec is the shared `RuleSpec` (validated here, so a stored rule always reads back); the figures the
+    bridge tracks while the rule runs (`Rule.base_volume`, `stages_done`, `initial_risk`, `peak`, ...) are
+    kept as one JSON object whose meaning belongs to the trading core: storage checks only that it is
+    JSON. The trading core converts both ways: `Rule.model_validate(record.rule_fields())` and
+    `RuleRecord.from_rule_fields(rule.model_dump(mode="json"), version=record.version)`.
+
+    `version` starts at 1 and grows by one at every `save` and `remove`: a save names the version it read
+    and is refused when the row has moved on (`StaleRuleError`), so two writers never lose an update.
+    """
+
+    id: int
+    spec: RuleSpec
+    state: str
+    tracked: JsonObject = Field(default_factory=dict)
+    created_at: AwareDatetime
+    created_by: str = Field(min_length=1, max_length=RULE_BY_MAX)
+    updated_at: AwareDatetime | None = None
+    removed_by: str | None = Field(default=None, min_length=1, max_length=RULE_BY_MAX)
+    version: int = Field(default=1, ge=1)
+
+    _utc = field_validator("created_at", "updated_at")(_to_utc_or_none)
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        if value not in RULE_STATES:
+            raise ValueError(f"a rule's state is one of {', '.join(RULE_STATES)}")
+        return value
+
+    @field_validator("tracked")
+    @classmethod
+    def _plain_json(cls, value: JsonObject) -> JsonObject:
+        clash = sorted(_NOT_TRACKED.intersection(value))
+        if clash:
+            raise ValueError(f"tracked figures cannot be named {', '.join(clash)} (the rule's own columns)")
+        json.dumps(value, allow_nan=False)  # NaN and infinity are not JSON (PostgreSQL refuses them)
+        return value
+
+    @property
+    def kind(self) -> RuleKind:
+        """The action's kind (the `kind` column)."""
+        return self.spec.action.kind
+
+    def rule_fields(self) -> dict[str, Any]:
+        """The fields of the trading core's `Rule`: `Rule.model_validate(record.rule_fields())`."""
+        return {**{name: getattr(self, name) for name in _RULE_COLUMNS}, **self.tracked}
+
+    @classmethod
+    def from_rule_fields(
+        cls, fields: Mapping[str, Any], *, version: int, removed_by: str | None = None
+    ) -> RuleRecord:
+        """The inverse of `rule_fields`, for `RuleStore.save`: a `Rule`'s dump and the version it was read at.
+
+        Every field that is not one of the rule's own columns is a tracked figure, made JSON here (ticket
+        keys become strings, dates ISO text) as the column will hold it.
+        """
+        own = {name: fields[name] for name in _RULE_COLUMNS if name in fields}
+        tracked = to_jsonable_python({k: v for k, v in fields.items() if k not in _RULE_COLUMNS})
+        return cls.model_validate({**own, "tracked": tracked, "version": version, "removed_by": removed_by})

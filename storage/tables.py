@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from mt5bridge.common.roles import Role
 from storage.coltypes import UTCDateTime, id_type, json_type
-from storage.models import Outcome
+from storage.models import ACTIVE_RULE_STATES, RULE_BY_MAX, RULE_STATES, Outcome
 
 metadata = sa.MetaData(
     naming_convention={
@@ -170,4 +170,36 @@ report_deliveries = sa.Table(
     sa.Column("error", sa.String(256)),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.CheckConstraint(_in("state", DELIVERY_STATES), name="state"),
+)
+
+# Trade-management rules (issue 19, revision 0006): each service runs its own, so the account is a column
+# (the id alone is the key: audit lines name a rule by it). Never deleted: a removed rule stays for the
+# audit, and AUTOINCREMENT keeps SQLite from ever handing out an id again.
+ACTIVE_RULES = _in("state", list(ACTIVE_RULE_STATES))
+
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("id", id_type(), primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(32), nullable=False, server_default=sa.text("''")),
+    sa.Column("kind", sa.String(32), nullable=False),  # spec.action.kind, for queries by hand
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("spec", json_type(), nullable=False),  # mt5bridge.common.rulespec.RuleSpec
+    sa.Column("tracked", json_type(), nullable=False),  # the Rule's tracked figures, one JSON object
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(RULE_BY_MAX), nullable=False),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("removed_by", sa.String(RULE_BY_MAX)),
+    sa.Column("version", sa.Integer(), nullable=False),  # optimistic concurrency: +1 per save/remove
+    sa.CheckConstraint(_in("state", list(RULE_STATES)), name="state"),
+    sa.CheckConstraint("version >= 1", name="version"),
+    # The rules a bridge runs, oldest first (RuleStore.active): small however many are done or removed.
+    sa.Index(
+        "ix_rules_active",
+        "account",
+        "id",
+        sqlite_where=sa.text(ACTIVE_RULES),
+        postgresql_where=sa.text(ACTIVE_RULES),
+    ),
+    sqlite_autoincrement=True,
 )

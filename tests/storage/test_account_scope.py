@@ -268,7 +268,7 @@ async def test_a_database_at_0004_with_rows_upgrades_to_the_opening_service_and_
     await _at_0004_with_rows(target)
     local = await _open(target, "local")  # a single-service deployment, the default name
     try:
-        assert await current_revision(local.connector) == head_revision() == "0005"
+        assert await current_revision(local.connector) == head_revision() == "0006"
         await _is_single_service_data(local)
         report = await apply_retention(local.connector, tmp_path / "a", 1, now=T0 + timedelta(days=400))
         rows = {t.table: t.rows for t in report.tables}  # its retention takes them too

@@ -226,7 +226,7 @@ async def test_a_database_at_0003_is_upgraded_with_its_lines_unnamed_and_downgra
 
     db = await _open(target, "ic-live")
     try:
-        assert await current_revision(db.connector) == head_revision() == "0005"
+        assert await current_revision(db.connector) == head_revision() == "0006"
         await db.audit.append(entry(action="after"))
         assert [(e.action, e.account) for e in await db.audit.recent()] == [
             ("after", "ic-live"), ("before", None),

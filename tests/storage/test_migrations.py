@@ -20,7 +20,7 @@ from tests.storage.conftest import Target, sqlite_url
 
 TABLES = {
     "audit_log", "request_ids", "account_snapshots", "users", "settings", "alembic_version",
-    "report_subscriptions", "report_runs", "report_deliveries",
+    "report_subscriptions", "report_runs", "report_deliveries", "rules",
 }  # fmt: skip
 
 
@@ -30,8 +30,8 @@ def _diff(connection: Connection) -> list[object]:
 
 async def test_up_from_empty_creates_every_table_at_head(db: Database) -> None:
     await db.ping()
-    assert head_revision() == "0005"
-    assert await current_revision(db.connector) == "0005"
+    assert head_revision() == "0006"
+    assert await current_revision(db.connector) == "0006"
     async with db.connector.read() as conn:
         names = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
     assert names == TABLES
@@ -48,7 +48,7 @@ async def test_second_open_is_a_no_op_that_keeps_data(target: Target) -> None:
     await first.close()
     second = await target.open()
     try:
-        assert await current_revision(second.connector) == "0005"
+        assert await current_revision(second.connector) == "0006"
         assert [e.action for e in await second.audit.recent()] == ["buy"]
     finally:
         await second.close()
@@ -136,7 +136,7 @@ async def test_upgrade_from_0001_keeps_open_claims_without_a_plan(target: Target
     await connector.engine.dispose()
     db = await target.open()
     try:
-        assert await current_revision(db.connector) == "0005"
+        assert await current_revision(db.connector) == "0006"
         [claim] = await db.requests.open_claims(created_before=datetime.now(UTC))
         assert (claim.request_id, claim.actor, claim.plan) == ("old", "rest:a", None)
     finally:
