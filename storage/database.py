@@ -12,6 +12,7 @@ from storage.migrate import upgrade_to_head
 from storage.models import ACCOUNT_MAX
 from storage.reportruns import ReportRunStore
 from storage.requests import RequestStore
+from storage.rules import RuleStore
 from storage.snapshots import SnapshotStore
 from storage.users import KeyValueStore, UserStore
 from storage.writer import SqliteWriter
@@ -22,8 +23,9 @@ class Database:
 
     def __init__(self, connector: Connector, writer: SqliteWriter | None = None) -> None:
         self.connector = connector
-        # SQLite: the audit log and the request ids (the trading path) are written by the group-committing
-        # writer (storage/writer.py); everything else, and every read, goes through SQLAlchemy.
+        # SQLite: the audit log, the request ids and the rules (the trading path) are written by the
+        # group-committing writer (storage/writer.py); everything else, and every read, goes through
+        # SQLAlchemy.
         self.writer = writer
         self.audit = AuditLog(connector, writer)
         self.requests = RequestStore(connector, writer)
@@ -31,6 +33,7 @@ class Database:
         self.users = UserStore(connector)
         self.settings = KeyValueStore(connector)
         self.reports = ReportRunStore(connector)
+        self.rules = RuleStore(connector, writer)
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None, account: str | None = None) -> Database:
