@@ -201,9 +201,11 @@ class RuleRecord(_Record):
     ) -> RuleRecord:
         """The inverse of `rule_fields`, for `RuleStore.save`: a `Rule`'s dump and the version it was read at.
 
-        Every field that is not one of the rule's own columns is a tracked figure, made JSON here (ticket
-        keys become strings, dates ISO text) as the column will hold it.
+        Every field that is not one of the record's own is a tracked figure, made JSON here (ticket keys
+        become strings, dates ISO text) as the column will hold it. `version` is the argument's, whatever
+        the dump holds (a `Rule` that carries its version or remover one day stays convertible).
         """
         own = {name: fields[name] for name in _RULE_COLUMNS if name in fields}
-        tracked = to_jsonable_python({k: v for k, v in fields.items() if k not in _RULE_COLUMNS})
-        return cls.model_validate({**own, "tracked": tracked, "version": version, "removed_by": removed_by})
+        tracked = to_jsonable_python({k: v for k, v in fields.items() if k not in _NOT_TRACKED})
+        by = removed_by if removed_by is not None else fields.get("removed_by")
+        return cls.model_validate({**own, "tracked": tracked, "version": version, "removed_by": by})

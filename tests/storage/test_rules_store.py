@@ -308,6 +308,10 @@ async def test_the_trading_cores_rule_goes_through_storage_and_back(live: Databa
         back = Rule.model_validate(saved.rule_fields())
         assert back == running.model_copy(update={"updated_at": saved.updated_at})
         record = saved
+    # the argument's version wins over one the dump may carry; the record's own fields are never figures
+    dump = {**running.model_dump(mode="json"), "version": 1, "removed_by": None}
+    assert RuleRecord.from_rule_fields(dump, version=7).version == 7
+    assert "version" not in RuleRecord.from_rule_fields(dump, version=7).tracked
 
 
 # --- refused before any write ---------------------------------------------------------------------------
