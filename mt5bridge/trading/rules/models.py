@@ -12,6 +12,8 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mt5bridge.common.rulespec import RuleSpec
+from mt5bridge.common.vocab import Side
+from mt5bridge.trading.rules.decisions import Pending
 
 
 class _Model(BaseModel):
@@ -51,3 +53,14 @@ class Rule(_Model):
     last_error: str | None = None
     paused_reason: str | None = None
     day: date | None = None  # EQUITY_GUARD (DAY_START): the reporting day the reference belongs to
+    fired_on: date | None = None  # EQUITY_GUARD (DAY_START): the reporting day it fired; waits for the next
+    best: dict[int, float] = Field(
+        default_factory=dict
+    )  # TRAILING: best price since activation (bid for buys, ask for sells); a ticket here is activated
+    entry: float | None = None  # STAGED_TP: volume-weighted entry of the scope when confirmed
+    staged_symbol: str | None = None  # STAGED_TP: the one symbol it closes (the scope's, or its positions')
+    staged_side: Side | None = None  # STAGED_TP: the one side it closes (the scope's, or its positions')
+    # Closes decided but not yet settled, written before they are sent: re-sent as they are (same request
+    # ids) until the trading core answers, so a lost answer after a restart is replayed, never doubled.
+    pending: tuple[Pending, ...] = ()
+    attempts: int = 0  # definite failures ever; part of request ids, so a retry is a new request
