@@ -1,1 +1,2 @@
-"""Trade-management rules run by the bridge (issue 19): models, evaluation, the runner; docs/rules.md."""
+"""Trade-management rules run by the bridge (issue 19): the model, its pure evaluation (inputs, evaluate,
+merge, settle) and the runner; docs/rules.md."""
