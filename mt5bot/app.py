@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from api.front import OWN_ACCOUNT
-from api.keys import ACCOUNTS, BUS, CLIENT, HEARTBEAT, STARTED, TRADING, WS_CONNECTIONS
+from api.keys import ACCOUNTS, BUS, CLIENT, HEARTBEAT, RULES, STARTED, TRADING, WS_CONNECTIONS
 from api.setup import setup_api
 from bot.core import ChatCore
 from bot.core.notify import Notifier
@@ -56,6 +56,8 @@ from mt5bridge.trading.events import BusLinkListener, EventBus
 from mt5bridge.trading.events.ticks import TickPoller
 from mt5bridge.trading.events.watchdog import BusWatchdogListener
 from mt5bridge.trading.events.watcher import TradeWatcher
+from mt5bridge.trading.rules.service import RuleService
+from mt5bridge.trading.rules.snapshot import SnapshotSource
 from mt5bridge.trading.service import TradingService
 from mt5bridge.trading.snapshots import SnapshotRecorder
 from nlu.lexicon import lexicon
@@ -150,6 +152,11 @@ async def _live(app: web.Application) -> AsyncIterator[None]:
         heartbeat=heartbeat,
         aliases=lexicon(settings.nlu.aliases).resolve,
     )
+    rule_source = SnapshotSource(
+        client, timezone=settings.timezone, snapshots=app[DATABASE].snapshots,
+        snapshot_interval_sec=settings.database.snapshot_interval_sec,
+    )  # fmt: skip
+    app[RULES] = RuleService(app[TRADING], app[DATABASE], rule_source)  # the runner reads rule_source too
     charts = ChartPool()  # a worker process, started by the first chart
     app[REPORTS] = ReportService(
         app[TRADING], settings, charts=charts,
