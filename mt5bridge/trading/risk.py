@@ -64,9 +64,12 @@ class _Action:
     canonical: str
     volume: float
     opening: int
+    protective: bool = False
 
 
 def _read_only(a: _Action) -> RiskRefusal | None:
+    if a.protective and a.kind is ActionKind.CLOSE:
+        return None  # an equity guard's close only reduces exposure (docs/rules.md, "Runner")
     if a.state.settings.read_only_mode:
         return RiskRefusal(
             RiskRule.READ_ONLY, "read_only: trading is disabled by configuration (risk.read_only_mode)"
@@ -168,9 +171,12 @@ def check(
     canonical: str,
     volume: float = 0.0,
     opening_positions: int = 1,
+    protective: bool = False,
 ) -> RiskRefusal | None:
-    """The first rule refusing `action` on `symbol` (broker name; `canonical` e.g. XAUUSD), or None."""
-    subject = _Action(action, state, symbol, canonical, volume, opening_positions)
+    """The first rule refusing `action` on `symbol` (broker name; `canonical` e.g. XAUUSD), or None.
+
+    `protective`: an equity guard's close, which read-only lets through (it only reduces exposure)."""
+    subject = _Action(action, state, symbol, canonical, volume, opening_positions, protective)
     for rule in _RULES:
         refusal = rule(subject)
         if refusal is not None:

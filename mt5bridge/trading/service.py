@@ -115,11 +115,11 @@ class TradingService(TradingQueries):
         self._read_only = on
 
     # --- previews --------------------------------------------------------------------------------
-    async def preview(self, req: TradeRequestModel) -> Preview:
-        """What `execute(req)` would send now, without sending anything."""
+    async def preview(self, req: TradeRequestModel, *, protective: bool = False) -> Preview:
+        """What `execute(req)` would send now, without sending anything (`protective`: see execute)."""
         action = _ACTIONS[type(req)]
         self._require_link()
-        await self._check_risk(action, req)
+        await self._check_risk(action, req, protective=protective and action is Action.CLOSE)
         planners: dict[Action, Callable[..., Awaitable[Preview]]] = {
             Action.OPEN: self._planner.open,
             Action.CLOSE: self._planner.close,
@@ -128,14 +128,15 @@ class TradingService(TradingQueries):
         }
         return await planners[action](req)
 
-    async def _check_risk(self, action: Action, req: TradeRequestModel) -> None:
+    async def _check_risk(self, action: Action, req: TradeRequestModel, *, protective: bool = False) -> None:
         symbol = getattr(req, "symbol", None) or ""
         canonical = symbol.upper()
         if symbol and action is Action.OPEN:
             symbol = await self._resolver.name(symbol)  # the plan reads the spec itself, fresh
         volume = req.volume if isinstance(req, (OpenRequest, CloseRequest)) and req.volume else 0.0
         state = await self._risk_state(action)
-        refusal = risk.check(_RISK_KIND[action], state, symbol=symbol, canonical=canonical, volume=volume)
+        refusal = risk.check(_RISK_KIND[action], state, symbol=symbol, canonical=canonical, volume=volume,
+                             protective=protective)  # fmt: skip
         if refusal is not None:
             raise RiskRefused(refusal.rule, refusal.message)
 
@@ -166,6 +167,7 @@ class TradingService(TradingQueries):
         request_id: str | None = None,
         confirmation: str | None = None,
         expected: Preview | None = None,
+        protective: bool = False,
     ) -> ActionResult:
         """Run a trading action once per request id; a repeated id gets the first answer again.
 
@@ -175,6 +177,10 @@ class TradingService(TradingQueries):
         preview taken here is compared with it, and if the plan differs (other tickets or volumes) or a
         market price moved beyond the order's deviation, nothing is sent and `PreviewChanged` carries the
         fresh preview (not stored: the same id may be sent again with it).
+
+        `protective` is for the rule runner's equity guards only (docs/rules.md, "Runner"): a close that
+        only reduces exposure, let through the read-only switch and `risk.read_only_mode`; every other risk
+        rule still applies, and it means nothing for any other action. No front-end passes it.
         """
         action = _ACTIONS[type(req)]
         started = time.perf_counter()
@@ -191,7 +197,7 @@ class TradingService(TradingQueries):
             if prior is not None:
                 return _answer(prior)
         try:
-            preview = await self.preview(req)
+            preview = await self.preview(req, protective=protective)
             if expected is not None:
                 await self._recheck(req, expected, preview)
         except MT5BotError as refused:
