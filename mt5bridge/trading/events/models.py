@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     TERMINAL_RECONNECTED = "terminal_reconnected"
     WATCHDOG_GAVE_UP = "watchdog_gave_up"
     TERMINAL_RESTARTED = "terminal_restarted"
+    RULE_ACTION = "rule_action"
 
 
 CLOSE_KINDS = frozenset(
@@ -230,6 +231,42 @@ class TerminalRestarted(_Event):
     manual: bool
 
 
+class RuleActionKind(StrEnum):
+    """What a trade-management rule did (docs/rules.md, "Runner")."""
+
+    SL_MOVED = "sl_moved"  # ticket, old_sl -> new_sl; reason break_even | trailing
+    CLOSED = "closed"  # volume lots (a stage) or every position in scope (tickets); reason staged_tp | ...
+    TRADING_PAUSED = "trading_paused"  # an equity guard paused trading; reason equity_guard
+    EQUITY_WARNING = "equity_warning"  # equity at the warning level: equity, level (where it fires)
+    NOTICE = "notice"  # reason: the notice code (share_rounds_to_nothing, no_risk)
+    RULE_PAUSED = "rule_paused"  # the rule failed MAX_FAILURES times in a row; error: the last one
+    UNCLEAR = "unclear"  # a close's outcome is unknown after MAX_FAILURES tries; the rule is paused
+
+
+class RuleAction(_Event):
+    """An action a trade-management rule took (or why it stopped), for notifications; codes, not words.
+
+    `reason` is the rule's kind (break_even, trailing, staged_tp, equity_guard, profit_lock), a notice's
+    code, or for `rule_paused`/`unclear` the error code; `request_id` names the trading core's request,
+    whose audit line carries the rule id too."""
+
+    kind: Literal[EventKind.RULE_ACTION] = EventKind.RULE_ACTION
+    rule_id: int
+    action: RuleActionKind
+    reason: str
+    symbol: str | None = None
+    ticket: int | None = None
+    old_sl: float | None = None
+    new_sl: float | None = None
+    volume: float | None = None  # lots closed (a stage), or the share in lots that rounds to nothing
+    stage: int | None = None  # a staged TP's stage, from 0
+    tickets: tuple[int, ...] = ()  # closed whole (a close of the scope), or touched
+    equity: float | None = None
+    level: float | None = None  # an equity warning: the equity at which the guard fires
+    error: str | None = None
+    request_id: str | None = None
+
+
 Event = Annotated[
     TickEvent
     | PositionOpened
@@ -246,7 +283,8 @@ Event = Annotated[
     | TerminalDisconnected
     | TerminalReconnected
     | WatchdogGaveUp
-    | TerminalRestarted,
+    | TerminalRestarted
+    | RuleAction,
     Field(discriminator="kind"),
 ]
 """Every event the bus carries; `TypeAdapter(Event)` parses one back from JSON."""
