@@ -1,4 +1,4 @@
-"""Notifications: trade events, margin warnings and terminal link changes for subscribed users.
+"""Notifications: trade events, rule actions, margin warnings and terminal link changes for subscribed users.
 
 `Notifier.start(bus)` consumes the EventBus. Events are gathered per recipient for
 `chat.notify_batch_sec` and sent as one message (a burst of twenty fills is one message, not twenty).
@@ -33,6 +33,7 @@ from mt5bridge.trading.events.models import (
     AccountUpdate,
     Event,
     EventKind,
+    RuleAction,
     TerminalDisconnected,
     TerminalReconnected,
 )
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[Outgoing], Awaitable[None]]
 NOTIFY_KINDS = TRADE_KINDS | {
     EventKind.ACCOUNT_UPDATE, EventKind.TERMINAL_DISCONNECTED, EventKind.TERMINAL_RECONNECTED,
+    EventKind.RULE_ACTION,
 }  # fmt: skip
 
 
@@ -182,7 +184,9 @@ class Notifier:
     def _notice(self, event: Event, account: _Account) -> Notice | None:
         if isinstance(event, AccountUpdate):
             return self._margin(event, account)
-        if isinstance(event, TerminalDisconnected | TerminalReconnected) or event.kind in TRADE_KINDS:
+        if isinstance(event, TerminalDisconnected | TerminalReconnected | RuleAction):
+            return event  # a rule's action: notify.j2 renders it from its codes
+        if event.kind in TRADE_KINDS:
             return event
         return None
 
