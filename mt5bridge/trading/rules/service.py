@@ -60,9 +60,6 @@ class RuleNotFound(TradingError):
         super().__init__("rule_not_found", f"no rule {rule_id} in this account")
         self.rule_id = rule_id
 
-    def details(self) -> dict[str, JsonValue]:
-        return {"rule_id": self.rule_id}
-
 
 class RuleNotPaused(TradingError):
     """Only a paused rule can be resumed."""
@@ -73,9 +70,6 @@ class RuleNotPaused(TradingError):
         super().__init__("rule_not_paused", f"rule {rule_id} is {state.value}, not paused: nothing to resume")
         self.rule_id = rule_id
         self.state = state
-
-    def details(self) -> dict[str, JsonValue]:
-        return {"rule_id": self.rule_id, "state": self.state.value}
 
 
 class TicketNotOpen(TradingError):
