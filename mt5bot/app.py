@@ -56,6 +56,8 @@ from mt5bridge.trading.events import BusLinkListener, EventBus
 from mt5bridge.trading.events.ticks import TickPoller
 from mt5bridge.trading.events.watchdog import BusWatchdogListener
 from mt5bridge.trading.events.watcher import TradeWatcher
+from mt5bridge.trading.rules.repository import RuleRepository
+from mt5bridge.trading.rules.runner import RuleRunner
 from mt5bridge.trading.rules.service import RuleService
 from mt5bridge.trading.rules.snapshot import SnapshotSource
 from mt5bridge.trading.service import TradingService
@@ -251,6 +253,17 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
         await llm.close()
 
 
+async def _rule_runner(app: web.Application) -> AsyncIterator[None]:
+    """The trade-management rules' runner on the own terminal's bus (docs/rules.md, "Runner"); it reads the
+    rule service's snapshot source (one start-of-day equity for both) and stops before the notifier."""
+    db = app[DATABASE]
+    source = app[RULES].source
+    runner = RuleRunner(app[TRADING], app[BUS], RuleRepository(db.rules), source, marks=db.settings)
+    await runner.start()
+    yield
+    await runner.stop()
+
+
 def _notify_accounts(app: web.Application, notifier: Notifier) -> None:
     """The notifier on the own terminal's bus and, on a front, on each bridge's (named per account)."""
     directory = app.get(ACCOUNTS)
@@ -273,6 +286,8 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(_live)
     app.cleanup_ctx.append(accounts_context)  # a front's bridges; nothing without `accounts:`
     app.cleanup_ctx.append(_chat)
+    if settings.account.terminal:  # after the notifier: its first actions are notified; stopped first
+        app.cleanup_ctx.append(_rule_runner)
     app.cleanup_ctx.append(retention_context)  # daily, when database.retention_days is set
     setup_telegram(app, settings.telegram)
     setup_onebot(app, settings.onebot)
