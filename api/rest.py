@@ -19,6 +19,7 @@ from api import (
     routes_chat,
     routes_market,
     routes_reports,
+    routes_rules,
     routes_status,
     routes_trade,
 )
@@ -70,6 +71,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     HEALTH,
     *routes_account.ENDPOINTS,
     *routes_trade.ENDPOINTS,
+    *routes_rules.ENDPOINTS,
     *routes_market.ENDPOINTS,
     *routes_chat.ENDPOINTS,
     *routes_reports.ENDPOINTS,
