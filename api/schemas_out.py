@@ -343,3 +343,6 @@ class ErrorOut(_Out):
     account: str | None = None  # the account a bridge's failure is about (docs/api.md, "REST on the front")
     accounts: list[str] | None = None  # `unknown_account`: the names there are
     idempotency_key: str | None = None  # a relayed order's lost answer: the key to ask again with
+    reason: str | None = None  # `preview_changed` (orders and rules): what changed
+    preview: dict[str, Any] | None = None  # `preview_changed`: the fresh preview
+    start_code: str | None = None  # `rule_empty_scope`, `rule_mixed_scope`: why the rule cannot start
