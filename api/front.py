@@ -52,7 +52,7 @@ _OWN_ROUTES = frozenset(
 )
 # Routes whose handler needs more than the security gate checks: on a bridge they run under the front's
 # token (its admin), so the front checks the caller's role for them itself before relaying.
-_ADMIN_ROUTES = frozenset({("GET", BASE + "/status")})
+_ADMIN_ROUTES = frozenset({("GET", BASE + "/status"), ("POST", BASE + "/rules/{id}/resume")})
 # Routes the front serves itself whatever account is named: its audit log holds the lines it wrote for each
 # account it routed to, and `account` filters them (the handler reads the name with `named_account`).
 _SERVED_HERE = frozenset({BASE + "/audit"})
