@@ -9,6 +9,7 @@ in that round: its later stages wait for the earlier one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from mt5bridge.trading.events.bus import EventBus
@@ -34,6 +35,7 @@ from mt5bridge.trading.service import TradingService
 
 log = logging.getLogger(__name__)
 
+SL_AT_ONCE = 16  # SL changes in flight at once
 # MT5 refused a stop as inside the stops or freeze level: the symbol's levels are read again.
 _LEVEL_RETCODES = frozenset({"TRADE_RETCODE_INVALID_STOPS", "TRADE_RETCODE_FROZEN", "10016", "10029"})
 
@@ -53,27 +55,50 @@ class Carrier:
         self.snapshots = snapshots
 
     async def carry_out(self, decisions: list[Decision], rules: dict[int, Rule]) -> int:
-        """Each decision in the merged order; a rule whose action failed or went unanswered sends nothing
-        more this round (its later stages wait for the earlier one). `rules`: the deciding rules as stored
-        before sending. Returns how many decisions went to the trading core."""
+        """The merged decisions: warnings, pauses and closes one after the other, in order; then the SL
+        changes (one per position after the merge) together, their answers judged in order. A rule whose
+        action failed or went unanswered sends nothing more this round (its later stages wait for the
+        earlier one). `rules`: the deciding rules as stored before sending. Returns how many decisions
+        went to the trading core."""
         blocked: set[int] = set()
         touched: dict[int, Rule] = {}
+        stops: list[SetStopLoss] = []
         sent = 0
         for d in decisions:
             rule = touched.get(d.rule_id) or rules.get(d.rule_id)
             if rule is None or d.rule_id in blocked:
                 continue
-            if isinstance(d, SetStopLoss | CloseVolume | CloseAll):
+            if isinstance(d, SetStopLoss):
+                stops.append(d)
+                continue
+            if isinstance(d, CloseVolume | CloseAll):
                 answer = await carry(self.trading, rule, d)
                 sent += 1
-                after = self._judged(rule, d, answer)
+                touched[rule.id] = self._judged(rule, d, answer)
                 if answer.verdict is not Verdict.DONE:
                     blocked.add(rule.id)
             else:
-                after = await self._local(rule, d)
-            touched[rule.id] = after
-        await self.keeper.after_sending([r for r in touched.values()])
-        return sent
+                touched[rule.id] = await self._local(rule, d)
+        stops = [d for d in stops if d.rule_id not in blocked]
+        answers = await self._modify(stops, touched, rules)
+        for d, answer in zip(stops, answers, strict=True):
+            rule = touched.get(d.rule_id) or rules[d.rule_id]
+            touched[rule.id] = self._judged(rule, d, answer)
+        await self.keeper.after_sending(touched.values())
+        return sent + len(stops)
+
+    async def _modify(
+        self, stops: list[SetStopLoss], touched: dict[int, Rule], rules: dict[int, Rule]
+    ) -> list[Answer]:
+        """Send the SL changes together, at most `SL_AT_ONCE` in flight: each is another position, and
+        the trading core's database writes are shared (SQLite's group commit) when they overlap."""
+        gate = asyncio.Semaphore(SL_AT_ONCE)
+
+        async def one(d: SetStopLoss) -> Answer:
+            async with gate:
+                return await carry(self.trading, touched.get(d.rule_id) or rules[d.rule_id], d)
+
+        return list(await asyncio.gather(*(one(d) for d in stops)))
 
     async def _local(self, rule: Rule, d: EquityWarning | Notice | PauseTrading) -> Rule:
         """A warning or notice goes out as an event; a pause pauses the trading core (and is kept)."""

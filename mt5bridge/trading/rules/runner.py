@@ -113,6 +113,7 @@ class RuleRunner:
         await self.kept_pause.restore()
         await self._reload()
         self._sub = self.bus.subscribe(WAKE_KINDS, symbols=(), name="rule-runner")
+        self._kick.set()  # a first round at once: it subscribes to the ticks the rules need
         if loop:
             self._tasks.spawn(self._run(), "rounds")
 
