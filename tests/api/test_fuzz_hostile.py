@@ -183,6 +183,9 @@ def cases(draw: st.DrawFn, world: World) -> Case:
         if param in path:
             symbol = draw(st.sampled_from(["XAUUSD", "EURUSD"]) if draw(st.booleans()) else hostile("symbol"))
             path = path.replace(param, quote(symbol, safe="") or "XAUUSD")
+    if "{id}" in path:  # a rule's id (api/routes_rules.py)
+        rule_id = draw(st.sampled_from(["1", "2"]) if draw(st.booleans()) else hostile("ticket"))
+        path = path.replace("{id}", quote(str(rule_id), safe="") or "1")
     fields = _fields(ep.query)
     if ep.open_query:  # the indicator's own parameters
         fields += [("period", False), ("ma_method", False), ("applied_price", False), ("shift", False)]

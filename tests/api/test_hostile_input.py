@@ -246,7 +246,7 @@ async def test_report_dates_still_work(api: Api) -> None:
 
 # --- unknown query parameters -----------------------------------------------------------------------
 def _concrete(path: str) -> str:
-    return path.replace("{name}", "XAUUSD").replace("{symbol}", "XAUUSD")
+    return path.replace("{name}", "XAUUSD").replace("{symbol}", "XAUUSD").replace("{id}", "1")
 
 
 async def test_unknown_query_parameters_are_refused_on_every_route(api: Api) -> None:
