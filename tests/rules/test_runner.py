@@ -320,3 +320,23 @@ async def test_a_candle_trail_reads_the_closed_bars(desk: Desk) -> None:
     lowest = float(min(bars["low"][:-1]))  # the three closed bars; the last one is forming
     assert (await desk.position(ticket)).sl == pytest.approx(round(lowest - 0.00001, 5))
     assert desk.actions[0].reason == "trailing"
+
+
+async def test_a_round_evaluates_only_the_rules_whose_inputs_moved(desk: Desk) -> None:
+    desk.sim.set_price(EURUSD, 1.16000, 1.16002)
+    await desk.buy(0.10)
+    euro = await desk.buy(0.10, EURUSD)  # at 1.16002
+    await desk.add(BreakEven(trigger=Trigger(value=100)), Scope(symbol=GOLD))
+    await desk.add(BreakEven(trigger=Trigger(value=100)), Scope(symbol=EURUSD))
+    await desk.add(EquityGuard(reference=Reference.FIXED, amount=10_000, limit=Drawdown(percent=90)))
+    assert (await desk.round()).evaluated == 3
+    assert (await desk.round()).evaluated == 1  # nothing moved: only the guard (it reads money)
+    assert (await desk.round()).evaluated == 1  # nothing moved: only the guard (it reads money)
+    assert (await desk.tick(3600.30)).evaluated == 2  # gold moved: its rule and the guard
+    desk.trading.set_read_only(True)
+    desk.sim.set_price(EURUSD, 1.16102, 1.16104)  # the euro break-even's trigger, while read-only
+    assert (await desk.round()).evaluated == 1
+    assert (await desk.position(euro)).sl is None
+    desk.trading.set_read_only(False)
+    assert (await desk.round()).evaluated == 3  # back from read-only: evaluated though nothing moved since
+    assert (await desk.position(euro)).sl == 1.16002

@@ -3,9 +3,10 @@
 One loop, so rounds never overlap. It wakes on the ticks of the symbols its rules need (conflated per
 symbol by the bus: a round sees the latest tick of each), on account updates (equity guards, profit
 locks) and on trade events (a new position a standing scope picks up). A round takes one `Snapshot`
-with the figures `needs()` names, evaluates every rule that may act, stores each rule whose decisions or
-tracked state changed BEFORE anything is sent (closes are written ahead), merges, carries the decisions
-out through the trading core, settles or fails them, and stores again. A trail's best price and a peak
+with the figures `needs()` names, evaluates every rule that may act and whose inputs changed (changes.py),
+stores each rule whose decisions or tracked state changed BEFORE anything is sent (closes are written
+ahead), merges, carries the decisions out through the trading core, settles or fails them, and stores
+again. A trail's best price and a peak
 are stored at most every `flush_sec` when nothing else changed: losing them costs nothing (an SL never
 moves back), while a write per rule per tick would.
 """
@@ -28,6 +29,7 @@ from mt5bridge.trading.events.bus import EventBus, Subscription, SubscriptionClo
 from mt5bridge.trading.events.models import TRADE_KINDS, EventKind
 from mt5bridge.trading.rules.backoff import Backoff
 from mt5bridge.trading.rules.carrying import Carrier
+from mt5bridge.trading.rules.changes import Changes
 from mt5bridge.trading.rules.evaluate import evaluate
 from mt5bridge.trading.rules.inputs import OpenPosition, Quote
 from mt5bridge.trading.rules.merge import merge
@@ -86,6 +88,7 @@ class RuleRunner:
         self.reload_sec, self.idle_sec = reload_sec, idle_sec
         self.backoff = Backoff(clock)
         self.keeper = Keeper(rules, clock, flush_sec)
+        self.changes = Changes()
         self.carrier = Carrier(trading, bus, self.keeper, self.backoff, self.kept_pause, snapshots)
         self.last = RoundStats()
         self._positions: tuple[OpenPosition, ...] = ()
@@ -221,13 +224,20 @@ class RuleRunner:
             snap = await self.snapshots.take(wanted | more, quotes=quotes)
         self._positions = snap.positions
         t0 = time.perf_counter()
-        evaluations = [(rule, evaluate(rule, snap)) for rule in runnable]
-        stats.eval_sec, stats.evaluated = time.perf_counter() - t0, len(runnable)
+        self.changes.observe(snap)
+        evaluations = []
+        for rule in runnable:
+            if self.changes.due(rule):  # else idle last round on the same inputs: idle again
+                ev = evaluate(rule, snap)
+                self.changes.evaluated(rule, ev)
+                evaluations.append((rule, ev))
+        stats.eval_sec, stats.evaluated = time.perf_counter() - t0, len(evaluations)
         return evaluations
 
     async def _reload(self) -> None:
         before = {rule.id: rule.state for rule in self.rules.values()}
         await self.keeper.reload()
+        self.changes.keep(set(self.rules))
         self._reload_at = self.clock() + self.reload_sec
         for rule_id, state in before.items():  # resumed or gone: no back-off left over
             now = self.rules.get(rule_id)
