@@ -46,7 +46,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 # Non-GET routes a viewer may call: a preview only reads what an order would do; the chat core checks
 # every command against the caller's role itself (a viewer may query, never trade); /parse acts on nothing.
 VIEWER_ROUTES = frozenset(
-    {("POST", "/api/v1/order/preview"), ("POST", "/api/v1/chat"), ("POST", "/api/v1/parse")}
+    {
+        ("POST", "/api/v1/order/preview"),
+        ("POST", "/api/v1/rules/preview"),  # a preview changes nothing, as for orders
+        ("POST", "/api/v1/chat"),
+        ("POST", "/api/v1/parse"),
+    }
 )
 
 _PEER_CACHE_SIZE = 4096

@@ -29,7 +29,7 @@ class Scope(_Model):
     """Which positions a rule acts on: every field given must match; none given is the whole account.
     A standing scope (no ticket) picks up positions opened after the rule."""
 
-    ticket: int | None = Field(None, gt=0)
+    ticket: int | None = Field(None, gt=0, lt=2**63)  # MT5 tickets are 64-bit
     symbol: str | None = Field(None, min_length=1, max_length=32)
     magic: int | None = Field(None, ge=0, lt=2**63)
     side: Side | None = None

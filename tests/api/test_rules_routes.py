@@ -75,6 +75,11 @@ async def test_viewers_read_only(api: Api) -> None:
     rule = ok_data(*await call(api, "POST", "/rules", {"spec": BE}))
     for token in (READ_ONLY_TOKEN, VIEWER):
         assert len(ok_data(*await call(api, "GET", "/rules", token=token))) == 1
+        # a preview changes nothing: viewers may read one, as they may an order's
+        assert (
+            ok_data(*await call(api, "POST", "/rules/preview", BE, token=token))["spec"]["action"]["kind"]
+            == "break_even"
+        )
         error(*await call(api, "POST", "/rules", {"spec": BE}, token=token), 403, "forbidden_role")
         error(*await call(api, "DELETE", f"/rules/{rule['id']}", token=token), 403, "forbidden_role")
         error(*await call(api, "POST", f"/rules/{rule['id']}/resume", token=token), 403, "forbidden_role")
@@ -92,6 +97,7 @@ async def test_viewers_read_only(api: Api) -> None:
         _with(["action", "kind"], "moonshot"),
         _with(["action", "surprise"], 1),
         _with(["scope", "ticket"], -1),
+        _with(["scope", "ticket"], 2**70),
         _with(["scope", "magic"], -3),
         _with(["scope", "symbol"], ""),
         _with(["scope", "side"], "long"),
@@ -138,7 +144,7 @@ async def test_what_is_not_json_or_not_a_rule_is_400(api: Api, raw: bytes) -> No
 async def test_refusals_of_the_core_and_of_the_routes(api: Api) -> None:
     body = _with(["scope", "symbol"], "NOSUCH")
     error(*await call(api, "POST", "/rules/preview", body), 400, "unknown_symbol")
-    far = _with(["scope", "ticket"], 2**70)  # no such position (the spec sets no upper bound on tickets)
+    far = _with(["scope", "ticket"], 2**62)  # a valid 64-bit ticket, but no such position
     error(*await call(api, "POST", "/rules", {"spec": far}), 400, "ticket_not_found")
     staged = {"action": {"kind": "staged_tp", "stages": [{"points": 100, "share": 0.5}]}}
     refused = error(*await call(api, "POST", "/rules/preview", staged), 400, "rule_empty_scope")
