@@ -10,15 +10,27 @@ from hypothesis import strategies as st
 
 from nlu import parse
 from nlu.command import TRADING_INTENTS
+from nlu.normalize import normalize
+
 
 # Every surface form that can make a message a trading command (see docs/nlu.md): characters for
-# Chinese, word stems for English. Texts built without any of them must never come out as a trade.
-TRADING_MARKERS = re.compile(
-    r"[买買卖賣平撤删刪改设設调調移挪开開下多空挂掛取消清加追沽抄变變更]|做|建仓|进场|入场|出场|离场|了结|损|盈|目标"
-    r"|buy|sell|long|short|close|flatten|exit|liquidate|square|open|place|enter|cancel|delete|remove"
-    r"|modify|change|move|set|update|adjust|amend|trail|sl|tp|stop|limit|pending|new",
-    re.IGNORECASE,
-)
+# Chinese, word stems for English, looked for in the text as the parser reads it (full width folded,
+# traditional characters simplified, lower case). Texts built without any of them must never come out
+# as a trade.
+class _Markers:
+    PATTERN = re.compile(
+        r"[买卖平撤删改设调移挪开下多空挂取消清加追沽抄变更锁揸减出离关砍斩进入建落来整搞上修破回反涨跌升蚀赚获]"
+        r"|做|了结|损|盈|目标"
+        r"|buy|sell|long|short|load|go|get|close|flat|exit|liquidate|square|kill|nuke|bank|cut|take|out|open"
+        r"|place|enter|new|cancel|delete|remove|pull|lock|hedge|modify|change|move|set|update|adjust|amend"
+        r"|trail|sl|s/l|tp|t/p|stp|tgt|target|stop|limit|pending|break|dip|bounce|rall"
+    )
+
+    def search(self, text: str) -> bool:
+        return bool(self.PATTERN.search(normalize(text)) or self.PATTERN.search(text.lower()))
+
+
+TRADING_MARKERS = _Markers()
 
 VOCABULARY = [
     "黄金",
