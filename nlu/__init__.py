@@ -10,6 +10,7 @@ from nlu.command import (
     Problem,
     ProblemCode,
     Report,
+    RuleNeed,
     Selector,
     Side,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Problem",
     "ProblemCode",
     "Report",
+    "RuleNeed",
     "Selector",
     "Side",
     "parse",

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mt5bridge.common.vocab import Period, ReportKind, Selector
+from mt5bridge.common.rulespec import RuleSpec
+from mt5bridge.common.vocab import Period, ReportKind, Selector, Side
 
 MAX_VOLUME = 1000.0  # lots; anything above is not a volume a retail account can mean
 # `Command.account` for "所有账户" / "all accounts": every account the user may use. Never a configured name
@@ -31,6 +32,9 @@ class Intent(StrEnum):
     SUBSCRIBE = "subscribe"  # 订阅日报: receive a scheduled report (no report: notifications at all)
     UNSUBSCRIBE = "unsubscribe"  # 取消月报 / 退订: stop it
     USE_ACCOUNT = "use_account"  # 切换到 IC实盘, /use demo: the user's account from now on (null: list them)
+    RULE_SET = "rule_set"  # 黄金保本, trail EURUSD 20 points: a trade-management rule (`Command.rule`)
+    RULE_LIST = "rule_list"  # /rules, 我的规则: the active rules
+    RULE_REMOVE = "rule_remove"  # 删除规则3 (`rule_id`), 取消黄金保本 (which one is asked)
     UNKNOWN = "unknown"
 
     @property
@@ -38,13 +42,14 @@ class Intent(StrEnum):
         """True for intents that change the account (they always need confirmation downstream)."""
         return self in TRADING_INTENTS
 
+    @property
+    def changes_rules(self) -> bool:
+        """True for setting or removing a rule: previewed and confirmed like a trade (docs/nlu.md)."""
+        return self in RULE_CHANGES
+
 
 TRADING_INTENTS = frozenset({Intent.OPEN, Intent.CLOSE, Intent.MODIFY, Intent.CANCEL, Intent.LOCK})
-
-
-class Side(StrEnum):
-    BUY = "buy"
-    SELL = "sell"
+RULE_CHANGES = frozenset({Intent.RULE_SET, Intent.RULE_REMOVE})
 
 
 class OrderType(StrEnum):
@@ -77,6 +82,21 @@ class Need(StrEnum):
     VOLUME_OR_PRICE = "volume_or_price"  # a number that fits both (`Command.number` holds it)
     SYMBOL = "symbol"
     TICKET = "ticket"  # which position or order
+
+
+class RuleNeed(StrEnum):
+    """What the chat must ask before a rule is complete (docs/nlu.md, "Rules"): the positions it acts on,
+    a figure the message did not give, or which rule to remove. Answered by reading the message again with
+    the answer (`nlu.parser.complete_rule`), never by filling a field in."""
+
+    SCOPE = "scope"  # which positions (a symbol, a ticket, an EA, a side, or all of them)
+    DISTANCE = "distance"  # a trailing stop's distance (points, k x ATR or the last N candles)
+    LIMIT = "limit"  # an equity guard's drawdown (percent or amount)
+    REFERENCE = "reference"  # what that drawdown is measured from (start of day, peak, fixed amount)
+    STAGES = "stages"  # a staged take-profit's levels and shares
+    LOCK_START = "lock_start"  # the floating profit that arms a profit lock (amount)
+    GIVE_BACK = "give_back"  # the share of it the lock gives back before closing
+    RULE = "rule"  # which rule to remove (`rule_id`)
 
 
 NumberField = Literal["volume", "price", "sl", "tp", "ticket", "magic"]
@@ -148,12 +168,29 @@ class Command(BaseModel):
         exclude=True,
         description="the number a volume_or_price question is about; not part of the dumped contract",
     )
+    rule: RuleSpec | None = Field(
+        default=None, description="rule_set: the rule exactly as said (null while rule_needs are asked)"
+    )
+    rule_id: int | None = Field(default=None, gt=0, description="rule_remove: the rule's number")
+    rule_needs: tuple[RuleNeed, ...] | None = Field(
+        default=None, description="what the chat must ask (buttons) before the rule is complete"
+    )
 
     @property
     def is_trading(self) -> bool:
         """True when executing this command would change the account."""
         return self.intent.is_trading
 
+    @property
+    def changes_rules(self) -> bool:
+        """True when confirming this command would set or remove a rule."""
+        return self.intent.changes_rules
+
 
 UNKNOWN = Command()
-PARSER_ONLY = ("problem", "needs", "number")  # set by the offline parser alone, never taken from an LLM
+PARSER_ONLY = (
+    "problem",
+    "needs",
+    "number",
+    "rule_needs",
+)  # set by the offline parser alone, never taken from an LLM

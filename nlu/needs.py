@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from nlu.command import Command, Intent, Need
+from nlu.command import Command, Intent, Need, RuleNeed
 
 
 def with_needs(cmd: Command) -> Command:
-    """`cmd` with `needs` set to what the chat must ask before it is complete (None when nothing)."""
+    """`cmd` with `needs` set to what the chat must ask before it is complete (None when nothing).
+
+    A rule's questions (`rule_needs`) are its reader's (`nlu.rules`: which figure was not said cannot be
+    told from a command that has no rule yet); a removal that names no rule asks which one.
+    """
+    if cmd.intent is Intent.RULE_REMOVE:
+        asked = (RuleNeed.RULE,) if cmd.rule_id is None and cmd.selector is None else None
+        return cmd if asked == cmd.rule_needs else cmd.model_copy(update={"rule_needs": asked})
     needs = _needs(cmd)
     if not needs and cmd.needs is None:
         return cmd

@@ -33,7 +33,10 @@ def test_parse_one_message_prints_one_json_object(config: Path, capsys: pytest.C
     assert command["problem"] is None
     assert command["needs"] is None
     assert command["account"] is None
-    assert len(command) == 19
+    assert command["rule"] is None
+    assert command["rule_id"] is None
+    assert command["rule_needs"] is None
+    assert len(command) == 22
 
 
 def test_config_aliases_are_used(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -106,6 +106,9 @@ def test_command_dump_has_exactly_the_contract_keys() -> None:
         "account",
         "problem",
         "needs",
+        "rule",
+        "rule_id",
+        "rule_needs",
     ]
     assert list(Command().model_dump()) == keys
     assert Command().intent is Intent.UNKNOWN

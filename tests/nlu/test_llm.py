@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from nlu import Command, Intent, Need, Period, Side
+from nlu.command import PARSER_ONLY
 from nlu.llm import LLMParser, needs_llm
 from nlu.settings import LLMSettings
 from tests.nlu.conftest import FakeLLM
@@ -89,7 +90,7 @@ async def test_tool_call_answer_is_used_for_an_unknown_message(parser: LLMParser
     request = fake_llm.requests[0]
     assert request["model"] == "test-model"
     schema = request["tools"][0]["function"]["parameters"]
-    assert set(schema["properties"]) == set(Command.model_fields) - {"problem", "needs", "number", "account"}
+    assert set(schema["properties"]) == set(Command.model_fields) - set(PARSER_ONLY) - {"account"}
     assert "Problem" not in json.dumps(schema)
 
 
