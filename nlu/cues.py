@@ -89,6 +89,9 @@ UNSUPPORTED: Final = _re(
     r"|break even|b/e|trailing|trail|third|quarter|bit|a few|several|a couple|couple of)\b"
 )
 UNSAFE: Final = _union([QUESTION, NEGATION, HYPOTHETICAL, PAST, PAST_TRADE, UNSUPPORTED, NOT_NOW, NOT_MINE])
+# What stops an LLM's rule (docs/nlu.md, "Rules"): every cue but "not expressible", which lists the rules'
+# own words (保本, trailing, %). A condition counts too: the offline reader takes a rule's own trigger.
+RULE_UNSAFE: Final = _union([QUESTION, NEGATION, HYPOTHETICAL, PAST, PAST_TRADE, NOT_NOW, NOT_MINE])
 # Two actions in one message ("平仓并反手做空") are never split into a guess: refused.
 SEQUENCE: Final = _any(
     r"反手|然后|之后|接着|并且|并|同时|顺便|再(?=\s*(?:买|卖|开|做|平|沽|揸))|反空|反多|翻空|翻多|\bthen\b|\bafter\b|\balso\b"

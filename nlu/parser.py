@@ -16,6 +16,7 @@ from nlu import bare as B
 from nlu import cues as C
 from nlu import patterns as P
 from nlu import query as Q
+from nlu import rules as R
 from nlu import scan as S
 from nlu.bands import fits_price
 from nlu.command import (
@@ -26,6 +27,7 @@ from nlu.command import (
     OrderType,
     Problem,
     ProblemCode,
+    RuleNeed,
     Selector,
     Side,
 )
@@ -78,6 +80,23 @@ def has_safety_cue(text: str) -> bool:
     return not norm or _unsafe(norm)
 
 
+def has_rule_word(text: str) -> bool:
+    """True if the message speaks of a rule (保本, trailing, 回撤, 规则...), whether or not it was read."""
+    norm, _forced = _slash(normalize(text))
+    return bool(norm.strip()) and R.mentions_rule(norm)
+
+
+def has_rule_cue(text: str) -> bool:
+    """True if the message is a question, a negation, a condition, about the past or the future, or
+    someone else's: never a rule from the LLM (the offline reader takes a rule's own trigger words)."""
+    norm, _forced = _slash(normalize(text))
+    return (
+        not norm
+        or C.RULE_UNSAFE.search(norm)
+        or bool(C.PAST_LE.search(norm) and not C.IMPERATIVE.search(norm))
+    )
+
+
 def has_trading_verb(text: str, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
     """True if the message carries a trading verb, whether or not it was safe to act on."""
     norm, forced = prepare(text)
@@ -100,8 +119,25 @@ def parse(
         return subscription
     if accounts:
         return _parse_on_account(text, lexicon(aliases, bands), A.book(accounts, aliases))
-    norm, forced = prepare(text)
+    norm, forced = _slash(normalize(text))
     return _parse_prepared(norm, forced, lexicon(aliases, bands))
+
+
+def complete_rule(
+    text: str,
+    answers: Mapping[RuleNeed, str],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    bands: Bands | None = None,
+    accounts: A.Accounts | None = None,
+) -> Command:
+    """The rule `text` asked for, with the chat's `answers` to the questions its `rule_needs` asked ("20点"
+    for `distance`, "XAUUSD" for `scope`...): complete, or with questions still open (an answer that does
+    not read leaves its question open). Never more than the message and the answers said (docs/nlu.md)."""
+    said = {need: normalize(answer) for need, answer in answers.items()}
+    if accounts:
+        return _parse_on_account(text, lexicon(aliases, bands), A.book(accounts, aliases), said)
+    norm, forced = _slash(normalize(text))
+    return _parse_prepared(norm, forced, lexicon(aliases, bands), said)
 
 
 def read_account(
@@ -119,16 +155,18 @@ def _read(text: str, accounts: A.Book, words: Lexicon) -> tuple[A.Reading, Inten
     return A.read(norm, accounts, words, forced, slashed=raw.startswith("/")), forced
 
 
-def _parse_on_account(text: str, words: Lexicon, accounts: A.Book) -> Command:
+def _parse_on_account(
+    text: str, words: Lexicon, accounts: A.Book, answers: R.Answers | None = None
+) -> Command:
     """The command with the account the message names; the account's words are not read as anything else."""
     reading, forced = _read(text, accounts, words)
     if reading.command is not None:
         return reading.command
     if "@" in text and A.mentioned_at(text, accounts):
         return UNKNOWN  # "平仓黄金 @IC实盘": normalising drops @mentions (the bot's name); not an account's
-    command = _parse_prepared(_nouns(reading.rest), forced, words)
+    command = _parse_prepared(reading.rest, forced, words, answers)
     if reading.with_noun is not None and _about_nothing(command):
-        again = _parse_prepared(_nouns(reading.with_noun), forced, words)  # "demo账户怎么样": the account
+        again = _parse_prepared(reading.with_noun, forced, words)  # "demo账户怎么样": the account
         command = command if again.is_trading else again
     if reading.questions_only and command.is_trading:
         return UNKNOWN  # "demo buy 0.01 gold": the demo account, or a demonstration?
@@ -142,8 +180,18 @@ def _about_nothing(command: Command) -> bool:
     return command.intent is Intent.UNKNOWN and command.problem is None
 
 
-def _parse_prepared(norm: str, forced: Intent | None, words: Lexicon) -> Command:
-    """`parse` after normalisation and the slash command."""
+def _parse_prepared(
+    norm: str, forced: Intent | None, words: Lexicon, answers: R.Answers | None = None
+) -> Command:
+    """`parse` after normalisation and the slash command: a rule first (docs/nlu.md, "Rules"), then the
+    noun phrases rewritten ("trail my stop" is a rule before it is "move my sl"), a trade or a query."""
+    if not norm.strip():
+        return Command(intent=forced) if forced else UNKNOWN
+    if forced is None:
+        rule = R.read(norm, words, answers)
+        if rule is not None:
+            return rule
+    norm = _nouns(norm)
     if not norm.strip():
         return Command(intent=forced) if forced else UNKNOWN
     scan = S.run(norm, words)

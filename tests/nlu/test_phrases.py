@@ -25,9 +25,10 @@ HELDOUT3 = Path(__file__).with_name("phrases_heldout3.tsv")
 # a deferring 先 after a space at the end ("平仓黄金 先"), fixed.
 HELDOUT4 = Path(__file__).with_name("phrases_heldout4.tsv")
 NUMERIC = {"volume", "price", "sl", "tp", "fraction"}
-LISTS = {"needs"}
+LISTS = {"needs", "rule_needs"}
 KEYS = list(Command().model_dump())
-INTEGER = {"ticket", "magic"}
+INTEGER = {"ticket", "magic", "rule_id"}
+# `rule=<kind>` states the rule's kind; its exact RuleSpec is checked in test_rules_phrases.py.
 
 
 def _rows(table: Path) -> list[tuple[str, dict[str, object]]]:
@@ -76,4 +77,6 @@ def test_phrase(text: str, expected: dict[str, object]) -> None:
     dump = parse(text).model_dump(mode="json")
     if dump["problem"] is not None:  # the table states the code; test_numbers.py checks field and text
         dump["problem"] = dump["problem"]["code"]
+    if dump["rule"] is not None:
+        dump["rule"] = dump["rule"]["action"]["kind"]
     assert dump == expected
