@@ -1,4 +1,5 @@
-"""A message being read as a rule (docs/nlu.md, "Rules"): the reading's state, and what the readers of
+"""A message being read as a rule (docs/nlu.md, "Rules"): the reading's state, its first steps (symbols,
+numerals, ticket and EA, side, the whole account), the check of what is left, and what the readers of
 every kind share (an amount with its unit, a position's profit as a threshold, a share of the volume).
 
 Each reader consumes what it reads (blanked, like the scan), so whatever is left is checked by
@@ -20,9 +21,11 @@ from nlu import patterns as P
 from nlu import rule_words as W
 from nlu.command import RuleNeed
 from nlu.lexicon import Lexicon
-from nlu.normalize import cn_to_number
+from nlu.normalize import BLANK, cn_to_number
+from nlu.regex import compile_ as _re
 
 Action = BreakEven | Trailing | StagedTakeProfit | EquityGuard | ProfitLock
+Answers = Mapping[RuleNeed, str]  # the chat's answers to the questions asked so far, as typed or pressed
 T = TypeVar("T")
 _PUNCT = re.compile(r"[\s§,.!:;~，。！：；、…]+")
 _WORD = re.compile(r"[a-z]+")
@@ -163,3 +166,80 @@ def share_of(word: str | None, rest: float) -> float | None:
         return 0.75
     count, _, part = word.partition(" ")
     return _EN_COUNTS[count] / _EN_PARTS[part.rstrip("s")] if part.rstrip("s") in _EN_PARTS else None
+
+
+# Chinese numerals before a unit: 三十点 30点, 两倍ATR 2倍ATR, 三根K线 3根K线, 第三条规则 第3条规则.
+# 一点 alone is "a little", never one point.
+_CN_FIGURE = _re(
+    r"(?<![零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]+)(?=\s*(?:个)?\s*(?:点|倍|根|条|美元|美金|刀|块|元))"
+)
+
+
+def start(norm: str, words: Lexicon, answers: Answers) -> Reading:
+    """The reading with the symbols blanked (§), numerals before a unit as digits, ticket and EA read."""
+    r = Reading(text=norm, bands=dict(words.bands), answers=answers, words=words)
+    for canonical, begin, end in words.symbols_in(norm):
+        r.symbols.add(canonical)
+        r.text = r.text[:begin] + BLANK * (end - begin) + r.text[end:]
+    r.text = with_digits(r.text)
+    _identifiers(r)
+    return r
+
+
+def with_digits(text: str) -> str:
+    """Chinese numerals before a unit as digits: 三十点 30点, 两倍ATR 2倍ATR (一点 stays "a little")."""
+    return _CN_FIGURE.sub(_digits, text) if _CN_FIGURE.search(text) else text
+
+
+def _digits(match: re.Match[str]) -> str:
+    text = match.group(1)
+    if text == "一" and match.string[match.end() :].lstrip().startswith("点"):
+        return text
+    value = cn_to_number(text)
+    return text if value is None else f"{value:g}"
+
+
+def _identifiers(r: Reading) -> None:
+    """A ticket (#123, 单号123) and an EA (EA 20250101, magic 7); two of them, or one longer than 18 digits
+    (no MT5 ticket or magic is), make the reading bad."""
+    if P.TICKET_ANY.search(r.text):
+        r.ticket = _identifier(r, r.take(P.TICKET))
+    if P.MAGIC_ANY.search(r.text):
+        r.magic = _identifier(r, r.take(P.MAGIC))
+
+
+def _identifier(r: Reading, matches: list[re.Match[str]]) -> int | None:
+    said = {m.group(1) for m in matches}
+    if len(said) > 1 or any(len(digits) > 18 for digits in said):
+        r.bad = True
+        return None
+    return int(said.pop()) if said else None
+
+
+def read_side(r: Reading) -> None:
+    """多单, 空单, longs, "my gold shorts": the side of the positions; both sides at once are bad."""
+    sides = set()
+    if P.SIDE_NOUN.any.search(r.text):
+        for pattern, side in P.SIDE_NOUN.rows:
+            if r.take(pattern):
+                sides.add(side)
+    r.bad = r.bad or len(sides) > 1
+    r.side = sides.pop() if len(sides) == 1 else None
+
+
+def read_whole(r: Reading) -> None:
+    """ "所有持仓", "everything": the whole account, said; then the words for positions themselves."""
+    if r.take(W.WHOLE):
+        r.whole = True
+    r.take(W.POSITION_NOUN)
+
+
+def rest_is_filler(r: Reading) -> bool:
+    """What no reader took is filler only: never a safety cue, a digit or an unread word."""
+    r.take(W.SETTING)
+    rest = r.text
+    if C.UNSAFE.search(rest) or (C.PAST_LE.search(rest) and not C.IMPERATIVE.search(rest)):
+        return False
+    if C.SEQUENCE.search(rest) or P.ANY_VERB.search(rest):
+        return False  # a second action ("黄金保本然后平仓白银")
+    return settled(rest)

@@ -3,34 +3,32 @@
 `read` runs before the trading parser, on a message that mentions a rule at all (`rule_words.ANY`; most
 messages do not and cost that one check). It answers `None` when the message is no rule after all (then
 the trading parser reads it as before), or a command: `rule_set` with the exact `RuleSpec`, `rule_set`
-with the `needs` the chat asks (a figure or the scope not said), `rule_list`, `rule_remove`, or
-`unknown`. The safety rules are the trading parser's: whatever is left once the rule's words, figures
-and scope are read must be plain filler, with no question, negation, past, condition, deferral, someone
-else's words, and no digit or word nobody read. A condition is part of a rule only as its measurable
-trigger ("盈利30点后", "到3700就", "after 30 points"), which the figure readers consume.
+with the `rule_needs` the chat asks (a figure or the scope not said), `rule_list`, `rule_remove`
+(`rule_lists.py`), or `unknown`. The safety rules are the trading parser's: whatever is left once the
+rule's words, figures and scope are read must be plain filler, with no question, negation, past,
+condition, deferral, someone else's words, and no digit or word nobody read. A condition is part of a
+rule only as its measurable trigger ("盈利30点后", "到3700就", "after 30 points"), which the figure readers
+consume.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from mt5bridge.common.rulespec import RuleSpec, Scope
 from mt5bridge.common.vocab import RuleKind, Selector
 from nlu import cues as C
-from nlu import patterns as P
 from nlu import rule_closes as CL
+from nlu import rule_lists as L
 from nlu import rule_reading as K
 from nlu import rule_stops as ST
 from nlu import rule_words as W
 from nlu.command import UNKNOWN, Command, Intent, RuleNeed
 from nlu.lexicon import Lexicon
-from nlu.normalize import BLANK, cn_to_number
-from nlu.regex import compile_ as _re
 
-Answers = Mapping[RuleNeed, str]  # the chat's answers to the questions asked so far, as typed or pressed
+Answers = K.Answers
 
 _READERS: dict[RuleKind, Callable[[K.Reading], K.Action | None]] = {
     RuleKind.BREAK_EVEN: ST.break_even,
@@ -45,30 +43,6 @@ _NEEDS_ORDER = (
     RuleNeed.SCOPE, RuleNeed.DISTANCE, RuleNeed.STAGES, RuleNeed.LIMIT, RuleNeed.REFERENCE,
     RuleNeed.LOCK_START, RuleNeed.GIVE_BACK,
 )  # fmt: skip
-
-# Chinese numerals before a unit: 三十点 30点, 两倍ATR 2倍ATR, 三根K线 3根K线, 第三条规则 第3条规则.
-# 一点 alone is "a little", never one point.
-_CN_FIGURE = _re(
-    r"(?<![零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]+)(?=\s*(?:个)?\s*(?:点|倍|根|条|美元|美金|刀|块|元))"
-)
-_KIND_NOUN = (
-    r"保本|移动止损|跟踪止损|追踪止损|分批止盈|分批平仓|净值保护|回撤保护|亏损保护|锁利|利润保护|利润锁定"
-    r"|\bbreak[- ]?even\b|\bb/e\b|\btrailing(?: stop)?\b|\btrail\b|\bpartial (?:take[- ]?profits?|tps?)\b"
-    r"|\bequity (?:guard|protection)\b|\bdrawdown (?:guard|protection)\b|\bprofit lock\b"
-)
-_REMOVE_KIND = _re(
-    r"^[\s,，]*(?:请|帮我|把|将|please\s+)?\s*(?:"
-    + W.REMOVE_VERB.pattern
-    + r")\s*(?:掉|了)?\s*(?:\b(?:the|my)\s+)?"
-    r"(?:[§\s]*(?:的)?\s*(?:多单|空单|longs|shorts)?\s*(?:的)?\s*)(?P<k1>" + _KIND_NOUN + r")"
-    r"|(?P<k2>"
-    + _KIND_NOUN
-    + r")\s*(?:规则)?\s*(?:"
-    + W.REMOVE_VERB.pattern
-    + r")\s*(?:掉|了|吧)?[\s.!。！]*$"
-)
-_KIND_NOUN_RE = _re(_KIND_NOUN)
-_STOP_TRAILING = _re(r"\bstop (?:the |my )?trail")
 
 
 def mentions_rule(norm: str) -> bool:
@@ -87,70 +61,19 @@ def read(norm: str, words: Lexicon, answers: Answers | None = None) -> Command |
     """The rule command `norm` (normalised, after its slash) asks for; None when it is no rule at all."""
     if not _may_be_rule(norm):
         return None
-    r = _start(norm, words, answers or {})
+    r = K.start(norm, words, answers or {})
     if C.NOT_NOW.search(norm):
         r.bad = True  # "... at the close", "明天": a time is never part of a rule, whichever words it shares
     if W.RULE_WORD.search(r.text):
-        return _about_rules(r)
-    if _REMOVE_KIND.search(r.text) or _STOP_TRAILING.search(r.text):
-        return _remove_by_kind(r)
+        return L.about_rules(r)
+    if L.removes_by_kind(r.text):
+        return L.remove_by_kind(r)
     kinds = _kinds(r)
     if not kinds:
         return None
     if len(kinds) > 1 or r.bad:
         return UNKNOWN  # two rules in one message ("保本并移动止损20点"), or a ticket said twice
     return _set(r, kinds.pop())
-
-
-def _start(norm: str, words: Lexicon, answers: Answers) -> K.Reading:
-    """The reading with the symbols blanked (§), numerals before a unit as digits, ticket and EA read."""
-    r = K.Reading(text=norm, bands=dict(words.bands), answers=answers, words=words)
-    for canonical, start, end in words.symbols_in(norm):
-        r.symbols.add(canonical)
-        r.text = r.text[:start] + BLANK * (end - start) + r.text[end:]
-    r.text = with_digits(r.text)
-    _identifiers(r)
-    return r
-
-
-def with_digits(text: str) -> str:
-    """Chinese numerals before a unit as digits: 三十点 30点, 两倍ATR 2倍ATR (一点 stays "a little")."""
-    return _CN_FIGURE.sub(_digits, text) if _CN_FIGURE.search(text) else text
-
-
-def _digits(match: re.Match[str]) -> str:
-    text = match.group(1)
-    if text == "一" and match.string[match.end() :].lstrip().startswith("点"):
-        return text
-    value = cn_to_number(text)
-    return text if value is None else f"{value:g}"
-
-
-def _identifiers(r: K.Reading) -> None:
-    """A ticket (#123, 单号123) and an EA (EA 20250101, magic 7); two of them, or one longer than 18 digits
-    (no MT5 ticket or magic is), make the reading bad."""
-    if P.TICKET_ANY.search(r.text):
-        r.ticket = _identifier(r, r.take(P.TICKET))
-    if P.MAGIC_ANY.search(r.text):
-        r.magic = _identifier(r, r.take(P.MAGIC))
-
-
-def _identifier(r: K.Reading, matches: list[re.Match[str]]) -> int | None:
-    said = {m.group(1) for m in matches}
-    if len(said) > 1 or any(len(digits) > 18 for digits in said):
-        r.bad = True
-        return None
-    return int(said.pop()) if said else None
-
-
-def _side(r: K.Reading) -> None:
-    sides = set()
-    if P.SIDE_NOUN.any.search(r.text):
-        for pattern, side in P.SIDE_NOUN.rows:
-            if r.take(pattern):
-                sides.add(side)
-    r.bad = r.bad or len(sides) > 1
-    r.side = sides.pop() if len(sides) == 1 else None
 
 
 def _kinds(r: K.Reading) -> set[RuleKind]:
@@ -204,15 +127,15 @@ def _staged(r: K.Reading) -> bool:
 
 
 def _set(r: K.Reading, kind: RuleKind) -> Command:
-    _side(r)
+    K.read_side(r)
     if kind in _ON_POSITIONS and not _named(r):
         _answered_scope(r)  # before the figures: a stage's price must fit the symbol answered
     try:
         action = _READERS[kind](r)
     except (ValidationError, ValueError):
         return UNKNOWN  # e.g. stages closing more than the whole position
-    _whole(r)
-    if not _settled(r):
+    K.read_whole(r)
+    if not K.rest_is_filler(r):
         return UNKNOWN
     try:  # the model has the last word on every figure (a ticket beyond 64 bits, stages over the whole)
         scope = _scope(r, kind)
@@ -228,13 +151,6 @@ def _set(r: K.Reading, kind: RuleKind) -> Command:
 
 def _named(r: K.Reading) -> bool:
     return bool(r.symbols) or r.ticket is not None or r.magic is not None or r.side is not None
-
-
-def _whole(r: K.Reading) -> None:
-    """ "所有持仓", "everything": the whole account, said; then the words for positions themselves."""
-    if r.take(W.WHOLE):
-        r.whole = True
-    r.take(W.POSITION_NOUN)
 
 
 def _scope(r: K.Reading, kind: RuleKind) -> Scope | None:
@@ -253,9 +169,9 @@ def _answered_scope(r: K.Reading) -> None:
     text = r.answers.get(RuleNeed.SCOPE)
     if text is None or r.words is None:
         return
-    answer = _start(text, r.words, {})
-    _side(answer)
-    _whole(answer)
+    answer = K.start(text, r.words, {})
+    K.read_side(answer)
+    K.read_whole(answer)
     if answer.bad or len(answer.symbols) > 1 or not K.settled(answer.text):
         return
     if not (_named(answer) or answer.whole):
@@ -282,71 +198,4 @@ def _asking(r: K.Reading, needs: tuple[RuleNeed, ...]) -> Command:
         magic=r.magic,
         selector=Selector.ALL if r.whole else None,
         rule_needs=needs,
-    )
-
-
-def _settled(r: K.Reading) -> bool:
-    """What no reader took is filler only: never a safety cue, a digit or an unread word."""
-    r.take(W.SETTING)
-    rest = r.text
-    if C.UNSAFE.search(rest) or (C.PAST_LE.search(rest) and not C.IMPERATIVE.search(rest)):
-        return False
-    if C.SEQUENCE.search(rest) or P.ANY_VERB.search(rest):
-        return False  # a second action ("黄金保本然后平仓白银")
-    return K.settled(rest)
-
-
-def _about_rules(r: K.Reading) -> Command:
-    """ "规则", "/rules", "list rules" (a list); "删除规则3", "remove rule #3" (a removal); else unknown."""
-    rule_id = r.one(W.RULE_ID)
-    removing = r.take(W.REMOVE_VERB)
-    if rule_id is not None:
-        value = int(rule_id.group("id") or rule_id.group("nth") or rule_id.group("num"))
-        if not removing or r.bad or value <= 0 or r.symbols or r.ticket or r.magic is not None:
-            return UNKNOWN  # "规则3" alone, "规则3在黄金上": nothing we read
-        r.take(W.RULE_WORD)
-        return Command(intent=Intent.RULE_REMOVE, rule_id=value) if _settled(r) else UNKNOWN
-    if not removing:
-        return _listing(r)
-    everything = bool(r.take(W.ALL_RULES))
-    r.take(W.RULE_WORD)
-    if r.bad or not _settled(r):
-        return UNKNOWN
-    if everything:
-        return Command(intent=Intent.RULE_REMOVE, selector=Selector.ALL)
-    return _which_rule(r)
-
-
-def _listing(r: K.Reading) -> Command:
-    if r.bad or r.ticket is not None or r.magic is not None or len(r.symbols) > 1:
-        return UNKNOWN
-    if not W.LIST.search(r.text):
-        return UNKNOWN  # "规则怎么设", "不要规则": about rules, but nothing we read
-    return Command(intent=Intent.RULE_LIST, symbol=r.symbol())
-
-
-def _remove_by_kind(r: K.Reading) -> Command:
-    """ "取消黄金保本", "stop trailing gold": which rule is asked, among those of the positions named."""
-    r.take(_REMOVE_KIND)
-    r.take(_STOP_TRAILING)
-    r.take(_KIND_NOUN_RE)
-    r.take(W.REMOVE_VERB)
-    _side(r)
-    _whole(r)
-    if r.bad or not _settled(r):
-        return UNKNOWN
-    return _which_rule(r)
-
-
-def _which_rule(r: K.Reading) -> Command:
-    """A removal that names no rule: the chat lists the rules (of the positions named) to pick one."""
-    if len(r.symbols) > 1:
-        return UNKNOWN
-    return Command(
-        intent=Intent.RULE_REMOVE,
-        symbol=r.symbol(),
-        side=r.side,
-        ticket=r.ticket,
-        magic=r.magic,
-        rule_needs=(RuleNeed.RULE,),
     )
