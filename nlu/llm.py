@@ -22,10 +22,19 @@ from pydantic import ValidationError
 from nlu.accounts import Accounts, attach
 from nlu.command import ALL_ACCOUNTS, PARSER_ONLY, UNKNOWN, Command, Intent, Need
 from nlu.lexicon import Bands, lexicon
+from nlu.llm_rules import checked as checked_rule
 from nlu.llm_tools import AccountTools, run_tool, tool_specs
 from nlu.needs import with_needs
 from nlu.normalize import normalize
-from nlu.parser import has_number_finding, has_safety_cue, has_trading_verb, parse, read_account
+from nlu.parser import (
+    has_number_finding,
+    has_rule_cue,
+    has_rule_word,
+    has_safety_cue,
+    has_trading_verb,
+    parse,
+    read_account,
+)
 from nlu.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -38,7 +47,10 @@ PARSE_PROMPT = (
     "You turn one trading chat message (Chinese or English) into a command by calling submit_command. "
     "Use null for anything the message does not say; never guess a side, symbol, volume or ticket. "
     "Questions, negations, past events and hypotheticals are intent 'unknown'. "
-    "Symbols are canonical MT5 names such as XAUUSD, EURUSD, USOIL, NAS100."
+    "Symbols are canonical MT5 names such as XAUUSD, EURUSD, USOIL, NAS100. "
+    "A standing instruction to manage positions (break-even, trailing stop, staged take-profit, equity "
+    "protection, profit lock) is intent 'rule_set' with the rule exactly as said; 'rule_list' lists the "
+    "rules, 'rule_remove' removes the one numbered rule_id."
 )
 ANSWER_PROMPT = (
     "You answer questions about the user's MetaTrader 5 account using only the read-only tools. "
@@ -47,7 +59,8 @@ ANSWER_PROMPT = (
 
 
 def _command_schema(accounts: Sequence[str] = ()) -> dict[str, Any]:
-    """The Command's JSON schema without what only the offline parser sets: `problem`, `needs`, `number`.
+    """The Command's JSON schema without what only the offline parser sets: `problem`, `needs`, `number`,
+    `rule_needs`.
 
     `account` is offered only with configured `accounts` (their names and ALL_ACCOUNTS, nothing else);
     switching accounts (`use_account`) is the offline parser's alone.
@@ -56,7 +69,7 @@ def _command_schema(accounts: Sequence[str] = ()) -> dict[str, Any]:
     for name in PARSER_ONLY:
         schema["properties"].pop(name, None)
     defs = schema.get("$defs", {})
-    for name in ("Problem", "ProblemCode", "Need"):
+    for name in ("Problem", "ProblemCode", "Need", "RuleNeed"):
         defs.pop(name, None)
     if "Intent" in defs:
         defs["Intent"]["enum"] = [i for i in defs["Intent"]["enum"] if i != Intent.USE_ACCOUNT]
@@ -155,6 +168,8 @@ class LLMParser:
             return offline  # a switch, an account not configured, a name not placed: never a second opinion
         if has_safety_cue(text) and has_trading_verb(text, self._aliases):
             return offline  # a trade the offline parser refused on purpose: no second opinion
+        if has_rule_word(text) and has_rule_cue(text):
+            return offline  # "不要保本", "should I trail gold?": never a rule, asked or not
 
         try:
             arguments = await self._ask_command(text)
@@ -177,7 +192,11 @@ class LLMParser:
             return offline  # a signed number, a range or an unclear separator is never read by the LLM
         if candidate.is_trading and has_safety_cue(text):
             return offline  # a question, negation, past or hypothetical never becomes a trade
+        if candidate.changes_rules and has_rule_cue(text):
+            return offline  # nor a rule (a rule's own trigger words are the offline reader's to take)
         checked = self._canonical(text, candidate)
+        if checked is not None:
+            checked = self._rule(text, checked)
         if checked is not None:
             checked = self._on_account(text, checked)
         if checked is None or not _numbers_ok(text, checked):
@@ -198,6 +217,22 @@ class LLMParser:
         if mentioned and symbol not in mentioned:
             return None
         return candidate.model_copy(update={"symbol": symbol})
+
+    def _rule(self, text: str, candidate: Command) -> Command | None:
+        """A rule command's rule checked against the message (`nlu.llm_rules`); a rule on any other
+        intent, a rule_set without one, or a rule_id that was not said: None."""
+        if candidate.intent is not Intent.RULE_SET:
+            if candidate.rule is not None or (
+                candidate.rule_id is not None and candidate.intent is not Intent.RULE_REMOVE
+            ):
+                return None
+            return candidate
+        if candidate.rule is None or any(
+            v is not None for v in (candidate.symbol, candidate.side, candidate.ticket, candidate.magic)
+        ):
+            return None  # a rule's positions are its scope; the command's fields are for questions
+        rule = checked_rule(text, candidate.rule, lexicon(self._aliases))
+        return None if rule is None else candidate.model_copy(update={"rule": rule})
 
     def _on_account(self, text: str, candidate: Command) -> Command | None:
         """The candidate on the account the message names (read offline); None if it says another.
@@ -274,8 +309,17 @@ class LLMParser:
 
 
 def _carries_number(candidate: Command) -> bool:
-    numbers = (candidate.volume, candidate.price, candidate.sl, candidate.tp, candidate.ticket)
-    return candidate.is_trading or candidate.magic is not None or any(n is not None for n in numbers)
+    numbers = (
+        candidate.volume,
+        candidate.price,
+        candidate.sl,
+        candidate.tp,
+        candidate.ticket,
+        candidate.rule_id,
+    )
+    if candidate.is_trading or candidate.changes_rules or candidate.rule is not None:
+        return True
+    return candidate.magic is not None or any(n is not None for n in numbers)
 
 
 def _numbers_ok(text: str, candidate: Command) -> bool:
@@ -288,6 +332,7 @@ def _numbers_ok(text: str, candidate: Command) -> bool:
         candidate.tp,
         candidate.ticket,
         candidate.magic,
+        candidate.rule_id,
     ):
         if value is None or (value == 0 and candidate.intent is Intent.MODIFY):
             continue
