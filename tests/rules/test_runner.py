@@ -340,3 +340,25 @@ async def test_a_round_evaluates_only_the_rules_whose_inputs_moved(desk: Desk) -
     desk.trading.set_read_only(False)
     assert (await desk.round()).evaluated == 3  # back from read-only: evaluated though nothing moved since
     assert (await desk.position(euro)).sl == 1.16002
+
+
+async def test_the_loop_outlives_a_terminal_outage(desk: Desk) -> None:
+    poller = TickPoller(desk.client, desk.bus, interval=0.01)
+    poller.start()
+    ticket = await desk.buy(0.10)
+    await desk.add(Trailing(distance_points=50), Scope(ticket=ticket))
+    await desk.runner.stop()
+    desk.sim.disconnect()  # every call fails: the first rounds are skipped
+    await desk.runner.start()
+    try:
+        await asyncio.sleep(0.1)
+        desk.sim.reconnect()
+        assert await desk.client.connect()  # the heartbeat's reconnection, in the service
+        desk.sim.set_price(GOLD, 3601.00)
+        for _ in range(300):
+            if (await desk.position(ticket)).sl:
+                break
+            await asyncio.sleep(0.01)
+        assert (await desk.position(ticket)).sl == 3600.50
+    finally:
+        await poller.stop()

@@ -137,6 +137,7 @@ class RuleRunner:
         self._kick.set()
 
     async def _run(self) -> None:
+        failing = False
         while not self._stopping:
             try:
                 await self._next()
@@ -147,8 +148,17 @@ class RuleRunner:
             try:
                 await self.round()
             except Exception as exc:  # the terminal or the database is down: the next round tries again
-                log.warning("rules: round skipped: %s", exc, exc_info=not _expected(exc))
+                # Once per outage (the heartbeat reports the terminal's), with a traceback if unexpected.
+                level = logging.DEBUG if failing else logging.WARNING
+                log.log(level, "rules: rounds skipped until this passes: %s", exc,
+                        exc_info=not _expected(exc))  # fmt: skip
+                failing = True
                 await asyncio.sleep(1.0)
+                self._kick.set()  # and try again: until a round passes, no tick may come to wake it
+            else:
+                if failing:
+                    log.warning("rules: rounds run again")
+                failing = False
 
     async def _next(self) -> None:
         """Until a tick, an event, `changed()` or the idle timeout (or a back-off ending)."""
