@@ -260,7 +260,9 @@ async def _rule_runner(app: web.Application) -> AsyncIterator[None]:
     source = app[RULES].source
     runner = RuleRunner(app[TRADING], app[BUS], RuleRepository(db.rules), source, marks=db.settings)
     await runner.start()
+    unlisten = app[RULES].listen(runner.changed)  # a confirmed or removed rule runs (or stops) at once
     yield
+    unlisten()
     await runner.stop()
 
 

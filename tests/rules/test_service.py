@@ -295,6 +295,23 @@ async def test_remove_and_resume(core: Core, rules: RuleService) -> None:
     ]  # fmt: skip
 
 
+async def test_listeners_hear_each_change_and_no_refusal(core: Core, rules: RuleService) -> None:
+    heard: list[str] = []
+    stop = rules.listen(lambda: heard.append("changed"))
+    rule = await rules.create(_spec(Trailing(distance_points=100)), ACTOR)
+    assert heard == ["changed"]
+    with pytest.raises(RuleNotPaused):
+        await rules.resume(rule.id, ADMIN)  # refused: nothing changed, nothing heard
+    with pytest.raises(Forbidden):
+        await rules.create(_spec(Trailing(distance_points=100)), VIEWER)
+    assert heard == ["changed"]
+    await rules.remove(rule.id, ACTOR)
+    assert heard == ["changed", "changed"]
+    stop()
+    await rules.create(_spec(Trailing(distance_points=50)), ACTOR)
+    assert heard == ["changed", "changed"]
+
+
 async def test_a_changed_preview_is_refused_and_nothing_created(core: Core, rules: RuleService) -> None:
     await _open(core, BUY, 0.1)
     spec = _spec(BreakEven(trigger=Trigger(value=100)), symbol="XAUUSD")

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from pydantic import JsonValue
@@ -116,6 +116,17 @@ class RuleService:
         self._source = source
         # Its own versions: a resume saved here makes the runner's next save stale, never silently undone.
         self._repo = RuleRepository(db.rules)
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, changed: Callable[[], None]) -> Callable[[], None]:
+        """Call `changed()` after every rule created, removed or resumed here (the runner reloads at once
+        instead of at its next periodic reload); returns the function that stops it."""
+        self._listeners.append(changed)
+        return lambda: self._listeners.remove(changed)
+
+    def _changed(self) -> None:
+        for changed in list(self._listeners):
+            changed()
 
     @property
     def source(self) -> SnapshotSource:
@@ -225,6 +236,7 @@ class RuleService:
         entry = _entry(actor, CREATE, {**command, "rule_id": created.id}, rid, started=started, result=result,
                        preview=fresh.model_dump(mode="json"), tickets=tickets)  # fmt: skip
         await self._db.requests.complete(rid, result, audit=entry)
+        self._changed()
         return created
 
     async def _answer(self, state: ClaimState, result: dict[str, JsonValue] | None, rid: str) -> Rule:
@@ -254,6 +266,7 @@ class RuleService:
             raise
         await self._audit(actor, REMOVE, command, rid, started=started,
                           result={"rule_id": rule_id, "state": removed.state.value})  # fmt: skip
+        self._changed()
         return removed
 
     async def resume(self, rule_id: int, actor: Actor) -> Rule:
@@ -271,6 +284,7 @@ class RuleService:
             raise
         await self._audit(actor, RESUME, command, rid, started=started,
                           result={"rule_id": rule_id, "state": resumed.state.value})  # fmt: skip
+        self._changed()
         return resumed
 
     async def _resume(self, rule_id: int) -> Rule:
