@@ -216,6 +216,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     core = ChatCore(
         app.get(TRADING), app[DATABASE], settings, llm=llm, reports=app.get(REPORTS),
         watchdog=app.get(WATCHDOG), accounts=directory, report_sources=app.get(REPORT_SOURCES),
+        rules=app.get(RULES),
     )  # fmt: skip
     notifier = core.notifier()
     app[CHAT_CORE], app[NOTIFIER] = core, notifier

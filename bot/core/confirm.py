@@ -18,6 +18,8 @@ from bot.messages import Reply
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
 from mt5bridge.trading.models import CancelRequest, CloseRequest, ModifyRequest, OpenRequest, Preview
+from mt5bridge.trading.rules.models import Rule
+from mt5bridge.trading.rules.preview import RulePreview
 from nlu import Command
 
 TradeRequest = OpenRequest | CloseRequest | ModifyRequest | CancelRequest
@@ -68,6 +70,16 @@ class AccountPart:
     request_id: str = ""  # derived from the first confirmation's id: one per account, stable on retries
 
 
+@dataclass(frozen=True)
+class RuleOffer:
+    """A rule change offered for confirmation (rules.py): a rule to create as previewed, or rules to
+    remove (every rule: confirmed twice, `Confirmation.stage`)."""
+
+    preview: RulePreview | None = None  # create this rule; `expected` at the tap
+    remove: tuple[Rule, ...] = ()  # remove these rules
+    every: bool = False  # the removal of every rule ("删除所有规则")
+
+
 @dataclass
 class Confirmation:
     id: str
@@ -84,6 +96,7 @@ class Confirmation:
     admin: AdminAction | None = None  # set: an admin action (terminal_admin.py), not a trade or query
     parts: list[AccountPart] | None = None  # set: a trade on all accounts (trade_all.py)
     stage: int = 1  # a trade on all accounts is confirmed twice: 1 the previews, 2 the list of accounts
+    rule: RuleOffer | None = None  # set: a rule to create or remove (rules.py), not a trade or query
 
 
 @dataclass
@@ -106,6 +119,7 @@ class ConfirmationBook:
         admin: AdminAction | None = None,
         parts: list[AccountPart] | None = None,
         stage: int = 1,
+        rule: RuleOffer | None = None,
     ) -> Confirmation:
         expires = self.clock() + self.ttl
         conf = Confirmation(
@@ -120,6 +134,7 @@ class ConfirmationBook:
             admin=admin,
             parts=parts,
             stage=stage,
+            rule=rule,
         )
         self._items[conf.id] = conf
         return conf

@@ -18,12 +18,23 @@ from bot.core.reports import SuggestionBook
 from bot.messages import Reply
 from bot.settings import Settings
 from mt5bridge.common.errors import ErrorKind, MT5BotError
-from mt5bridge.trading.port import TradingPort
+from mt5bridge.trading.port import RulePort, TradingPort
 from mt5bridge.trading.service import TradingService
 from nlu import Command
 from nlu.llm import LLMParser
 from reports.remote import ReportSource
 from storage.database import Database
+
+
+class RulesUnavailable(MT5BotError):
+    """An account whose rules this service cannot reach (a bridge's rules are not relayed yet)."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "rules_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("this account's rules cannot be reached from this service")
+
 
 # One table: the errors.j2 macro that tells the user about each kind of error (its code picks the words).
 TEMPLATE_OF_KIND: dict[ErrorKind, str] = {
@@ -65,6 +76,13 @@ class Deps:
     def port(self, cmd: Command | None) -> TradingPort:
         """The trading port of the account `cmd` acts on (the default one for no command)."""
         return self.trading if cmd is None else self.accounts.entry(cmd).port
+
+    def rules(self, cmd: Command | None) -> RulePort:
+        """The rules of the account `cmd` acts on; `RulesUnavailable` when none are reachable."""
+        entry = self.accounts.directory.default if cmd is None else self.accounts.entry(cmd)
+        if entry.rules is None:
+            raise RulesUnavailable()
+        return entry.rules
 
     def reports_of(self, cmd: Command | None) -> ReportSource:
         """The reports of the account `cmd` acts on."""

@@ -31,6 +31,7 @@ from bot.core.menu import MenuBook
 from bot.core.notify import Notifier
 from bot.core.render import Renderer
 from bot.core.reports import suggestion_book, suggestion_command
+from bot.core.rules import RULE_INTENTS, RULE_QUESTIONS, RuleFlow
 from bot.core.step import Note, Step
 from bot.core.trade import TradeFlow, denied_role
 from bot.core.trade_all import AllAccountsTrade
@@ -41,6 +42,7 @@ from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
 from mt5bridge.remote.directory import ALL, AccountDirectory, AccountEntry
 from mt5bridge.terminal.watchdog import TerminalWatchdog
+from mt5bridge.trading.port import RulePort
 from mt5bridge.trading.service import TradingService
 from nlu import Command, Intent, ProblemCode, parse
 from nlu.llm import LLMParser, needs_llm
@@ -68,12 +70,16 @@ class ChatCore:
         renderer: Renderer | None = None,
         reports: ReportSource | None = None,
         watchdog: TerminalWatchdog | None = None,
+        rules: RulePort | None = None,
     ) -> None:
         ttl = float(settings.chat.confirm_ttl_sec)
         if accounts is None:  # one account: this service's own terminal
             if trading is None:
                 raise ValueError("a chat core needs its own trading core or a directory of accounts")
-            accounts = AccountDirectory([AccountEntry(LOCAL, None, trading)])
+            accounts = AccountDirectory([AccountEntry(LOCAL, None, trading, rules=rules)])
+        for entry in accounts:  # the own terminal's rules (a front's bridges bring their own, if any)
+            if entry.remote is None and entry.rules is None:
+                entry.rules = rules
         sources = dict(report_sources or {})
         if reports is None:
             default = sources.get(accounts.default.name)
@@ -98,6 +104,7 @@ class ChatCore:
         self.trades = TradeFlow(self.deps)
         self.all_trades = AllAccountsTrade(self.deps, self.trades)
         self.commands = Commands(self.deps, watchdog)
+        self.rules = RuleFlow(self.deps, self.trades.symbols_ok)
         self.accounts = AccountFlows(self.deps, self.commands)
         self._aliases = {k: list(v) for k, v in settings.nlu.aliases.items()}
         self._bands = dict(settings.nlu.price_bands)
@@ -173,7 +180,8 @@ class ChatCore:
         text = msg.text or ""
         question = self.deps.dialogs.open_for(p.owner)
         if question is not None:  # a typed answer to an open question
-            answered = await self.trades.typed(p, question, text)
+            typed = self.rules.typed if question.kind in RULE_QUESTIONS else self.trades.typed
+            answered = await typed(p, question, text)
             if answered is not None:
                 return answered
         slash = parse_slash(text)
@@ -201,6 +209,8 @@ class ChatCore:
             cmd = self.deps.accounts.resolve(p, cmd)
         except AccountNotYours as refused:
             return self.accounts.refused(p, refused, cmd)
+        if cmd.intent in RULE_INTENTS:  # rules.py: previewed and confirmed like a trade
+            return await self.rules.start(p, cmd, text)
         if cmd.is_trading:
             if cmd.account == ALL:
                 return await self.all_trades.start(p, cmd)
@@ -259,6 +269,9 @@ class ChatCore:
     # --- buttons ---------------------------------------------------------------------------------
     async def _press(self, p: Principal, press: Press) -> Step:
         if press.kind is PressKind.QUESTION:
+            asked = self.deps.dialogs.open_for(p.owner)
+            if asked is not None and asked.id == press.id and asked.kind in RULE_QUESTIONS:
+                return await self.rules.press(p, press)
             return await self.trades.press(p, press)
         if press.kind is PressKind.SUGGESTION:
             return await self._suggested(p, press.id)
@@ -293,7 +306,7 @@ class ChatCore:
 
     async def _go(self, p: Principal, conf: Confirmation, *, accept: bool) -> Step:
         p = Principal(p.platform, p.user_id, p.chat_id, p.entry, p.lang, p.confirm, conf.raw)
-        needed = Permission.QUERY if conf.request is None else Permission.TRADE
+        needed = Permission.QUERY if conf.request is None and conf.rule is None else Permission.TRADE
         if conf.admin is not None:
             needed = Permission.ADMIN
         if accept and not p.may(needed):  # the role may have changed since the preview (a config reload)
@@ -314,6 +327,8 @@ class ChatCore:
         try:
             if conf.admin is not None:  # /restart_terminal (terminal_admin.py)
                 return await self.commands.terminal.confirmed(p, conf)
+            if conf.rule is not None:  # a rule to create or remove (rules.py)
+                return await self.rules.confirmed(p, conf)
             if conf.request is None:  # a query under `confirm: always`
                 answered = await self._answer(p, conf.command)
                 reply = answered.replies[0].model_copy(update={"edit": True})

@@ -88,6 +88,8 @@ class QuestionKind(StrEnum):
     VOLUME_OR_PRICE = "volume_or_price"  # options: volume, price (the number is the command's `number`)
     SYMBOL = "symbol"  # options: symbol names (canonical)
     TICKET = "ticket"  # options: position (or pending order) tickets
+    RULE_NEED = "rule_need"  # a rule's `rule_needs[0]` (rules.py): options are answers, or none (typed)
+    RULE_PICK = "rule_pick"  # which rule: options `remove:<id>` / `resume:<id>` (rules.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +100,25 @@ class Question:
     command: Command
     raw: str
     options: tuple[str, ...]
+    text: str = ""  # RULE_NEED: the rule's message, read again with the answers (`nlu.complete_rule`)
+    answers: tuple[tuple[str, str], ...] = ()  # RULE_NEED: (need, answer) given so far, the asked one last
 
 
 class DialogBook(ExpiringBook[Owner, Question]):
     """Open questions, one per owner (a new question replaces the old one)."""
 
     def ask(
-        self, owner: Owner, kind: QuestionKind, command: Command, raw: str, options: tuple[str, ...]
+        self,
+        owner: Owner,
+        kind: QuestionKind,
+        command: Command,
+        raw: str,
+        options: tuple[str, ...],
+        *,
+        text: str = "",
+        answers: tuple[tuple[str, str], ...] = (),
     ) -> Question:
-        question = Question(new_id(), owner, kind, command, raw, options)
+        question = Question(new_id(), owner, kind, command, raw, options, text, answers)
         self.put(owner, question)
         return question
 

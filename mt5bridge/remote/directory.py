@@ -17,7 +17,7 @@ from mt5bridge.common.errors import ErrorKind, MT5BotError
 from mt5bridge.remote.client import RemoteTrading
 from mt5bridge.remote.feed import BridgeFeed, FeedState
 from mt5bridge.remote.status import BridgeState, BridgeStatus, probe
-from mt5bridge.trading.port import TradingPort
+from mt5bridge.trading.port import RulePort, TradingPort
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class AccountEntry:
     remote: RemoteTrading | None = None  # None: this service's own terminal
     status: BridgeStatus | None = None
     feed: BridgeFeed | None = None
+    rules: RulePort | None = None  # its trade-management rules; None: not reachable from here (yet)
 
     @property
     def shown(self) -> str:

@@ -1,4 +1,5 @@
-"""`TradingPort`: what the chat core and the front ask of one account, wherever its terminal runs.
+"""`TradingPort`: what the chat core and the front ask of one account, wherever its terminal runs;
+`RulePort`: the same for its trade-management rules (the local `RuleService`, docs/rules.md).
 
 The local `TradingService` implements it over its own terminal; `mt5bridge.remote.RemoteTrading`
 implements it over a bridge's REST API (docs/accounts.md). Both return the core's models and raise the
@@ -7,13 +8,18 @@ core's exceptions, so a caller never needs to know which one it holds.
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from mt5bridge.common.rulespec import RuleSpec
 from mt5bridge.terminal.models import Account, Deal, Order, Position, PositionSide, SymbolSpec, Tick
 from mt5bridge.trading.models import ActionResult, Actor, Preview, TradeRequestModel
 from mt5bridge.trading.periods import Period, Window
 from mt5bridge.trading.pnl import PnLReport
+from mt5bridge.trading.rules.models import Rule, RuleState
+from mt5bridge.trading.rules.preview import RulePreview
 
 
 @runtime_checkable
@@ -61,3 +67,28 @@ class TradingPort(Protocol):
         confirmation: str | None = None,
         expected: Preview | None = None,
     ) -> ActionResult: ...
+
+
+@runtime_checkable
+class RulePort(Protocol):
+    """One account's trade-management rules (`RuleService` implements it): the chat core previews,
+    creates, lists, removes and resumes them through this, as it trades through `TradingPort`."""
+
+    async def list(self, states: Iterable[RuleState | str] | None = None) -> builtins.list[Rule]: ...
+
+    async def get(self, rule_id: int) -> Rule: ...
+
+    async def preview(self, spec: RuleSpec, actor: Actor | None = None) -> RulePreview: ...
+
+    async def create(
+        self,
+        spec: RuleSpec,
+        actor: Actor,
+        expected: RulePreview | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> Rule: ...
+
+    async def remove(self, rule_id: int, actor: Actor) -> Rule: ...
+
+    async def resume(self, rule_id: int, actor: Actor) -> Rule: ...
