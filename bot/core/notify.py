@@ -8,12 +8,17 @@ never stops the others. Recipients: configured users with `subscribe: true` (a r
 
 On a front with several accounts (docs/accounts.md) each account's bus is consumed with its name:
 every notice is headed by its account, and goes only to the users that account is allowed to.
+
+A rule's stop move is told once: the rule's own line ("🔒 XAUUSD #123 SL → 3612.40 (保本)") replaces the
+trade watcher's `position_modified` for the same ticket and SL (TP and volume unchanged), whichever of the
+two comes first, as long as the other is still in its batch or came within RULE_STOP_MEMORY_SEC.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,7 +38,9 @@ from mt5bridge.trading.events.models import (
     AccountUpdate,
     Event,
     EventKind,
+    PositionModified,
     RuleAction,
+    RuleActionKind,
     TerminalDisconnected,
     TerminalReconnected,
 )
@@ -84,6 +91,7 @@ class _Account:
 
 
 RECIPIENTS_MAX_AGE = 2.0
+RULE_STOP_MEMORY_SEC = 60.0  # a rule's SL move hides the watcher's notice of it this long
 
 
 class Notifier:
@@ -117,6 +125,8 @@ class Notifier:
         self._tasks = TaskSet("notifier")
         # (users-table changes seen, when read, recipients) for trade events; see `_event_recipients`.
         self._event_users: tuple[int, float, list[UserEntry]] | None = None
+        # (account, ticket) -> (the SL a rule set, when): the watcher's notice of it is not repeated
+        self._rule_stops: dict[tuple[str | None, int], tuple[float, float]] = {}
 
     def register(
         self,
@@ -164,7 +174,7 @@ class Notifier:
     async def on_event(self, event: Event, *, account: str | None = None) -> None:
         """One bus event (of `account`, on a front): a notice for every subscribed recipient (batched)."""
         notice = self._notice(event, self._accounts[account])
-        if notice is None:
+        if notice is None or self._told_by_rule(notice, account):
             return
         for user in await self._event_recipients():
             if account is None or _may_see(user, account):
@@ -189,6 +199,28 @@ class Notifier:
         if event.kind in TRADE_KINDS:
             return event
         return None
+
+    def _told_by_rule(self, notice: Notice, account: str | None) -> bool:
+        """True for the watcher's notice of an SL a rule just moved (dropped); a rule's move removes the
+        watcher's notice of it still waiting in a batch."""
+        now = time.monotonic()
+        if isinstance(notice, RuleAction) and notice.action is RuleActionKind.SL_MOVED:
+            if notice.ticket is not None and notice.new_sl is not None:
+                self._rule_stops = {
+                    k: v for k, v in self._rule_stops.items() if now - v[1] < RULE_STOP_MEMORY_SEC
+                }
+                self._rule_stops[account, notice.ticket] = (notice.new_sl, now)
+                for batch in self._batches.values():
+                    batch.items = [
+                        i for i in batch.items if not _same_stop(i, account, notice.ticket, notice.new_sl)
+                    ]
+            return False
+        if not isinstance(notice, PositionModified):
+            return False
+        known = self._rule_stops.get((account, notice.ticket))
+        if known is None or now - known[1] >= RULE_STOP_MEMORY_SEC:
+            return False
+        return _same_stop((account, notice), account, notice.ticket, known[0])
 
     def _margin(self, event: AccountUpdate, account: _Account) -> MarginWarning | None:
         """Warn once when the level falls below the threshold; re-arm when it is back above."""
@@ -307,6 +339,20 @@ class Notifier:
             parts.append(rendered)
         # queued, never awaited here: one platform being down must not stop the others (or the next batch)
         self._senders[platform].post(user_id, joined(parts).reply(), merge=True)
+
+
+def _same_stop(item: tuple[str | None, Notice], account: str | None, ticket: int, sl: float) -> bool:
+    """The watcher's notice of exactly this SL change (nothing else changed with it)."""
+    name, notice = item
+    return (
+        name == account
+        and isinstance(notice, PositionModified)
+        and notice.ticket == ticket
+        and notice.new_sl is not None
+        and math.isclose(notice.new_sl, sl, rel_tol=1e-9, abs_tol=1e-9)
+        and notice.old_tp == notice.new_tp
+        and notice.old_volume == notice.new_volume
+    )
 
 
 def _may_see(user: UserEntry, account: str) -> bool:
