@@ -41,6 +41,7 @@ from bot.text import written_in
 from mt5bridge.common.errors import MT5BotError
 from mt5bridge.common.roles import Role
 from mt5bridge.remote.directory import ALL, AccountDirectory, AccountEntry
+from mt5bridge.remote.rules import RemoteRules
 from mt5bridge.terminal.watchdog import TerminalWatchdog
 from mt5bridge.trading.port import RulePort
 from mt5bridge.trading.service import TradingService
@@ -77,9 +78,9 @@ class ChatCore:
             if trading is None:
                 raise ValueError("a chat core needs its own trading core or a directory of accounts")
             accounts = AccountDirectory([AccountEntry(LOCAL, None, trading, rules=rules)])
-        for entry in accounts:  # the own terminal's rules (a front's bridges bring their own, if any)
-            if entry.remote is None and entry.rules is None:
-                entry.rules = rules
+        for entry in accounts:  # the own terminal's rules; a bridge's over its REST API
+            if entry.rules is None:
+                entry.rules = rules if entry.remote is None else RemoteRules(entry.remote)
         sources = dict(report_sources or {})
         if reports is None:
             default = sources.get(accounts.default.name)
