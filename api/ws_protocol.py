@@ -39,6 +39,7 @@ class Channel(StrEnum):
     ACCOUNT = "account"
     TRADES = "trades"
     POSITIONS = "positions"
+    RULES = "rules"
 
 
 class ServerChannel(StrEnum):
@@ -70,6 +71,7 @@ CHANNEL_KINDS: dict[Channel, frozenset[EventKind]] = {
     Channel.TRADES: TRADE_KINDS,
     Channel.POSITIONS: CLOSE_KINDS
     | {EventKind.POSITION_OPENED, EventKind.POSITION_REDUCED, EventKind.POSITION_MODIFIED},
+    Channel.RULES: frozenset({EventKind.RULE_ACTION}),
 }
 
 Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

@@ -1,6 +1,6 @@
 """`BridgeFeed`: one bridge's WebSocket events as the trading core's `Event` models, tagged with the account.
 
-One connection to `/api/v1/ws`, subscribed to `trades` and `account` (and `ticks` of given symbols). Each
+One connection to `/api/v1/ws`, subscribed to `trades`, `account` and `rules` (and `ticks` of given symbols). Each
 event arrives as its model's JSON (api/ws_protocol.py) and is parsed back with `TypeAdapter(Event)`;
 ticks are rebuilt as `TickEvent`. Every event goes to `on_event` as `AccountEvent(account, event)` and,
 when the front gives one, bare onto that account's own `EventBus` (the bus says whose it is).
@@ -85,7 +85,7 @@ class BridgeFeed:
     def __init__(
         self, settings: BridgeSettings, *, session: aiohttp.ClientSession | None = None,
         on_event: Callable[[AccountEvent], None] | None = None, bus: EventBus | None = None,
-        channels: Sequence[str] = ("trades", "account"), tick_symbols: Sequence[str] = (),
+        channels: Sequence[str] = ("trades", "account", "rules"), tick_symbols: Sequence[str] = (),
         on_status: Callable[[FeedStatus], None] | None = None, heartbeat: float = 15.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, rand: Callable[[], float] = random.random,
     ) -> None:  # fmt: skip
@@ -193,7 +193,7 @@ class BridgeFeed:
             await ws.send_json({"action": "pong"})
         elif channel == "error":
             log.warning("bridge %s: the feed refused a message: %s", self.settings.name, data)
-        elif channel in ("trades", "account", "ticks") and isinstance(data, dict):
+        elif channel in ("trades", "account", "rules", "ticks") and isinstance(data, dict):
             self._deliver(channel, data)
 
     def _deliver(self, channel: str, data: dict[str, Any]) -> None:

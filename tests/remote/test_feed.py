@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from api.keys import BUS
 from api.ws import set_ws_options
 from api.ws_hub import WsOptions
 from mt5bridge.remote import RemoteTrading
 from mt5bridge.remote.feed import AccountEvent, BridgeFeed, FeedState, backoff_delay
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.events import EventBus, EventKind
-from mt5bridge.trading.events.models import AccountUpdate, PositionOpened
+from mt5bridge.trading.events.models import AccountUpdate, PositionOpened, RuleAction, RuleActionKind
 from mt5bridge.trading.models import OpenRequest
 from tests.api.conftest import Api, start_api
 from tests.remote.conftest import ADMIN, settings_of, start_on_port
@@ -120,5 +122,25 @@ async def test_a_wrong_token_is_unauthorized_and_retried_at_the_cap(bridge: Api)
         await until(lambda: feed.status.state is FeedState.UNAUTHORIZED)
         assert "401" in (feed.status.last_error or "")
         assert feed.delays[0] > FAST["reconnect_max"] * (1 - FAST["reconnect_jitter"]) - 1e-9
+    finally:
+        await feed.stop()
+
+
+async def test_a_rules_action_on_the_bridge_reaches_the_front_for_its_notifier(bridge: Api) -> None:
+    """A rule running on a bridge tells its users through the front: the feed subscribes to the bridge's
+    `rules` channel and puts the `rule_action` event on the account's bus like a trade event."""
+    seen: list[AccountEvent] = []
+    bus = EventBus()
+    sub = bus.subscribe({EventKind.RULE_ACTION}, name="front-test")
+    feed = BridgeFeed(settings_of(bridge, name="acct-r"), on_event=seen.append, bus=bus)
+    feed.start()
+    try:
+        await until(lambda: any(isinstance(e.event, AccountUpdate) for e in seen))  # subscribed by now
+        moved = RuleAction(time=datetime.now(UTC), rule_id=7, action=RuleActionKind.SL_MOVED, reason="break_even",
+                           symbol="XAUUSD", ticket=1000001, old_sl=None, new_sl=3612.4)  # fmt: skip
+        bridge.app[BUS].publish(moved)
+        on_bus = await asyncio.wait_for(sub.get(), 5)
+        assert on_bus == moved
+        assert [e.account for e in seen if isinstance(e.event, RuleAction)] == ["acct-r"]
     finally:
         await feed.stop()
