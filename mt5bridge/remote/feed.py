@@ -1,9 +1,10 @@
 """`BridgeFeed`: one bridge's WebSocket events as the trading core's `Event` models, tagged with the account.
 
-One connection to `/api/v1/ws`, subscribed to `trades`, `account` and `rules` (and `ticks` of given symbols). Each
-event arrives as its model's JSON (api/ws_protocol.py) and is parsed back with `TypeAdapter(Event)`;
-ticks are rebuilt as `TickEvent`. Every event goes to `on_event` as `AccountEvent(account, event)` and,
-when the front gives one, bare onto that account's own `EventBus` (the bus says whose it is).
+One connection to `/api/v1/ws`, subscribed to `trades`, `account` and `rules` (and `ticks` of given
+symbols). Each event arrives as its model's JSON (api/ws_protocol.py) and is parsed back with
+`TypeAdapter(Event)`; ticks are rebuilt as `TickEvent`. Every event goes to `on_event` as
+`AccountEvent(account, event)` and, when the front gives one, bare onto that account's own `EventBus` (the
+bus says whose it is).
 
 When the connection fails or closes, the feed reconnects after `backoff_delay` (exponential from
 `reconnect_initial`, capped at `reconnect_max`, with jitter), forever, and subscribes again. Events the
