@@ -129,7 +129,7 @@ CJK: Final = re.compile(r"[\u3400-\u9fff]")
 BARE: Final = re.compile(r"(?<![\d.a-z第])\d+(?:\.\d+)?(?![\d.a-z%])(?!" + COUNTED + ")")
 
 
-# Trigger words of a signal: 涨破 3700 买 is a buy stop, 回调到 3500 买 a buy limit (parser._triggered_type).
+# Trigger words of a signal: 涨破 3700 买 is a buy stop, 回调到 3500 买 a buy limit (trading._triggered_type).
 class Trigger(StrEnum):
     UP = "up"  # 涨破/突破: a stop order on the buy side
     DOWN = "down"  # 跌破: a stop order on the sell side
