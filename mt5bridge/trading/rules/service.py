@@ -31,7 +31,8 @@ from mt5bridge.trading.errors import (
 from mt5bridge.trading.models import Actor
 from mt5bridge.trading.rules.evaluate import needs
 from mt5bridge.trading.rules.models import Rule, RuleState
-from mt5bridge.trading.rules.preview import ChangeReason, RulePreview, build_preview, change_of
+from mt5bridge.trading.rules.preview import ChangeReason, RulePreview, change_of
+from mt5bridge.trading.rules.previewing import build_preview
 from mt5bridge.trading.rules.repository import RuleRepository
 from mt5bridge.trading.rules.snapshot import SnapshotSource
 from mt5bridge.trading.service import TradingService
