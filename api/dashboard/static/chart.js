@@ -3,7 +3,7 @@
 // price lines, redrawn from the `positions` and `trades` channels; ticks, when the link carries them, move
 // the last bar. The time axis shows the trade server's clock, as MT5's own charts do.
 import { call } from "./api.js";
-import { lang, t, words } from "./i18n.js";
+import { lang, lots, t, words } from "./i18n.js";
 import { el } from "./dom.js";
 
 const LIBRARY = "/ui/vendor/lightweight-charts/lightweight-charts.standalone.production.js";
@@ -50,8 +50,6 @@ function theme() {
   const names = ["bg", "panel", "line", "text", "muted", "pos", "neg", "accent"];
   return Object.fromEntries(names.map((name) => [name, css.getPropertyValue(`--${name}`).trim()]));
 }
-
-function lots(volume) { return Number(volume).toFixed(2); }
 
 /** What to draw for `symbol`: each position's open price, SL and TP, each pending order's price. */
 export function linesOf(symbol, positions, orders) {

@@ -2,7 +2,7 @@
 // nothing sent until the second click, which sends that preview as `expected_preview` (the core refuses
 // if the plan moved meanwhile) under a fresh Idempotency-Key.
 import { call, newKey } from "./api.js";
-import { signed, t } from "./i18n.js";
+import { lots, signed, t } from "./i18n.js";
 import { el } from "./dom.js";
 
 export async function confirmFlow(action, body, title, done) {
@@ -43,7 +43,7 @@ export async function confirmFlow(action, body, title, done) {
 
 /** One leg as the trader reads it: what, how much, at what price; for a change, the new SL and TP. */
 function describe(action, leg) {
-  let text = `#${leg.ticket ?? "-"} ${leg.symbol} ${leg.side ? t(leg.side) : ""} ${Number(leg.volume).toFixed(2)}`;
+  let text = `#${leg.ticket ?? "-"} ${leg.symbol} ${leg.side ? t(leg.side) : ""} ${lots(leg.volume)}`;
   if (action === "modify") {
     text += ` · ${t("pos.sl")} ${leg.sl || "–"} · ${t("pos.tp")} ${leg.tp || "–"}`;
   } else {

@@ -85,6 +85,11 @@ export function money(value, currency = "") {
   return currency ? `${text} ${currency}` : text;
 }
 
+/** Lots as MT5 shows them: two decimals. */
+export function lots(value) {
+  return Number(value).toFixed(2);
+}
+
 export function signed(value) {
   const n = Number(value ?? 0);
   return (n > 0 ? "+" : "") + money(n);

@@ -1,7 +1,7 @@
 // Pending orders: read over REST and again whenever the `trades` channel says an order was placed,
 // filled or cancelled; cancelling goes through the same preview and second click as a close.
 import { call } from "./api.js";
-import { t } from "./i18n.js";
+import { lots, t } from "./i18n.js";
 import { el } from "./dom.js";
 import { confirmFlow } from "./confirm.js";
 
@@ -34,7 +34,7 @@ export class Orders {
     }
     const head = el("tr", {}, ...COLUMNS.map(([, label]) => el("th", {}, t(label))), el("th"));
     const rows = orders.map((o) => {
-      const cells = [o.ticket, o.symbol, t(`type.${o.type}`), Number(o.volume).toFixed(2), o.price_open, o.current_price,
+      const cells = [o.ticket, o.symbol, t(`type.${o.type}`), lots(o.volume), o.price_open, o.current_price,
         o.sl || "–", o.tp || "–", o.magic ? String(o.magic) : t("manual")].map((v) => el("td", {}, String(v)));
       const act = el("td");
       if (this.state.me?.can_trade) {

@@ -2,7 +2,7 @@
 // suggestions, each with a button that opens the same preview and second click as every trade (confirm.js).
 // A suggestion's `action` is the trading core's CloseRequest or ModifyRequest as JSON: its fields are sent
 // as they are (same tickets, same volume), never rebuilt from the text.
-import { signed, t, words } from "./i18n.js";
+import { lots, signed, t, words } from "./i18n.js";
 import { el } from "./dom.js";
 import { confirmFlow } from "./confirm.js";
 import { eaName, fill, tone } from "./pnl_tables.js";
@@ -40,7 +40,6 @@ words({
   },
 });
 
-const lots = (value) => Number(value).toFixed(2);
 const net = (value) => (value > 0 ? "+" : "") + lots(value);
 const VERBS = { cut_exposure: "pnl.verb.cut_exposure", take_profit: "pnl.verb.take_profit" };
 const level = (value) => (value === null || value === undefined ? "-" : `${Math.round(value)}%`);

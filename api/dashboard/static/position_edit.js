@@ -1,6 +1,6 @@
 // Changing one position: new SL/TP, or closing part of it. The dialog only gathers the numbers; what is
 // sent is the core's preview, confirmed by a second click (confirm.js), exactly as a full close.
-import { t, words } from "./i18n.js";
+import { lots, t, words } from "./i18n.js";
 import { el } from "./dom.js";
 import { confirmFlow, toast } from "./confirm.js";
 
@@ -29,7 +29,7 @@ export function editPosition(p, done) {
   const modal = document.getElementById("modal");
   const sl = number("edit-sl", p.sl);
   const tp = number("edit-tp", p.tp);
-  const volume = number("edit-volume", "", { step: "0.01", max: String(p.volume), placeholder: Number(p.volume).toFixed(2) });
+  const volume = number("edit-volume", "", { step: "0.01", max: String(p.volume), placeholder: lots(p.volume) });
   const modify = el("button", { type: "button", id: "edit-modify" }, t("edit.modify"));
   const partial = el("button", { type: "button", id: "edit-partial", class: "danger" }, t("edit.close"));
   const cancel = el("button", { type: "button", id: "edit-cancel" }, t("edit.cancel"));
@@ -52,7 +52,7 @@ export function editPosition(p, done) {
   cancel.addEventListener("click", shut);
   const label = (input, key) => el("label", { htmlFor: input.id }, t(key), input);
   modal.replaceChildren(el("div", { class: "dialog", id: "edit" },
-    el("h3", {}, `${t("edit.title")} #${p.ticket} ${p.symbol} ${t(p.type)} ${Number(p.volume).toFixed(2)}`),
+    el("h3", {}, `${t("edit.title")} #${p.ticket} ${p.symbol} ${t(p.type)} ${lots(p.volume)}`),
     el("fieldset", {}, el("legend", {}, t("edit.sltp")), label(sl, "edit.sl"), label(tp, "edit.tp"), modify),
     el("fieldset", {}, el("legend", {}, t("edit.partial")), label(volume, "edit.volume"), partial),
     el("div", { class: "actions" }, cancel)));

@@ -3,7 +3,7 @@
 // `ticks` of the symbols shown (live.js), cell by cell. Close, partial close and SL/TP changes go through
 // the same preview and confirmation as REST and chat (confirm.js, position_edit.js).
 import { call } from "./api.js";
-import { signed, t } from "./i18n.js";
+import { lots, signed, t } from "./i18n.js";
 import { el } from "./dom.js";
 import { confirmFlow } from "./confirm.js";
 import { editPosition } from "./position_edit.js";
@@ -15,8 +15,6 @@ const COLUMNS = [
   ["price_open", "pos.open"], ["current_price", "pos.price"], ["sl", "pos.sl"], ["tp", "pos.tp"],
   ["profit", "pos.profit"], ["magic", "pos.ea"],
 ];
-
-function lots(value) { return Number(value).toFixed(2); }
 
 export function groupsOf(positions, by) {
   const groups = new Map();
