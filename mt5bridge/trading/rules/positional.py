@@ -100,6 +100,14 @@ def _settled_state(draft: Draft, snap: Snapshot, acting: bool, finished: bool) -
         draft.state(RuleState.ACTIVE if acting else RuleState.WAITING)
 
 
+def break_even_level(action: BreakEven, p: OpenPosition, facts: SymbolFacts) -> float:
+    """The SL a break-even sets: entry ± offset on the tick grid (the preview shows it too). Rounded
+    towards profit, so that a break-even never locks in a loss of a fraction of a tick."""
+    offset = action.offset_points * facts.point
+    return to_tick(p.price_open + offset if p.buy else p.price_open - offset, facts,
+                   Rounding.UP if p.buy else Rounding.DOWN)  # fmt: skip
+
+
 def break_even(rule: Rule, action: BreakEven, snap: Snapshot) -> Evaluation:
     """Move each position's SL to entry + offset once it is far enough in profit."""
     draft = Draft(rule)
@@ -111,10 +119,7 @@ def break_even(rule: Rule, action: BreakEven, snap: Snapshot) -> Evaluation:
         if market is None:
             continue
         quote, facts = market
-        offset = action.offset_points * facts.point
-        # Rounded towards profit, so that a break-even never locks in a loss of a fraction of a tick.
-        level = to_tick(p.price_open + offset if p.buy else p.price_open - offset, facts,
-                        Rounding.UP if p.buy else Rounding.DOWN)  # fmt: skip
+        level = break_even_level(action, p, facts)
         if not improves(p.buy, p.sl, level, facts.tick_size, facts):
             acting = protected = True  # done for this position: its SL is at or beyond the level
             continue
@@ -125,13 +130,15 @@ def break_even(rule: Rule, action: BreakEven, snap: Snapshot) -> Evaluation:
     return draft.done()
 
 
-def _trail_target(draft: Draft, action: Trailing, p: OpenPosition, market: _Market, best: float,
-                  snap: Snapshot) -> float | None:  # fmt: skip
+def trail_target(
+    action: Trailing, p: OpenPosition, market: _Market, best: float, snap: Snapshot
+) -> float | None:
+    """The trail's SL target behind `best` (the closing price), on the tick grid; None without its ATR or
+    bar extremes in the snapshot (the preview shows it too)."""
     quote, facts = market
     if action.mode is TrailMode.CANDLES:
         bars = snap.extremes.get(BarsKey(p.symbol, action.timeframe, action.candles or 0))
         if bars is None:
-            draft.hold(HoldCode.NO_FIGURE, p)
             return None
         # One tick beyond the range; bars are drawn on bids and a sell's SL is hit by the ask: add the spread.
         spread = quote.ask - quote.bid
@@ -140,7 +147,6 @@ def _trail_target(draft: Draft, action: Trailing, p: OpenPosition, market: _Mark
     if action.mode is TrailMode.ATR:
         atr = snap.atr.get(AtrKey(p.symbol, action.timeframe, action.atr_period))
         if atr is None:
-            draft.hold(HoldCode.NO_FIGURE, p)
             return None
         distance = (action.atr_k or 0.0) * atr
     else:
@@ -166,8 +172,10 @@ def trailing(rule: Rule, action: Trailing, snap: Snapshot) -> Evaluation:
             best[p.ticket] = price
         else:
             continue
-        target = _trail_target(draft, action, p, market, best[p.ticket], snap)
-        if target is not None:
+        target = trail_target(action, p, market, best[p.ticket], snap)
+        if target is None:
+            draft.hold(HoldCode.NO_FIGURE, p)
+        else:
             min_move = max(facts.tick_size, action.step_points * facts.point)
             _propose(draft, p, market, target, min_move, SlReason.TRAILING)
     draft.set(best=best)

@@ -24,10 +24,11 @@ from mt5bridge.common.rulespec import (
 from mt5bridge.common.vocab import ProfitUnit, Reference, Side, TrailMode
 from mt5bridge.trading.rules.decisions import CloseAll, CloseVolume, HoldCode, Notice, NoticeCode, SetStopLoss
 from mt5bridge.trading.rules.evaluate import evaluate, start
-from mt5bridge.trading.rules.inputs import AtrKey, BarsKey, OpenPosition, Quote, Snapshot, SymbolFacts
+from mt5bridge.trading.rules.inputs import OpenPosition, Quote, Snapshot, SymbolFacts
 from mt5bridge.trading.rules.measure import scoped
 from mt5bridge.trading.rules.models import Rule
 from mt5bridge.trading.rules.outcome import Evaluation
+from mt5bridge.trading.rules.positional import break_even_level, trail_target
 from mt5bridge.trading.rules.preview import (
     GuardPlan,
     LockPlan,
@@ -161,11 +162,8 @@ def _level(
     best: float | None,
 ) -> float | None:  # fmt: skip
     """Break-even: the SL it sets. Trailing, activated: the target behind the best price now."""
-    facts = market[1]
     if isinstance(action, BreakEven):
-        offset = action.offset_points * facts.point
-        raw = p.price_open + offset if p.buy else p.price_open - offset
-        return to_tick(raw, facts, Rounding.UP if p.buy else Rounding.DOWN)
+        return break_even_level(action, p, market[1])
     if best is None:
         return None
     return _trail_level(action, p, market, snap, best)
@@ -174,22 +172,11 @@ def _level(
 def _trail_level(
     action: Trailing, p: OpenPosition, market: tuple[Quote, SymbolFacts], snap: Snapshot, best: float
 ) -> float | None:
-    """The trail's target behind `best` (the closing price), as the evaluation computes it."""
-    quote, facts = market
-    if action.mode is TrailMode.CANDLES:
-        bars = snap.extremes.get(BarsKey(p.symbol, action.timeframe, action.candles or 0))
-        if bars is None:
-            return None
-        spread = quote.ask - quote.bid
-        return to_tick(bars.low - facts.tick_size if p.buy else bars.high + spread + facts.tick_size, facts)
-    if action.mode is TrailMode.ATR:
-        atr = snap.atr.get(AtrKey(p.symbol, action.timeframe, action.atr_period))
-        if atr is None:
-            return None
-        distance = (action.atr_k or 0.0) * atr
-    else:
-        distance = (action.distance_points or 0.0) * facts.point
-    target = to_tick(best - distance if p.buy else best + distance, facts)
+    """The trail's target behind `best` (the closing price), as the evaluation computes it; a distance
+    (points or ATR) that leaves no price above 0 has none (a candle trail's target is shown as it is)."""
+    target = trail_target(action, p, market, best, snap)
+    if target is None or action.mode is TrailMode.CANDLES:
+        return target
     return target if target > 0 else None
 
 
