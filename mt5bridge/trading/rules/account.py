@@ -35,7 +35,8 @@ def _close_all(
     )  # fmt: skip
 
 
-def _amount(drawdown: Drawdown, reference: float) -> float:
+def drawdown_amount(drawdown: Drawdown, reference: float) -> float:
+    """How far below `reference` a guard's limit or warning lies: a percent of it, or money."""
     return reference * drawdown.percent / 100 if drawdown.percent is not None else drawdown.money or 0.0
 
 
@@ -78,11 +79,11 @@ def equity_guard(rule: Rule, guard: EquityGuard, snap: Snapshot) -> Evaluation:
     if guard.reference is Reference.DAY_START and rule.fired_on == snap.day:
         return draft.done()  # fired today already: waits for the next reporting day
     equity = snap.account.equity
-    fire_at = reference - _amount(guard.limit, reference)
+    fire_at = reference - drawdown_amount(guard.limit, reference)
     if equity <= fire_at + _MONEY_EPS:
         _fire(draft, guard, snap)
     elif guard.warn_at is not None and not draft.get("warned"):
-        warn_at = reference - _amount(guard.warn_at, reference)
+        warn_at = reference - drawdown_amount(guard.warn_at, reference)
         if equity <= warn_at + _MONEY_EPS:
             draft.decide(EquityWarning(rule_id=rule.id, equity=equity, reference=reference, warn_at=warn_at,
                                        fire_at=fire_at))  # fmt: skip

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from mt5bridge.common.rulespec import (
     BreakEven,
-    Drawdown,
     EquityGuard,
     ProfitLock,
     StagedTakeProfit,
@@ -22,6 +21,7 @@ from mt5bridge.common.rulespec import (
     Trigger,
 )
 from mt5bridge.common.vocab import ProfitUnit, Reference, Side, TrailMode
+from mt5bridge.trading.rules.account import drawdown_amount
 from mt5bridge.trading.rules.decisions import CloseAll, CloseVolume, HoldCode, Notice, NoticeCode, SetStopLoss
 from mt5bridge.trading.rules.evaluate import evaluate, start
 from mt5bridge.trading.rules.inputs import OpenPosition, Quote, Snapshot, SymbolFacts
@@ -248,10 +248,6 @@ def _staged(
 
 
 # --- equity guard and profit lock ----------------------------------------------------------------------
-def _amount(drawdown: Drawdown, reference: float) -> float:
-    return reference * drawdown.percent / 100 if drawdown.percent is not None else drawdown.money or 0.0
-
-
 def _guard(
     started: Rule,
     guard: EquityGuard,
@@ -275,8 +271,10 @@ def _guard(
                          fire_at=None, warns_now=False, fires_now=False, pause=guard.pause,
                          basis=basis if guard.reference is Reference.DAY_START else None,
                          basis_at=basis_at if guard.reference is Reference.DAY_START else None)  # fmt: skip
-    fire_at = round(reference - _amount(guard.limit, reference), 2)
-    warn_at = None if guard.warn_at is None else round(reference - _amount(guard.warn_at, reference), 2)
+    fire_at = round(reference - drawdown_amount(guard.limit, reference), 2)
+    warn_at = (
+        None if guard.warn_at is None else round(reference - drawdown_amount(guard.warn_at, reference), 2)
+    )
     fires = equity <= fire_at + 1e-9
     warns = not fires and warn_at is not None and equity <= warn_at + 1e-9
     if fires:
