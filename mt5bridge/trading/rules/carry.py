@@ -19,7 +19,7 @@ from mt5bridge.common.roles import Role
 from mt5bridge.terminal.errors import TerminalFailure, TerminalUnavailable
 from mt5bridge.trading.errors import RequestInProgress
 from mt5bridge.trading.models import ActionResult, Actor
-from mt5bridge.trading.rules.decisions import CloseAll, CloseReason, CloseVolume, SetStopLoss
+from mt5bridge.trading.rules.decisions import CloseAll, CloseVolume, SetStopLoss, guard_close
 from mt5bridge.trading.rules.models import Rule
 from mt5bridge.trading.selectors import SelectionCode
 from mt5bridge.trading.service import TradingService
@@ -77,17 +77,12 @@ def request_id_of(decision: Sent) -> str:
     return decision.key
 
 
-def protective(decision: Sent) -> bool:
-    """An equity guard's close: let through read-only, as it only reduces exposure."""
-    return isinstance(decision, CloseAll) and decision.reason is CloseReason.EQUITY_GUARD
-
-
 async def carry(trading: TradingService, rule: Rule, decision: Sent) -> Answer:
     """Send `decision` through the trading core and judge its answer (never raises an MT5BotError)."""
     rid = request_id_of(decision)
     try:
         result = await trading.execute(
-            decision.request(), actor_of(rule), request_id=rid, protective=protective(decision)
+            decision.request(), actor_of(rule), request_id=rid, protective=guard_close(decision)
         )
     except (TerminalUnavailable, TerminalFailure, RequestInProgress) as exc:
         return Answer(Verdict.NOT_SENT, rid, str(exc.code))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -174,3 +174,9 @@ Decision = Annotated[
 ]
 # What a rule writes ahead into its state before anything is sent (Rule.pending, docs/rules.md).
 Pending = Annotated[CloseVolume | CloseAll | PauseTrading | Notice, Field(discriminator="kind")]
+
+
+def guard_close(d: Decision) -> TypeGuard[CloseAll]:
+    """An equity guard's close of its scope: it wins a merged round, and read-only lets it through (it
+    only reduces exposure)."""
+    return isinstance(d, CloseAll) and d.reason is CloseReason.EQUITY_GUARD

@@ -12,18 +12,14 @@ from collections.abc import Iterable
 from mt5bridge.terminal.models import PositionSide
 from mt5bridge.trading.rules.decisions import (
     CloseAll,
-    CloseReason,
     CloseVolume,
     Decision,
     EquityWarning,
     Notice,
     PauseTrading,
     SetStopLoss,
+    guard_close,
 )
-
-
-def _guard_fired(d: Decision) -> bool:
-    return isinstance(d, CloseAll) and d.reason is CloseReason.EQUITY_GUARD
 
 
 def _is_close(d: Decision) -> bool:
@@ -52,8 +48,8 @@ def merge(decisions: Iterable[Decision]) -> list[Decision]:
     warnings = [d for d in items if isinstance(d, EquityWarning)]
     pauses = [d for d in items if isinstance(d, PauseTrading)]
     notices = [d for d in items if isinstance(d, Notice) and d.stage is None]
-    if any(_guard_fired(d) for d in items):
-        return [*warnings, *pauses, *(d for d in items if _guard_fired(d)), *notices]
+    if any(guard_close(d) for d in items):
+        return [*warnings, *pauses, *(d for d in items if guard_close(d)), *notices]
     closes = [d for d in items if _is_close(d)]
     closed: set[int] = set()
     for d in closes:

@@ -12,13 +12,13 @@ from typing import Any
 from mt5bridge.common.rulespec import EquityGuard
 from mt5bridge.trading.rules.decisions import (
     CloseAll,
-    CloseReason,
     CloseVolume,
     Decision,
     EquityWarning,
     Notice,
     PauseTrading,
     SetStopLoss,
+    guard_close,
 )
 from mt5bridge.trading.rules.models import Rule, RuleState
 
@@ -40,7 +40,7 @@ def _effect(rule: Rule, decision: Decision) -> dict[str, Any]:
         return _stage_done(rule, decision.stage)
     if isinstance(decision, EquityWarning):
         return {"warned": True}
-    if isinstance(decision, CloseAll) and decision.reason is CloseReason.EQUITY_GUARD and decision.day:
+    if guard_close(decision) and decision.day:
         return {"fired_on": decision.day, "warned": True}  # a day_start guard waits for the next day
     if isinstance(decision, CloseAll):
         return {"state": RuleState.DONE}
