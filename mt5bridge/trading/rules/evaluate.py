@@ -14,13 +14,10 @@ from mt5bridge.common.vocab import Reference, TrailMode
 from mt5bridge.trading.rules.account import equity_guard, profit_lock
 from mt5bridge.trading.rules.inputs import AtrKey, BarsKey, FigureKey, OpenPosition, Snapshot
 from mt5bridge.trading.rules.measure import in_scope
-from mt5bridge.trading.rules.models import Rule, RuleState
+from mt5bridge.trading.rules.models import IDLE_STATES, Rule, RuleState
 from mt5bridge.trading.rules.outcome import Evaluation
 from mt5bridge.trading.rules.positional import break_even, trailing
 from mt5bridge.trading.rules.staged import basis, staged_tp
-
-# States in which a rule acts on nothing.
-_IDLE = (RuleState.DONE, RuleState.PAUSED, RuleState.REMOVED)
 
 
 def evaluate(rule: Rule, snap: Snapshot) -> Evaluation:
@@ -50,7 +47,7 @@ def needs(rule: Rule, positions: Iterable[OpenPosition]) -> set[FigureKey]:
     """The market figures `evaluate` will read for this rule: the ATR or bar extremes of a trail, for the
     symbols of the positions in its scope. Empty for every other kind, and for an idle rule."""
     action = rule.spec.action
-    if rule.state in _IDLE or not isinstance(action, Trailing) or action.mode is TrailMode.POINTS:
+    if rule.state in IDLE_STATES or not isinstance(action, Trailing) or action.mode is TrailMode.POINTS:
         return set()
     symbols = {p.symbol for p in positions if in_scope(rule.spec.scope, p)}
     if action.mode is TrailMode.ATR:

@@ -32,6 +32,10 @@ class RuleState(StrEnum):
     REMOVED = "removed"
 
 
+# States in which a rule acts on nothing (the runner does not run it, `needs` fetches nothing for it).
+IDLE_STATES = (RuleState.DONE, RuleState.PAUSED, RuleState.REMOVED)
+
+
 class Rule(_Model):
     """A confirmed rule as the bridge keeps it (storage), with what it tracks while it runs."""
 

@@ -33,7 +33,7 @@ from mt5bridge.trading.rules.changes import Changes
 from mt5bridge.trading.rules.evaluate import evaluate
 from mt5bridge.trading.rules.inputs import OpenPosition, Quote
 from mt5bridge.trading.rules.merge import merge
-from mt5bridge.trading.rules.models import Rule, RuleState
+from mt5bridge.trading.rules.models import IDLE_STATES, Rule, RuleState
 from mt5bridge.trading.rules.outcome import Evaluation
 from mt5bridge.trading.rules.pausing import KeptPause
 from mt5bridge.trading.rules.repository import RuleRepository
@@ -46,7 +46,6 @@ from storage.users import KeyValueStore
 log = logging.getLogger(__name__)
 
 WAKE_KINDS = TRADE_KINDS | {EventKind.TICK, EventKind.ACCOUNT_UPDATE}
-_IDLE = (RuleState.DONE, RuleState.PAUSED, RuleState.REMOVED)
 
 
 @dataclass
@@ -220,7 +219,7 @@ class RuleRunner:
     def _may_run(self, rule: Rule) -> bool:
         """Not idle, not waiting out a back-off; under read-only only an equity guard (it may always
         reduce exposure); a pause stops none (rules never open a position)."""
-        if rule.state in _IDLE or self.backoff.waiting(rule.id):
+        if rule.state in IDLE_STATES or self.backoff.waiting(rule.id):
             return False
         return not self.trading.read_only or isinstance(rule.spec.action, EquityGuard)
 
