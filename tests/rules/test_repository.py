@@ -4,15 +4,10 @@ on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from mt5bridge.common.rulespec import (
     BreakEven,
@@ -31,7 +26,7 @@ from mt5bridge.trading.rules.decisions import CloseVolume
 from mt5bridge.trading.rules.models import Rule, RuleState
 from mt5bridge.trading.rules.repository import RuleRepository, UnreadRuleError
 from storage import Database, RuleNotFoundError, RuleStateError, StaleRuleError
-from tests.storage.conftest import PG_ENV, sqlite_url
+from tests.storage.conftest import Target, target  # noqa: F401 - the fixture, reused
 
 BY = "telegram:42"
 BE = RuleSpec(scope=Scope(symbol="XAUUSD.m"), action=BreakEven(trigger=Trigger(value=30)))
@@ -43,28 +38,15 @@ STAGED = RuleSpec(
 GUARD = RuleSpec(action=EquityGuard(reference=Reference.DAY_START, limit=Drawdown(percent=3)))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = await Database.open(sqlite_url(tmp_path / "rules.db"), account="acc")
-        yield database
-        await database.close()
-        return
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (scripts/start-postgres.sh sets it)")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_async_engine(url, poolclass=NullPool)
-    async with admin.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    database = await Database.open(url, schema=schema, account="acc")
+@pytest.fixture
+async def db(target: Target) -> AsyncIterator[Database]:  # noqa: F811 - the fixture imported above
+    """The storage tests' database (tests/storage/conftest.py): SQLite, and PostgreSQL in a schema of its own
+    when TEST_DATABASE_URL is set."""
+    database = await target.open(account="acc")
     try:
         yield database
     finally:
         await database.close()
-        async with admin.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
 
 
 @pytest.fixture

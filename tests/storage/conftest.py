@@ -25,8 +25,8 @@ class Target:
     url: str
     schema: str | None
 
-    async def open(self) -> Database:
-        return await Database.open(self.url, schema=self.schema)
+    async def open(self, account: str | None = None) -> Database:
+        return await Database.open(self.url, schema=self.schema, account=account)
 
 
 def sqlite_url(path: Path) -> str:
